@@ -1,0 +1,1 @@
+"""Screen Genius training pipeline: ingest, report, train, evaluate, export, publish."""
