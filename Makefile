@@ -49,7 +49,14 @@ demo: $(VENV_STAMP)
 	@echo "Ratings store: $(DATA_DIR)/  (ratings.parquet, movies.parquet, catalog.parquet, split.json, dataset.json)"
 	@echo "EDA report:    $(REPORTS_DIR)/eda/index.html"
 
+# ---- models (issue 3) -----------------------------------------------------
+
+# ---- serving (issue 4) ----------------------------------------------------
+
+# ---- website (issue 5) ----------------------------------------------------
+
 # ---- tests ----------------------------------------------------------------
+# Add each suite's target to `test`; every target sets itself up.
 test: test-python
 
 test-python: $(VENV_STAMP)
