@@ -1,0 +1,91 @@
+"""The ratings store on disk, written so that no reader ever sees half of it.
+
+Layout of a store directory:
+    ratings/part-*.parquet  user_id int32, movie_id int32, rating float32, date date32
+    movies.parquet          movie_id int32, title string, year int16 (null if unknown), genres string
+    catalog.parquet         the N most-rated movies, row order = catalog index
+    probe.parquet           (Netflix only) user_id, movie_id of the official probe pairs
+    split.json              held-out (cold-start) user ids and how they were chosen
+    dataset.json            source, rating scale, counts, skipped lines
+
+Everything is written into a temporary sibling directory; only when it is
+complete is it renamed over the destination.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+RATINGS_SCHEMA = pa.schema(
+    [("user_id", pa.int32()), ("movie_id", pa.int32()), ("rating", pa.float32()), ("date", pa.date32())]
+)
+MOVIES_SCHEMA = pa.schema(
+    [("movie_id", pa.int32()), ("title", pa.string()), ("year", pa.int16()), ("genres", pa.string())]
+)
+FORMAT_VERSION = 1
+
+
+def ratings_batch(user_id, movie_id, rating, days) -> pa.RecordBatch:
+    """A batch of ratings; ``days`` are days since 1970-01-01."""
+    return pa.record_batch(
+        [
+            pa.array(np.asarray(user_id, dtype=np.int32)),
+            pa.array(np.asarray(movie_id, dtype=np.int32)),
+            pa.array(np.asarray(rating, dtype=np.float32)),
+            pa.array(np.asarray(days, dtype=np.int32)).cast(pa.date32()),
+        ],
+        schema=RATINGS_SCHEMA,
+    )
+
+
+class StoreWriter:
+    """Context manager: writes a store in a temporary directory, moves it into place on success."""
+
+    def __init__(self, out: Path | str):
+        self.out = Path(out).resolve()
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.partial-"))
+        self.tmp.chmod(0o755)  # mkdtemp makes it private; a store is an ordinary directory
+        (self.tmp / "ratings").mkdir()
+        self._parts = 0
+
+    def __enter__(self) -> "StoreWriter":
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ratings_part(self) -> pq.ParquetWriter:
+        """A new ratings part file; the caller writes batches and closes it."""
+        path = self.tmp / "ratings" / f"part-{self._parts:05d}.parquet"
+        self._parts += 1
+        return pq.ParquetWriter(path, RATINGS_SCHEMA, compression="zstd")
+
+    def path(self, name: str) -> Path:
+        return self.tmp / name
+
+    def write_table(self, name: str, table: pa.Table) -> None:
+        pq.write_table(table, self.tmp / name, compression="zstd")
+
+    def write_json(self, name: str, obj) -> None:
+        (self.tmp / name).write_text(json.dumps(obj, indent=2, sort_keys=True) + "\n")
+
+    def commit(self) -> Path:
+        """Move the finished store over ``out``; an older store there is replaced whole."""
+        old = None
+        if self.out.exists():
+            old = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.old-"))
+            os.rename(self.out, old / "store")
+        os.rename(self.tmp, self.out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        return self.out
