@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow.dataset as pads
 
 from training.ingest.catalog import choose_catalog
 from training.ingest.errors import IngestError
@@ -79,33 +79,47 @@ def ingest(
 def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, heldout_fraction: float,
            seed: int) -> dict:
     """Everything after the ratings are written: split, catalog, movie table, metadata."""
-    ratings = pq.read_table(writer.path("ratings"), columns=["user_id", "movie_id", "rating", "date"])
-    if ratings.num_rows == 0:
+    # Two streaming passes over the written ratings keep memory flat at any size.
+    data = pads.dataset(writer.path("ratings"), format="parquet")
+    per_user = np.zeros(1, dtype=np.int64)
+    first_day, last_day, n_ratings = np.iinfo(np.int32).max, np.iinfo(np.int32).min, 0
+    for batch in data.to_batches(columns=["user_id", "date"]):
+        users = batch.column(0).to_numpy()
+        days = batch.column(1).cast(pa.int32()).to_numpy()
+        per_user = _add_counts(per_user, np.bincount(users))
+        first_day, last_day = min(first_day, int(days.min())), max(last_day, int(days.max()))
+        n_ratings += len(users)
+    if n_ratings == 0:
         raise IngestError(f"{source} holds no ratings")
-    users = ratings["user_id"].to_numpy()
-    movie_ids = ratings["movie_id"].to_numpy()
-    heldout = heldout_users(users, heldout_fraction, seed)
-    is_heldout = np.zeros(int(users.max()) + 1, dtype=bool)
+    heldout = heldout_users(np.flatnonzero(per_user), heldout_fraction, seed)
+    is_heldout = np.zeros(len(per_user), dtype=bool)
     is_heldout[heldout] = True
-    train = ~is_heldout[users]
+    counts, sums, rated = np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64)
+    for batch in data.to_batches(columns=["user_id", "movie_id", "rating"]):
+        users, movie_ids, ratings = (batch.column(i).to_numpy() for i in range(3))
+        train = ~is_heldout[users]
+        rated = _add_counts(rated, np.bincount(movie_ids))
+        counts = _add_counts(counts, np.bincount(movie_ids, weights=train))
+        sums = _add_counts(sums, np.bincount(movie_ids, weights=np.where(train, ratings, 0)))
     movies: pa.Table = found["movies"]
-    catalog = choose_catalog(movie_ids[train], ratings["rating"].to_numpy()[train],
-                             movies.to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get), catalog_size)
+    catalog = choose_catalog(counts, sums, movies.to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get),
+                             catalog_size)
     if len(catalog) < catalog_size:
         raise IngestError(f"only {len(catalog)} titled movies are rated by training users, fewer than "
                           f"--catalog-size {catalog_size}", hint="pass a smaller --catalog-size")
-    dates = ratings["date"]
-    n_users = len(np.unique(users))
+    epoch = dt.date(1970, 1, 1)
     summary = {
         "format_version": FORMAT_VERSION,
         "name": dataset_name(source),
         "source": found["source"],
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "rating_scale": found["rating_scale"].to_dict(),
-        "counts": {"ratings": ratings.num_rows, "users": n_users, "movies": len(np.unique(movie_ids)),
+        "counts": {"ratings": n_ratings, "users": int((per_user > 0).sum()),
+                   "movies": int((rated > 0).sum()),
                    "movies_in_table": movies.num_rows, "heldout_users": len(heldout),
                    "catalog": len(catalog), "probe_pairs": found.get("probe_pairs", 0)},
-        "dates": {"first": str(pa.compute.min(dates)), "last": str(pa.compute.max(dates))},
+        "dates": {"first": str(epoch + dt.timedelta(days=first_day)),
+                  "last": str(epoch + dt.timedelta(days=last_day))},
         "skipped": found.get("skipped", {}),
         "catalog_size": catalog_size,
     }
@@ -117,3 +131,12 @@ def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, hel
                                      "heldout_user_ids": heldout.tolist()})
     writer.write_json("dataset.json", summary)
     return summary
+
+
+def _add_counts(total: np.ndarray, more: np.ndarray) -> np.ndarray:
+    """Elementwise sum of two bincounts of different lengths."""
+    if len(more) > len(total):
+        total = np.concatenate([total, np.zeros(len(more) - len(total), dtype=total.dtype)])
+    total[: len(more)] += more
+    return total
+
