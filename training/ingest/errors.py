@@ -14,7 +14,7 @@ class IngestError(CommandError):
         where = ""
         if path is not None:
             where = f"{path}" + (f", line {line}" if line is not None else "") + ": "
-        super().__init__(where + message + (f". {hint}" if hint else ""))
+        super().__init__(where + message + (f". {hint[:1].upper()}{hint[1:]}" if hint else ""))
         self.path = None if path is None else Path(path)
         self.line = line
 

@@ -165,9 +165,10 @@ def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, li
     ok &= (tail[:, 0] == COMMA) & (tail[:, 2] == COMMA) & (tail[:, 7] == DASH) & (tail[:, 10] == DASH)
     ok &= (digits[:, 1] >= 1) & (digits[:, 1] <= 5) & is_digit[:, 1]
     ok &= is_digit[:, [3, 4, 5, 6, 8, 9, 11, 12]].all(axis=1)
-    year = digits[:, 3].astype(np.int32) * 1000 + digits[:, 4] * 100 + digits[:, 5] * 10 + digits[:, 6]
-    month = digits[:, 8].astype(np.int32) * 10 + digits[:, 9]
-    day = digits[:, 11].astype(np.int32) * 10 + digits[:, 12]
+    wide = digits.astype(np.int32)  # uint8 arithmetic would wrap
+    year = wide[:, 3] * 1000 + wide[:, 4] * 100 + wide[:, 5] * 10 + wide[:, 6]
+    month = wide[:, 8] * 10 + wide[:, 9]
+    day = wide[:, 11] * 10 + wide[:, 12]
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= days_in_month(year, month))
 
     id_len = n - TAIL
