@@ -15,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 MANIFEST = "manifest.json"
+LATEST = "latest.json"  # at the top of a published prefix: names the version to serve
 REQUIRED_FILES = ("catalog.json", "movie_vectors.npy", "user_tower.tflite")
 REQUIRED_FIELDS = ("version", "created_at", "dataset", "catalog_size", "rating_scale", "rating_offset", "files")
 
@@ -76,6 +77,36 @@ def verify_file(manifest: dict, name: str, data: bytes) -> None:
         raise ManifestError(f"{name} is {len(data)} bytes, manifest.json says {entry['size']} (truncated?)")
     if sha256_bytes(data) != entry["sha256"]:
         raise ManifestError(f"{name} does not match its sha256 in manifest.json (corrupted?)")
+
+
+# Published layout: <prefix>/latest.json -> <prefix>/versions/<version>/<file>.
+def version_key(version: str) -> str:
+    """The folder of one version under a published prefix, e.g. ``versions/v1/``."""
+    return f"versions/{version}/"
+
+
+def check_version_name(version) -> str:
+    """``version`` if it can name a folder safely; raises ManifestError otherwise."""
+    if not isinstance(version, str) or not version or "/" in version or "\\" in version or version.startswith("."):
+        raise ManifestError(f"invalid version name {version!r}: need a non-empty name without '/' that does not start with '.'")
+    return version
+
+
+def read_latest(store) -> dict:
+    """The parsed ``latest.json``: at least {"version"}; raises NotFound, StoreUnavailable, ManifestError."""
+    return parse_latest(store.read(LATEST), store.uri)
+
+
+def parse_latest(raw: bytes, where: str = "") -> dict:
+    """``latest.json`` bytes -> {"version", "manifest_sha256", "published_at", "history"}; raises ManifestError."""
+    try:
+        latest = json.loads(raw)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ManifestError(f"{where}/{LATEST} is not valid JSON: {e}") from None
+    if not isinstance(latest, dict):
+        raise ManifestError(f"{where}/{LATEST} must hold a JSON object")
+    check_version_name(latest.get("version"))
+    return latest
 
 
 def write_json_atomic(path: Path, obj) -> None:

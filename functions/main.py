@@ -1,0 +1,49 @@
+"""Screen Genius recommendations: the `recommend` Cloud Function.
+
+Deploy with this directory as the source and `recommend` as the entry point;
+run locally with
+`functions-framework --source functions/main.py --target recommend`.
+
+Environment:
+  MODEL_URI        gs://bucket/prefix or a local directory holding latest.json
+  MODEL_REFRESH_S  re-read latest.json at most this often (seconds, default 300)
+  ALLOWED_ORIGINS  comma-separated origins allowed by CORS (default: none)
+"""
+
+import logging
+import os
+import threading
+
+import functions_framework
+
+from screen_genius.api import Cors, handle
+from screen_genius.loader import ModelHolder
+
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+
+# Created on first use and kept for the life of the instance: the artifact set
+# is loaded by the first request, not at import, so a cold start stays short.
+_holder = None
+_cors = None
+_lock = threading.Lock()
+
+
+def _globals():
+    global _holder, _cors
+    if _holder is None:
+        with _lock:
+            if _holder is None:
+                _cors = Cors(os.environ.get("ALLOWED_ORIGINS", ""))
+                _holder = ModelHolder(
+                    os.environ.get("MODEL_URI", ""),
+                    refresh_s=float(os.environ.get("MODEL_REFRESH_S", "300")),
+                    storage_retry_s=float(os.environ.get("MODEL_STORAGE_RETRY_S", "2")),
+                )
+    return _holder, _cors
+
+
+@functions_framework.http
+def recommend(request):
+    """HTTP entry point: POST /api/recommend, GET /api/movies, GET /api/health."""
+    holder, cors = _globals()
+    return handle(request, holder, cors)

@@ -1,0 +1,196 @@
+"""The HTTP API of the function (DESIGN.md, functions/openapi.yaml).
+
+Routes on the last segment of the path, so the same code answers behind the
+Firebase rewrite (``/api/recommend``) and when called directly
+(``/recommend``, ``POST /``). Every answer is JSON; every error is
+``{"error": {"code", "message"}}`` with a status a client can act on.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import numpy as np
+
+from screen_genius.loader import ModelHolder, ModelUnavailable
+
+log = logging.getLogger("screen_genius.api")
+
+MAX_BODY_BYTES = 64 * 1024
+TOP_K = 10
+RETRY_AFTER_S = 5
+JSON_TYPE = "application/json"
+
+
+class ApiError(Exception):
+    """An answer other than 200: status, a stable code and a message for a person."""
+
+    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
+
+
+class Cors:
+    """CORS for the origins in ALLOWED_ORIGINS only; credentials are never allowed."""
+
+    def __init__(self, allowed: str = ""):
+        self.origins = {o.strip().rstrip("/") for o in allowed.split(",") if o.strip()}
+
+    def headers(self, origin: str | None) -> dict:
+        if not origin:
+            return {}
+        if "*" in self.origins:
+            return {"Access-Control-Allow-Origin": "*"}  # a wildcard, and therefore no credentials
+        if origin in self.origins:
+            return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        return {"Vary": "Origin"}
+
+    def preflight(self, origin: str | None, allow: str) -> dict:
+        headers = self.headers(origin)
+        if "Access-Control-Allow-Origin" in headers:
+            headers.update(
+                {
+                    "Access-Control-Allow-Methods": allow,
+                    "Access-Control-Allow-Headers": "Content-Type",
+                    "Access-Control-Max-Age": "3600",
+                }
+            )
+        return headers
+
+
+# last path segment -> allowed methods ("" is POST /)
+ROUTES = {
+    "recommend": ("POST",),
+    "": ("POST",),
+    "movies": ("GET", "HEAD"),
+    "health": ("GET", "HEAD"),
+}
+
+
+def handle(request, holder: ModelHolder, cors: Cors):
+    """Answer one request (a Flask/werkzeug request); returns (body, status, headers)."""
+    origin = request.headers.get("Origin")
+    segments = [s for s in request.path.split("/") if s]
+    route = segments[-1] if segments else ""
+    try:
+        methods = ROUTES.get(route)
+        if methods is None:
+            raise ApiError(404, "not_found", f"no such endpoint {request.path!r}; try POST /api/recommend, GET /api/movies or GET /api/health")
+        allow = ", ".join((*methods, "OPTIONS"))
+        if request.method == "OPTIONS":
+            return "", 204, {"Allow": allow, **cors.preflight(origin, allow)}
+        if request.method not in methods:
+            raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}; use {' or '.join(methods)}", {"Allow": allow})
+        if route == "health":
+            model = holder.model
+            body = {"status": "ok", "model_version": model.version if model else None, "loaded": model is not None}
+            return _json(body, 200, cors.headers(origin))
+        if route == "movies":
+            model = _model(holder)
+            return model.movies_json, 200, {"Content-Type": JSON_TYPE, "Cache-Control": "public, max-age=60", **cors.headers(origin)}
+        payload = parse_body(read_body(request))
+        model = _model(holder)
+        return _json(recommend(model, payload), 200, cors.headers(origin))
+    except ApiError as e:
+        return _json({"error": {"code": e.code, "message": e.message}}, e.status, {**e.headers, **cors.headers(origin)})
+    except Exception:  # a bug of ours: logged with its trace, answered without it
+        log.exception("unexpected error answering %s %s", request.method, request.path)
+        return _json({"error": {"code": "internal", "message": "internal error; it has been logged"}}, 500, cors.headers(origin))
+
+
+def _json(body: dict, status: int, headers: dict):
+    data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    return data, status, {"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **headers}
+
+
+def _model(holder: ModelHolder):
+    try:
+        return holder.get()
+    except ModelUnavailable as e:
+        raise ApiError(
+            503, "model_unavailable", f"the model cannot be loaded right now ({e}); retry in {RETRY_AFTER_S} s", {"Retry-After": str(RETRY_AFTER_S)}
+        ) from None
+
+
+def read_body(request) -> bytes:
+    """The request body, refused with 413 past MAX_BODY_BYTES without reading the rest of it."""
+    too_large = ApiError(413, "payload_too_large", f"request body is over {MAX_BODY_BYTES} bytes")
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise too_large
+    stream = request.stream
+    chunks, total = [], 0
+    while total <= MAX_BODY_BYTES:
+        chunk = stream.read(MAX_BODY_BYTES + 1 - total)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    if total > MAX_BODY_BYTES:
+        raise too_large
+    return b"".join(chunks)
+
+
+def parse_body(body: bytes) -> list[tuple[int, float]]:
+    """The ratings of a recommend request as (movie_id, rating) pairs; raises ApiError(400)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:
+        raise ApiError(400, "bad_json", f"request body is not valid JSON ({e}); send {{\"ratings\": [{{\"movie_id\": 1, \"rating\": 4.5}}]}}") from None
+    if not isinstance(payload, dict) or "ratings" not in payload:
+        raise ApiError(400, "invalid_request", 'request body must be a JSON object with a "ratings" list')
+    ratings = payload["ratings"]
+    if not isinstance(ratings, list):
+        raise ApiError(400, "invalid_request", '"ratings" must be a list of {"movie_id": int, "rating": number}')
+    if not ratings:
+        raise ApiError(400, "no_ratings", "rate at least one movie")
+    pairs = []
+    for i, item in enumerate(ratings):
+        if not isinstance(item, dict) or "movie_id" not in item or "rating" not in item:
+            raise ApiError(400, "invalid_request", f'ratings[{i}] must be an object with "movie_id" and "rating"')
+        movie_id, rating = item["movie_id"], item["rating"]
+        if not isinstance(movie_id, int) or isinstance(movie_id, bool):
+            raise ApiError(400, "invalid_request", f"ratings[{i}].movie_id must be an integer")
+        if not isinstance(rating, (int, float)) or isinstance(rating, bool):
+            raise ApiError(400, "invalid_request", f"ratings[{i}].rating must be a number")
+        try:
+            rating = float(rating)
+        except OverflowError:  # an integer too large for a float is off any scale
+            rating = float("inf")
+        pairs.append((movie_id, rating))
+    return pairs
+
+
+def recommend(model, pairs: list[tuple[int, float]]) -> dict:
+    """The top and bottom lists for a user's (movie_id, rating) pairs; raises ApiError(400)."""
+    scale = model.scale
+    by_movie: dict[int, float] = {}
+    for i, (movie_id, rating) in enumerate(pairs):
+        if movie_id not in model.row_of:
+            raise ApiError(400, "unknown_movie", f"ratings[{i}].movie_id {movie_id} is not in the catalog; GET /api/movies lists it")
+        if not scale.contains(rating):
+            raise ApiError(400, "rating_off_scale", f"ratings[{i}].rating {rating} is off the scale: use {scale.describe()}")
+        if by_movie.setdefault(movie_id, rating) != rating:
+            raise ApiError(400, "duplicate_movie", f"movie {movie_id} is rated twice with different ratings")
+    rows = np.fromiter((model.row_of[m] for m in by_movie), dtype=np.int64, count=len(by_movie))
+    ratings = np.fromiter(by_movie.values(), dtype=np.float32, count=len(by_movie))
+    predicted, used = model.scorer.predict(rows, ratings)
+    best, worst = model.scorer.rank(predicted, rows, TOP_K)
+
+    def rec(row: int) -> dict:
+        movie = model.catalog[row]
+        return {
+            "movie_id": movie["movie_id"],
+            "title": movie.get("title"),
+            "year": movie.get("year"),
+            "predicted_rating": round(float(predicted[row]), 3),
+        }
+
+    return {
+        "top": [rec(r) for r in best],
+        "bottom": [rec(r) for r in worst],
+        "model_version": model.version,
+        "used_ratings": used,
+    }

@@ -1,0 +1,230 @@
+"""Loading the published artifact set, once, and swapping to newer versions.
+
+``MODEL_URI`` names a store (gs://bucket/prefix or a directory) laid out as
+``latest.json`` -> ``versions/<version>/{manifest.json, catalog.json,
+movie_vectors.npy, user_tower.tflite}``. ``load_model`` reads one version and
+checks every file against the manifest's size and sha256 before anything is
+served from it. ``ModelHolder`` keeps the model being served: it loads on
+first use (one load however many requests arrive together), re-reads
+``latest.json`` at most every ``refresh_s`` seconds, and swaps atomically to
+a new version only once that version has loaded and checked out; a bad new
+version is refused and logged while the current one keeps serving.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from screen_genius import manifest as manifest_lib
+from screen_genius.manifest import LATEST, ManifestError, check_version_name, parse_latest, version_key
+from screen_genius.scale import RatingScale
+from screen_genius.scorer import Scorer, Tower
+from screen_genius.store import NotFound, StoreUnavailable, open_store
+
+log = logging.getLogger("screen_genius.loader")
+
+class ModelUnavailable(Exception):
+    """No model can be served right now (storage down, or no good version); retry later."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """One loaded artifact set, ready to serve; never mutated after loading."""
+
+    version: str
+    manifest: dict
+    catalog: list[dict]
+    row_of: dict[int, int]  # movie_id -> catalog row
+    scale: RatingScale
+    scorer: Scorer
+    movies_json: bytes = field(repr=False)  # the /api/movies body, serialised once
+
+
+def load_model(store, version: str, manifest_sha256: str | None = None) -> Model:
+    """Read and check one version; raises ManifestError (bad artifact) or StoreUnavailable/NotFound."""
+    base = version_key(check_version_name(version))
+    try:
+        raw_manifest = store.read(base + manifest_lib.MANIFEST)
+    except NotFound:
+        raise ManifestError(f"version {version} has no {manifest_lib.MANIFEST} (incomplete upload?)") from None
+    if manifest_sha256 is not None and manifest_lib.sha256_bytes(raw_manifest) != manifest_sha256:
+        raise ManifestError(f"versions/{version}/manifest.json does not match the sha256 in latest.json")
+    try:
+        manifest = json.loads(raw_manifest)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ManifestError(f"versions/{version}/manifest.json is not valid JSON: {e}") from None
+    manifest_lib.validate(manifest)
+    if manifest["version"] != version:
+        raise ManifestError(f"versions/{version}/manifest.json says version {manifest['version']!r}")
+
+    def verified(name: str) -> bytes:
+        try:
+            data = store.read(base + name)
+        except NotFound:
+            raise ManifestError(f"versions/{version}/{name} is missing") from None
+        manifest_lib.verify_file(manifest, name, data)
+        return data
+
+    catalog_bytes = verified("catalog.json")
+    vectors_bytes = verified("movie_vectors.npy")
+    tower_bytes = verified("user_tower.tflite")
+    return build_model(manifest, catalog_bytes, vectors_bytes, tower_bytes)
+
+
+def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, tower_bytes: bytes) -> Model:
+    """Check the files' contents against each other and the manifest; raises ManifestError."""
+    version = manifest["version"]
+    size = manifest["catalog_size"]
+    try:
+        catalog = json.loads(catalog_bytes)
+        ids = [m["movie_id"] for m in catalog]
+    except (ValueError, UnicodeDecodeError, TypeError, KeyError) as e:
+        raise ManifestError(f"catalog.json of {version} must be a JSON list of {{movie_id, title, year}}: {e}") from None
+    if len(catalog) != size or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids) or len(set(ids)) != size:
+        raise ManifestError(f"catalog.json of {version} must list {size} movies with distinct integer movie_id")
+    try:
+        vectors = np.load(io.BytesIO(vectors_bytes), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as e:
+        raise ManifestError(f"movie_vectors.npy of {version} is not a .npy array: {e}") from None
+    if vectors.shape != (size, 16) or vectors.dtype != np.float32 or not np.isfinite(vectors).all():
+        raise ManifestError(f"movie_vectors.npy of {version} must be finite float32 ({size}, 16); is {vectors.dtype} {vectors.shape}")
+    try:
+        scale = RatingScale.from_dict(manifest["rating_scale"])
+        offset = float(manifest["rating_offset"])
+        n_subsets = int(manifest.get("serving", {}).get("n_subsets", 1))
+    except (ValueError, TypeError, KeyError, AttributeError) as e:
+        raise ManifestError(f"manifest.json of {version}: bad rating_scale, rating_offset or serving: {e}") from None
+    try:
+        tower = Tower(tower_bytes, size)
+    except ValueError as e:  # LiteRT raises ValueError for a model it cannot read
+        raise ManifestError(f"user_tower.tflite of {version}: {e}") from None
+    scorer = Scorer(tower, vectors, offset, scale, n_subsets)
+    probe, _ = scorer.predict(np.array([0]), np.array([scale.max]))
+    if not np.isfinite(probe).all():
+        raise ManifestError(f"user_tower.tflite of {version} predicts non-finite ratings")
+    movies_json = json.dumps(
+        {"movies": catalog, "rating_scale": scale.to_dict(), "model_version": version}, separators=(",", ":")
+    ).encode()
+    return Model(
+        version=version,
+        manifest=manifest,
+        catalog=catalog,
+        row_of={movie_id: row for row, movie_id in enumerate(ids)},
+        scale=scale,
+        scorer=scorer,
+        movies_json=movies_json,
+    )
+
+
+class ModelHolder:
+    """The model being served, loaded lazily and refreshed at most every ``refresh_s`` seconds."""
+
+    def __init__(self, uri: str, refresh_s: float = 300.0, *, storage_retry_s: float | None = 2.0, clock=time.monotonic):
+        self.uri = uri
+        self.refresh_s = refresh_s
+        self._storage_retry_s = storage_retry_s
+        self._clock = clock
+        self._store = None
+        self._model: Model | None = None
+        self._load_lock = threading.Lock()
+        self._refresh_lock = threading.Lock()
+        self._attempts = 0  # load attempts so far, to share one failure among waiting requests
+        self._last_error = ""
+        self._next_check = 0.0
+        # latest.json contents (sha256) whose version failed its checks: not retried
+        # until latest.json is rewritten, so a bad version is not downloaded again and again.
+        self._refused: set[str] = set()
+        self.loads = 0  # successful loads, first and swaps
+
+    @property
+    def model(self) -> Model | None:
+        """The model being served, or None before the first successful load (never loads)."""
+        return self._model
+
+    def get(self) -> Model:
+        """The model to serve this request with; loads it on first use. Raises ModelUnavailable."""
+        model = self._model
+        if model is None:
+            return self._load_first()
+        if self._clock() >= self._next_check and self._refresh_lock.acquire(blocking=False):
+            try:  # one request checks for a new version; the others keep serving
+                self._refresh(model)
+            finally:
+                self._refresh_lock.release()
+        return self._model
+
+    def _open(self):
+        if not self.uri:
+            raise StoreUnavailable("MODEL_URI is not set: point it at gs://BUCKET/PREFIX or a published directory")
+        if self._store is None:
+            self._store = open_store(self.uri, retry_s=self._storage_retry_s)
+        return self._store
+
+    def _load_latest(self, skip: str | None = None) -> Model | None:
+        store = self._open()
+        raw = store.read(LATEST)
+        pointer = manifest_lib.sha256_bytes(raw)
+        if pointer in self._refused:
+            return None
+        try:
+            latest = parse_latest(raw, store.uri)
+        except ManifestError:
+            self._refused.add(pointer)
+            raise
+        version = latest["version"]
+        if version == skip:
+            return None
+        log.info("loading model version %s from %s", version, self.uri)
+        started = time.perf_counter()
+        try:
+            model = load_model(store, version, latest.get("manifest_sha256"))
+        except ManifestError:
+            self._refused.add(pointer)
+            raise
+        self.loads += 1
+        log.info("loaded model version %s in %.0f ms", version, 1000 * (time.perf_counter() - started))
+        return model
+
+    def _load_first(self) -> Model:
+        attempt = self._attempts
+        with self._load_lock:
+            if self._model is not None:
+                return self._model
+            if self._attempts != attempt:  # another request just tried and failed while we waited
+                raise ModelUnavailable(self._last_error)
+            self._attempts += 1
+            try:
+                model = self._load_latest()
+                if model is None:
+                    raise ManifestError(f"the latest version in {self.uri} was refused earlier; publish a good one")
+            except NotFound as e:
+                self._last_error = f"nothing published at {self.uri}: {e}"
+            except (StoreUnavailable, ManifestError, ValueError) as e:
+                self._last_error = f"{e}"
+            else:
+                self._next_check = self._clock() + self.refresh_s
+                self._model = model
+                return model
+            log.error("model not loaded: %s", self._last_error)
+            raise ModelUnavailable(self._last_error)
+
+    def _refresh(self, current: Model) -> None:
+        self._next_check = self._clock() + self.refresh_s
+        try:
+            model = self._load_latest(skip=current.version)
+        except ManifestError as e:
+            log.error("refused new model version, still serving %s: %s", current.version, e)
+            return
+        except (NotFound, StoreUnavailable) as e:
+            log.warning("could not check for a new model version, still serving %s: %s", current.version, e)
+            return
+        if model is not None:
+            self._model = model  # one reference assignment: requests see the old or the new model, whole
+            log.info("now serving model version %s (was %s)", model.version, current.version)

@@ -1,0 +1,104 @@
+"""Scoring one request: a user's ratings -> predicted ratings -> top and bottom lists.
+
+The user tower (``user_tower.tflite``) takes float32 ``[batch, 16, 16]`` user
+matrices and returns float32 ``[batch, catalog_size]`` predicted ratings in
+stars, catalog row order, unclipped. Its batch dimension may be dynamic or
+fixed at 1; both are handled. Runs with LiteRT and numpy only.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+
+from screen_genius import features
+from screen_genius.scale import RatingScale
+
+
+class Tower:
+    """The LiteRT user tower; one instance is shared by all request threads."""
+
+    def __init__(self, model_content: bytes, catalog_size: int):
+        self._interpreter = Interpreter(model_content=model_content, num_threads=1)
+        inp = self._interpreter.get_input_details()
+        out = self._interpreter.get_output_details()
+        if len(inp) != 1 or len(out) != 1:
+            raise ValueError(f"user_tower.tflite must have 1 input and 1 output; has {len(inp)} and {len(out)}")
+        self._in, self._out = inp[0], out[0]
+        in_sig = list(self._in.get("shape_signature", self._in["shape"]))
+        out_sig = list(self._out.get("shape_signature", self._out["shape"]))
+        if self._in["dtype"] != np.float32 or in_sig[1:] != [features.MAX_RATINGS, features.VECTOR_DIM]:
+            raise ValueError(f"user_tower.tflite input must be float32 [batch, 16, 16]; is {self._in['dtype'].__name__} {in_sig}")
+        if self._out["dtype"] != np.float32 or out_sig[1:] != [catalog_size]:
+            raise ValueError(
+                f"user_tower.tflite output must be float32 [batch, {catalog_size}] (catalog_size); "
+                f"is {self._out['dtype'].__name__} {out_sig}"
+            )
+        self.dynamic_batch = in_sig[0] == -1
+        self._batch = int(self._in["shape"][0])
+        self._interpreter.allocate_tensors()
+        self._lock = threading.Lock()  # a LiteRT interpreter is not thread-safe
+
+    def __call__(self, matrices: np.ndarray) -> np.ndarray:
+        """(n, 16, 16) float32 -> (n, catalog_size) float32."""
+        with self._lock:
+            if self.dynamic_batch:
+                return self._invoke(matrices)
+            return np.concatenate([self._invoke(m[None]) for m in matrices])
+
+    def _invoke(self, batch: np.ndarray) -> np.ndarray:
+        if batch.shape[0] != self._batch:
+            self._interpreter.resize_tensor_input(self._in["index"], list(batch.shape))
+            self._interpreter.allocate_tensors()
+            self._batch = batch.shape[0]
+        self._interpreter.set_tensor(self._in["index"], np.ascontiguousarray(batch, dtype=np.float32))
+        self._interpreter.invoke()
+        return self._interpreter.get_tensor(self._out["index"])
+
+
+class Scorer:
+    """Predicts every catalog movie for a user and picks the top and bottom ones.
+
+    movie_vectors: (catalog_size, 16) float32, builds the user matrices.
+    offset: the rating offset of the user matrix (stars).
+    n_subsets: how many deterministic 16-rating subsets to average when a
+    user gave more than 16 ratings.
+    """
+
+    def __init__(self, tower: Tower, movie_vectors: np.ndarray, offset: float, scale: RatingScale, n_subsets: int = 1):
+        self.tower = tower
+        self.movie_vectors = movie_vectors
+        self.offset = float(offset)
+        self.scale = scale
+        self.n_subsets = max(1, int(n_subsets))
+        self.catalog_size = movie_vectors.shape[0]
+        self._rows = np.arange(self.catalog_size)
+
+    def predict(self, rows: np.ndarray, ratings: np.ndarray) -> tuple[np.ndarray, int]:
+        """Predicted ratings (catalog_size,) float32, clipped to the scale, and how many ratings were used.
+
+        rows: (k,) catalog rows of the rated movies, distinct; ratings: (k,) stars.
+        """
+        matrices = features.request_inputs(self.movie_vectors, rows, ratings, self.offset, self.n_subsets)
+        if len(rows) <= features.MAX_RATINGS:
+            used = len(rows)
+        else:  # the ratings that made it into at least one subset
+            sub_rows, _ = features.choose_subsets(rows, ratings, self.n_subsets)
+            used = int(np.unique(sub_rows[sub_rows >= 0]).size)
+        predicted = self.tower(matrices).mean(axis=0)
+        return np.clip(predicted, self.scale.min, self.scale.max).astype(np.float32), used
+
+    def rank(self, predicted: np.ndarray, exclude_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """Catalog rows of the k best (best first) and k worst (worst first), skipping exclude_rows.
+
+        Ties are broken by catalog row, lowest first, so the answer is deterministic.
+        """
+        keep = np.ones(self.catalog_size, dtype=bool)
+        keep[exclude_rows] = False
+        candidates = self._rows[keep]
+        scores = predicted[keep]
+        best = candidates[np.lexsort((candidates, -scores))[:k]]
+        worst = candidates[np.lexsort((candidates, scores))[:k]]
+        return best, worst

@@ -1,0 +1,1 @@
+"""Screen Genius test suites (a package so suites can share tests.fixtures)."""
