@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as pads
 
+from training.counts import add_counts
 from training.ingest.catalog import choose_catalog
 from training.ingest.errors import IngestError
 from training.ingest.split import METHOD, heldout_users
@@ -86,7 +87,7 @@ def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, hel
     for batch in data.to_batches(columns=["user_id", "date"]):
         users = batch.column(0).to_numpy()
         days = batch.column(1).cast(pa.int32()).to_numpy()
-        per_user = _add_counts(per_user, np.bincount(users))
+        per_user = add_counts(per_user, np.bincount(users))
         first_day, last_day = min(first_day, int(days.min())), max(last_day, int(days.max()))
         n_ratings += len(users)
     if n_ratings == 0:
@@ -98,9 +99,9 @@ def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, hel
     for batch in data.to_batches(columns=["user_id", "movie_id", "rating"]):
         users, movie_ids, ratings = (batch.column(i).to_numpy() for i in range(3))
         train = ~is_heldout[users]
-        rated = _add_counts(rated, np.bincount(movie_ids))
-        counts = _add_counts(counts, np.bincount(movie_ids, weights=train))
-        sums = _add_counts(sums, np.bincount(movie_ids, weights=np.where(train, ratings, 0)))
+        rated = add_counts(rated, np.bincount(movie_ids))
+        counts = add_counts(counts, np.bincount(movie_ids, weights=train))
+        sums = add_counts(sums, np.bincount(movie_ids, weights=np.where(train, ratings, 0)))
     movies: pa.Table = found["movies"]
     catalog = choose_catalog(counts, sums, movies.to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get),
                              catalog_size)
@@ -131,12 +132,4 @@ def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, hel
                                      "heldout_user_ids": heldout.tolist()})
     writer.write_json("dataset.json", summary)
     return summary
-
-
-def _add_counts(total: np.ndarray, more: np.ndarray) -> np.ndarray:
-    """Elementwise sum of two bincounts of different lengths."""
-    if len(more) > len(total):
-        total = np.concatenate([total, np.zeros(len(more) - len(total), dtype=total.dtype)])
-    total[: len(more)] += more
-    return total
 

@@ -1,0 +1,1 @@
+"""The exploratory data analysis report of an ingested dataset (HTML + PNG figures)."""
