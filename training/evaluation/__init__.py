@@ -1,0 +1,1 @@
+"""Evaluation, separate from the algorithms: one protocol and one report for every model."""

@@ -1,0 +1,365 @@
+"""Model 2: a cold-start user's ratings (16x16 matrix) -> predicted rating of every catalog movie.
+
+The input is built by ``screen_genius.features`` (the code the function runs),
+row i = movie vector i * (rating_i - offset), zero rows when fewer than 16.
+
+Two towers read it:
+- ``SetTower`` (served): a 1-wide convolution over rows (one small network
+  applied to every rated movie alike), masked mean/sum pooling over rows and
+  the number of ratings, then dense layers. The answer does not depend on the
+  order of the rated movies, which a user never chose.
+- ``SeedCNNTower``: the original design (Conv2D 16@3x3, MaxPool 2, Conv2D
+  256@3x3, MaxPool 2, Dense 256, 64, 16, leaky ReLU), kept to measure against.
+
+``CatalogScorer`` turns the 16-D user vector into ratings for every catalog
+movie: offset + user . w_movie + c_movie, with w initialized from Model 1's
+vectors and c from zero, both fine-tuned on cold-start targets. It is part of
+the exported graph, so the function gets ratings in stars straight out of TFLite.
+
+Training simulates cold-start users: each step, each training user in the
+batch gives a random k (1..16) of their ratings as input and every other
+rating they have is a target, so one tower pass trains on many targets.
+Batches are built on the fly from the per-user table; all 16x16 inputs are
+never materialized at once.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from screen_genius import features
+
+MAX_RATINGS = features.MAX_RATINGS
+
+
+@dataclass
+class UserTowerConfig:
+    tower: str = "set"  # "set" (served) or "seed_cnn" (the original design)
+    width: int = 128
+    epochs: int = 80
+    batch_users: int = 32
+    learning_rate: float = 5e-4
+    dropout: float = 0.1
+    l2_scorer: float = 1e-3  # pulls the fine-tuned scorer back toward Model 1's vectors
+    max_given: int = MAX_RATINGS
+    validation_fraction: float = 0.1
+    patience: int = 25
+    seed: int = 0
+
+
+def rating_offset(global_mean: float, step: float) -> float:
+    """The offset subtracted from ratings: the training mean, kept off the rating grid.
+
+    A rating equal to the offset would make its row all zeros, which the tower
+    reads as "no rating"; so an offset within a tenth of a step of a grid
+    point is moved a quarter step away.
+    """
+    offset = round(float(global_mean), 4)
+    nearest = round(offset / step) * step
+    if abs(offset - nearest) < 0.1 * step:
+        offset = nearest + 0.25 * step
+    return offset
+
+
+def _layers():
+    import keras
+    from keras import layers, ops
+
+    def present_rows(x):
+        """(batch, 16, 1) 1.0 where the row holds a rating."""
+        return ops.cast(ops.max(ops.abs(x), axis=-1, keepdims=True) > 0, "float32")
+
+    def decode_rows(x, mask):
+        """Per-row (vector, rating - offset) back out of vector * (rating - offset).
+
+        Column 15 of every movie vector is the constant 1 (Model 1's layout), so
+        x[:, :, 15] is the rating minus the offset, never 0 for a real rating
+        (``rating_offset`` keeps the offset off the rating grid). Empty rows give 0.
+        """
+        d = x[..., 15:16]
+        safe = ops.where(mask > 0, d, ops.ones_like(d))
+        return x / safe * mask, d * mask
+
+    class SetTower(layers.Layer):
+        """(batch, 16, 16) -> (batch, 16) user vector, invariant to the order of rated movies.
+
+        It starts as the "item mean + user bias" estimate (the user-bias slot
+        gets the shrunk mean of rating - offset - b_movie over the given
+        movies) and learns a correction from pooled per-movie features.
+        """
+
+        def __init__(self, width: int, dropout: float, **kwargs):
+            super().__init__(**kwargs)
+            self.row1 = layers.Conv1D(width, 1, activation="gelu")
+            self.row2 = layers.Conv1D(width, 1, activation="gelu")
+            self.dense1 = layers.Dense(width, activation="gelu")
+            self.dense2 = layers.Dense(width // 2, activation="gelu")
+            self.drop = layers.Dropout(dropout)
+            self.out = layers.Dense(16, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
+                                    bias_initializer="zeros")
+            self.bias_shrink = self.add_weight(shape=(), name="bias_shrink", initializer=keras.initializers.Constant(3.0))
+
+        def call(self, x, training=False):
+            mask = present_rows(x)
+            n = ops.sum(mask, axis=1)  # (batch, 1)
+            v, d = decode_rows(x, mask)
+            residual = (d - v[..., 14:15]) * mask  # rating - offset - b_movie
+            rows = ops.concatenate([v[..., :14], d, residual, v[..., :14] * residual], axis=-1)
+            h = self.row2(self.row1(rows)) * mask
+            mean = ops.sum(h, axis=1) / ops.maximum(n, 1.0)
+            user_bias = ops.sum(residual, axis=1) / (n + ops.abs(self.bias_shrink))
+            factors = ops.sum(v[..., :14] * residual, axis=1) / (n + 3.0)
+            count = ops.concatenate([n / MAX_RATINGS, 1.0 / ops.sqrt(ops.maximum(n, 1.0))], axis=-1)
+            z = ops.concatenate([mean, user_bias, factors, count], axis=-1)
+            z = self.drop(self.dense2(self.drop(self.dense1(z), training=training)), training=training)
+            base = ops.concatenate([ops.zeros_like(factors), ops.ones_like(user_bias), user_bias], axis=-1)
+            return base + self.out(z)
+
+    class SeedCNNTower(layers.Layer):
+        """The original CNN user tower: (batch, 16, 16) -> (batch, 16)."""
+
+        def __init__(self, dropout: float = 0.0, **kwargs):
+            super().__init__(**kwargs)
+            act = lambda: layers.LeakyReLU(negative_slope=0.1)  # noqa: E731
+            self.stack = [layers.Reshape((MAX_RATINGS, 16, 1)),
+                          layers.Conv2D(16, 3, padding="same"), act(), layers.MaxPooling2D(2),
+                          layers.Conv2D(256, 3, padding="same"), act(), layers.MaxPooling2D(2),
+                          layers.Flatten(), layers.Dense(256), act(), layers.Dense(64), act()]
+            self.out = layers.Dense(16, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
+                                    bias_initializer=_unit_bias_slot())
+
+        def call(self, x, training=False):
+            for layer in self.stack:
+                x = layer(x)
+            return self.out(x)
+
+    class CatalogScorer(layers.Layer):
+        """(batch, 16) user vectors -> (batch, n_movies) ratings = offset + u . w + c."""
+
+        def __init__(self, movie_vectors: np.ndarray, offset: float, l2: float, **kwargs):
+            super().__init__(**kwargs)
+            self.initial = np.asarray(movie_vectors, dtype=np.float32).T.copy()  # (16, n_movies)
+            self.offset, self.l2 = float(offset), float(l2)
+
+        def build(self, input_shape):
+            n = self.initial.shape[1]
+            self.w = self.add_weight(shape=self.initial.shape, name="movie_weights",
+                                     initializer=keras.initializers.Constant(self.initial))
+            self.c = self.add_weight(shape=(n,), name="movie_bias", initializer="zeros")
+
+        def call(self, u):
+            if self.l2:
+                self.add_loss(self.l2 * (ops.sum(ops.square(self.w - self.initial)) + ops.sum(ops.square(self.c))))
+            return self.offset + ops.matmul(u, self.w) + self.c
+
+    def _unit_bias_slot():
+        # Start as "item bias only": user vector [0..0, 1, 0] reads b_movie out of each movie vector.
+        init = np.zeros(16, np.float32)
+        init[14] = 1.0
+        return keras.initializers.Constant(init)
+
+    class ColdStartModel(keras.Model):
+        """(batch, 16, 16) user matrices -> (batch, n_movies) predicted ratings in stars (unclipped)."""
+
+        def __init__(self, tower, scorer, **kwargs):
+            super().__init__(**kwargs)
+            self.tower, self.scorer = tower, scorer
+
+        def call(self, x, training=False):
+            return self.scorer(self.tower(x, training=training))
+
+    return SetTower, SeedCNNTower, CatalogScorer, ColdStartModel
+
+
+def build_model(movie_vectors: np.ndarray, offset: float, config: UserTowerConfig):
+    import keras
+
+    SetTower, SeedCNNTower, CatalogScorer, ColdStartModel = _layers()
+    tower = SetTower(config.width, config.dropout) if config.tower == "set" else SeedCNNTower()
+    model = ColdStartModel(tower, CatalogScorer(movie_vectors, offset, config.l2_scorer))
+    model(keras.ops.zeros((1, MAX_RATINGS, 16)))
+    return model
+
+
+# ---- simulated cold-start users ---------------------------------------------
+
+def sample_given(rows: np.ndarray, ratings: np.ndarray, k: int, rng: np.random.Generator):
+    """A random k of one user's ratings as (16,) padded rows/ratings, and the mask of the rest."""
+    pick = rng.permutation(len(rows))[:k]
+    given_rows = np.full(MAX_RATINGS, -1, dtype=np.int64)
+    given_ratings = np.zeros(MAX_RATINGS, dtype=np.float32)
+    given_rows[:k], given_ratings[:k] = rows[pick], ratings[pick]
+    is_target = np.ones(len(rows), dtype=bool)
+    is_target[pick] = False
+    return given_rows, given_ratings, is_target
+
+
+def cold_start_batches(train, movie_vectors: np.ndarray, offset: float, batch_users: int,
+                       rng: np.random.Generator, max_given: int = MAX_RATINGS):
+    """One epoch of simulated cold-start batches, streamed.
+
+    Yields (x, targets, mask): x (B, 16, 16) float32 user matrices; targets and
+    mask (B, n_movies) float32, mask 1 where the user rated the movie and it
+    was not among the inputs. Users with fewer than 2 ratings are skipped.
+    """
+    counts = train.counts()
+    users = np.flatnonzero(counts >= 2)
+    rng.shuffle(users)
+    n_items = train.n_items
+    for start in range(0, len(users), batch_users):
+        batch = users[start:start + batch_users]
+        b = len(batch)
+        given_rows = np.full((b, MAX_RATINGS), -1, dtype=np.int64)
+        given_ratings = np.zeros((b, MAX_RATINGS), dtype=np.float32)
+        targets = np.zeros((b, n_items), dtype=np.float32)
+        mask = np.zeros((b, n_items), dtype=np.float32)
+        ks = rng.integers(1, np.minimum(counts[batch] - 1, max_given) + 1)
+        for i, (u, k) in enumerate(zip(batch, ks)):
+            rows, ratings = train.user(u)
+            given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, int(k), rng)
+            targets[i, rows] = ratings
+            mask[i, rows[is_target]] = 1.0
+        yield features.user_matrices(movie_vectors, given_rows, given_ratings, offset), targets, mask
+
+
+def fixed_validation(train, movie_vectors, offset, seed: int, max_given: int = MAX_RATINGS):
+    """A fixed set of simulated cold-start batches for validation curves and early stopping."""
+    rng = np.random.default_rng(seed)
+    return list(cold_start_batches(train, movie_vectors, offset, 256, rng, max_given))
+
+
+@dataclass
+class TrainedUserTower:
+    model: object  # ColdStartModel
+    movie_vectors: np.ndarray  # (n_movies, 16) float32, the input vectors (Model 1)
+    offset: float
+    config: UserTowerConfig
+    history: dict = field(default_factory=dict)
+
+    def predict_matrices(self, x: np.ndarray) -> np.ndarray:
+        """(B, 16, 16) -> (B, n_movies) float32 predicted ratings."""
+        out = []
+        for start in range(0, len(x), 1024):
+            out.append(np.asarray(self._serve(x[start:start + 1024])))
+        return np.concatenate(out) if out else np.zeros((0, self.movie_vectors.shape[0]), np.float32)
+
+    @property
+    def _serve(self):
+        if not hasattr(self, "_serve_fn"):
+            import tensorflow as tf
+
+            self._serve_fn = tf.function(lambda x: self.model(x, training=False), reduce_retracing=True)
+        return self._serve_fn
+
+
+def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig | None = None,
+                     log=None) -> TrainedUserTower:
+    """Train Model 2 on ``train`` (CatalogRatings of training users only).
+
+    A fraction of the training users is set aside (never stepped on) to pick
+    the best epoch; held-out test users are not involved at all.
+    """
+    import keras
+    import tensorflow as tf
+
+    config = config or UserTowerConfig()
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    movie_vectors = np.asarray(movie_vectors, dtype=np.float32)
+    positions = rng.permutation(train.n_users)
+    n_val = int(round(config.validation_fraction * train.n_users)) if train.n_users >= 10 else 0
+    fit_users, val_users = train.subset(positions[n_val:]), train.subset(positions[:n_val])
+    val_batches = fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given) if n_val else []
+
+    model = build_model(movie_vectors, offset, config)
+    optimizer = keras.optimizers.Adam(config.learning_rate)
+
+    @tf.function(reduce_retracing=True)
+    def step(x, targets, mask):
+        with tf.GradientTape() as tape:
+            pred = model(x, training=True)
+            sse = tf.reduce_sum(mask * tf.square(pred - targets))
+            count = tf.maximum(tf.reduce_sum(mask), 1.0)
+            loss = sse / count + tf.add_n(model.losses) if model.losses else sse / count
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return sse, count
+
+    @tf.function(reduce_retracing=True)
+    def evaluate(x, targets, mask):
+        pred = model(x, training=False)
+        return tf.reduce_sum(mask * tf.square(pred - targets)), tf.reduce_sum(mask)
+
+    def validation_rmse() -> float:
+        vs = vc = 0.0
+        for x, targets, mask in val_batches:
+            s, c = evaluate(x, targets, mask)
+            vs, vc = vs + float(s), vc + float(c)
+        return float(np.sqrt(vs / max(vc, 1)))
+
+    history = {"rmse": [], "val_rmse": [], "seconds": []}
+    best, best_weights, since_best = np.inf, None, 0
+    if val_batches:  # the starting point (item mean + user bias) is a candidate too
+        best, best_weights = validation_rmse(), [w.numpy().copy() for w in model.weights]
+        history["initial_val_rmse"] = best
+    started = time.perf_counter()
+    for epoch in range(config.epochs):
+        sse = count = 0.0
+        for x, targets, mask in cold_start_batches(fit_users, movie_vectors, offset, config.batch_users, rng,
+                                                   config.max_given):
+            s, c = step(x, targets, mask)
+            sse, count = sse + float(s), count + float(c)
+        history["rmse"].append(float(np.sqrt(sse / max(count, 1))))
+        if val_batches:
+            val = validation_rmse()
+            history["val_rmse"].append(val)
+            if val < best - 1e-5:
+                best, best_weights, since_best = val, [w.numpy().copy() for w in model.weights], 0
+            else:
+                since_best += 1
+        history["seconds"].append(time.perf_counter() - started)
+        if log and (epoch % 10 == 0 or epoch == config.epochs - 1):
+            log(f"  user tower [{config.tower}] epoch {epoch + 1}/{config.epochs}: rmse {history['rmse'][-1]:.4f}"
+                + (f", val {history['val_rmse'][-1]:.4f}" if val_batches else ""))
+        if val_batches and since_best >= config.patience:
+            break
+    if best_weights is not None:
+        for w, value in zip(model.weights, best_weights):
+            w.assign(value)
+        history["best_epoch"] = int(np.argmin(history["val_rmse"]) + 1) if min(history["val_rmse"]) <= best else 0
+    return TrainedUserTower(model, movie_vectors, float(offset), config, history)
+
+
+class UserTowerRecommender:
+    """Model 2 on the cold-start protocol: ``fit(train)``, ``predict(given_rows, given_ratings)``.
+
+    Inputs are built exactly as the function builds them
+    (``features.request_inputs``): up to 16 ratings make one matrix; with more,
+    ``n_subsets`` deterministic subsets are scored and their predictions averaged.
+    """
+
+    def __init__(self, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig | None = None,
+                 name: str | None = None, n_subsets: int = 1, log=None):
+        self.movie_vectors = np.asarray(movie_vectors, dtype=np.float32)
+        self.offset, self.config = float(offset), config or UserTowerConfig()
+        self.name = name or ("user_tower" if self.config.tower == "set" else "seed_cnn")
+        self.n_subsets, self.log = n_subsets, log
+        self.trained: TrainedUserTower | None = None
+
+    def fit(self, train) -> None:
+        self.trained = train_user_tower(train, self.movie_vectors, self.offset, self.config, self.log)
+
+    def predict(self, given_rows, given_ratings) -> np.ndarray:
+        given_rows, given_ratings = np.asarray(given_rows), np.asarray(given_ratings, dtype=np.float32)
+        if given_rows.shape[1] == MAX_RATINGS:  # at most 16 each: one matrix per user, in one batch
+            x = np.concatenate([features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, 1)
+                                for r, v in zip(given_rows, given_ratings)])
+            return self.trained.predict_matrices(x)
+        out = []
+        for r, v in zip(given_rows, given_ratings):
+            x = features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, self.n_subsets)
+            out.append(self.trained.predict_matrices(x).mean(axis=0))
+        return np.stack(out)
