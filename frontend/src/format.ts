@@ -1,0 +1,19 @@
+/** Display helpers shared by components. */
+import type { RatingScale } from "./types";
+
+export function movieLabel(title: string, year: number | null): string {
+  return year ? `${title} (${year})` : title;
+}
+
+/** "4.5" for half-star scales, "4" for whole-star ones. */
+export function formatStars(value: number): string {
+  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+}
+
+/** The values a user can choose on this scale, lowest first. */
+export function scaleValues(scale: RatingScale): number[] {
+  const values: number[] = [];
+  const count = Math.round((scale.max - scale.min) / scale.step);
+  for (let i = 0; i <= count; i += 1) values.push(Number((scale.min + i * scale.step).toFixed(6)));
+  return values;
+}
