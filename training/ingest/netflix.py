@@ -10,7 +10,7 @@
         "MovieID:" header lines, each followed by "CustomerID" lines
 
 The rating files (about 2 GB of text for 100M ratings) are parsed with numpy
-on 64 MiB blocks: every line of a block is checked and decoded at once, using
+on 8 MiB blocks: every line of a block is checked and decoded at once, using
 the fixed-width tail ",R,YYYY-MM-DD" of a rating line. The original read them
 with a Python loop into lists, which took minutes and about 10 GB.
 """
@@ -29,7 +29,7 @@ from screen_genius.scale import WHOLE_STARS
 from training.ingest.errors import IngestError, show_line
 from training.ingest.store import MOVIES_SCHEMA, StoreWriter, ratings_batch
 
-BLOCK = 64 << 20
+BLOCK = 8 << 20  # bytes per parse step: large enough for numpy, small enough to keep RSS flat
 NL, CR, COMMA, COLON, DASH, ZERO = 10, 13, 44, 58, 45, 48
 TAIL = 13  # len(",R,YYYY-MM-DD")
 MAX_ID_DIGITS = 9  # customer and movie ids must fit in int32
@@ -87,7 +87,7 @@ def parse_rating_file(path: Path, writer: StoreWriter, known: np.ndarray, bar: t
     """
     headers: list[tuple[int, int]] = []
     part = writer.ratings_part()
-    current = -1  # movie of the block that continues into the next 64 MiB
+    current = -1  # movie of the block that continues into the next block
     line_base = 0  # lines before this block
     blank_lines = 0
     try:
