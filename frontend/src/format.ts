@@ -17,3 +17,8 @@ export function scaleValues(scale: RatingScale): number[] {
   for (let i = 0; i <= count; i += 1) values.push(Number((scale.min + i * scale.step).toFixed(6)));
   return values;
 }
+
+/** "1 star", "3.5 stars". */
+export function starsLabel(value: number): string {
+  return `${formatStars(value)} ${value === 1 ? "star" : "stars"}`;
+}

@@ -1,5 +1,5 @@
 import { useId } from "react";
-import { formatStars, scaleValues } from "../format";
+import { scaleValues, starsLabel } from "../format";
 import type { RatingScale } from "../types";
 
 interface StarRatingProps {
@@ -28,7 +28,7 @@ export function StarRating({ scale, value, onChange, label }: StarRatingProps) {
             key={v}
             className={filled ? "star-slot filled" : "star-slot"}
             style={{ width: `${scale.step * 1.4}em` }}
-            title={`${formatStars(v)} stars`}
+            title={starsLabel(v)}
           >
             <input
               type="radio"
@@ -37,7 +37,7 @@ export function StarRating({ scale, value, onChange, label }: StarRatingProps) {
               value={v}
               checked={value !== undefined && Math.abs(value - v) < 1e-9}
               onChange={() => onChange(v)}
-              aria-label={`${formatStars(v)} stars`}
+              aria-label={starsLabel(v)}
             />
             <span aria-hidden="true" className="star-glyph" style={{ left: `${-(from - Math.floor(from + 1e-9)) * 1.4}em` }}>
               ★
