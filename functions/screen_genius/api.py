@@ -12,6 +12,7 @@ import json
 import logging
 
 import numpy as np
+from flask import Response
 
 from screen_genius.loader import ModelHolder, ModelUnavailable
 
@@ -69,8 +70,18 @@ ROUTES = {
 }
 
 
-def handle(request, holder: ModelHolder, cors: Cors):
-    """Answer one request (a Flask/werkzeug request); returns (body, status, headers)."""
+def handle(request, holder: ModelHolder, cors: Cors) -> Response:
+    """Answer one request (a Flask/werkzeug request)."""
+    body, status, headers = answer(request, holder, cors)
+    headers["Content-Length"] = str(len(body))
+    # An iterator makes the response "streamed", which stops functions-framework
+    # from reading the whole request body before answering (it does so for any
+    # other response): a 100 MB body is refused without being read.
+    return Response(iter([body]), status=status, headers=headers)
+
+
+def answer(request, holder: ModelHolder, cors: Cors) -> tuple[bytes, int, dict]:
+    """(body, status, headers) for one request."""
     origin = request.headers.get("Origin")
     segments = [s for s in request.path.split("/") if s]
     route = segments[-1] if segments else ""
@@ -80,7 +91,7 @@ def handle(request, holder: ModelHolder, cors: Cors):
             raise ApiError(404, "not_found", f"no such endpoint {request.path!r}; try POST /api/recommend, GET /api/movies or GET /api/health")
         allow = ", ".join((*methods, "OPTIONS"))
         if request.method == "OPTIONS":
-            return "", 204, {"Allow": allow, **cors.preflight(origin, allow)}
+            return b"", 204, {"Allow": allow, **cors.preflight(origin, allow)}
         if request.method not in methods:
             raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}; use {' or '.join(methods)}", {"Allow": allow})
         if route == "health":
