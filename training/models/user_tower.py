@@ -150,8 +150,8 @@ def _layers():
                                      initializer=keras.initializers.Constant(self.initial))
             self.c = self.add_weight(shape=(n,), name="movie_bias", initializer="zeros")
 
-        def call(self, u):
-            if self.l2:
+        def call(self, u, training=False):
+            if self.l2 and training:
                 self.add_loss(self.l2 * (ops.sum(ops.square(self.w - self.initial)) + ops.sum(ops.square(self.c))))
             return self.offset + ops.matmul(u, self.w) + self.c
 
@@ -169,7 +169,7 @@ def _layers():
             self.tower, self.scorer = tower, scorer
 
         def call(self, x, training=False):
-            return self.scorer(self.tower(x, training=training))
+            return self.scorer(self.tower(x, training=training), training=training)
 
     return SetTower, SeedCNNTower, CatalogScorer, ColdStartModel
 
@@ -349,8 +349,16 @@ class UserTowerRecommender:
         self.n_subsets, self.log = n_subsets, log
         self.trained: TrainedUserTower | None = None
 
+    @classmethod
+    def from_trained(cls, trained: "TrainedUserTower", name: str, n_subsets: int = 1) -> "UserTowerRecommender":
+        """An already-trained tower on the protocol (its ``fit`` is then a no-op)."""
+        model = cls(trained.movie_vectors, trained.offset, trained.config, name, n_subsets)
+        model.trained = trained
+        return model
+
     def fit(self, train) -> None:
-        self.trained = train_user_tower(train, self.movie_vectors, self.offset, self.config, self.log)
+        if self.trained is None:
+            self.trained = train_user_tower(train, self.movie_vectors, self.offset, self.config, self.log)
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
         given_rows, given_ratings = np.asarray(given_rows), np.asarray(given_ratings, dtype=np.float32)

@@ -1,0 +1,61 @@
+"""Toy model: a simple two-tower rating model in Keras.
+
+A user tower and a movie tower (embedding, then a dense layer) each produce
+a vector; the rating is their dot product plus user and movie biases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def _model(n_users: int, n_items: int, dim: int, l2: float, mean: float):
+    import keras
+    from keras import layers, ops
+
+    reg = keras.regularizers.L2(l2)
+
+    class Tower(layers.Layer):
+        def __init__(self, n: int, **kwargs):
+            super().__init__(**kwargs)
+            self.embedding = layers.Embedding(n, dim, embeddings_regularizer=reg)
+            self.dense = layers.Dense(dim, kernel_regularizer=reg)
+            self.bias = layers.Embedding(n, 1, embeddings_initializer="zeros", embeddings_regularizer=reg)
+
+        def call(self, ids):
+            e = self.embedding(ids)
+            return e + self.dense(e), self.bias(ids)[:, 0]
+
+    class TwoTower(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.users, self.items = Tower(n_users), Tower(n_items)
+
+        def call(self, inputs):
+            (pu, bu), (qi, bi) = self.users(inputs[:, 0]), self.items(inputs[:, 1])
+            return mean + ops.sum(pu * qi, axis=-1) + bu + bi
+
+    return TwoTower()
+
+
+class TwoTower:
+    name = "toy_two_tower"
+
+    def __init__(self, n_users: int, n_items: int, dim: int = 32, l2: float = 3e-4, epochs: int = 8,
+                 batch_size: int = 256, learning_rate: float = 2e-3, seed: int = 0):
+        self.n_users, self.n_items, self.dim, self.l2 = n_users, n_items, dim, l2
+        self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
+
+    def fit(self, users, items, ratings) -> None:
+        import keras
+
+        keras.utils.set_random_seed(self.seed)
+        self.model = _model(self.n_users, self.n_items, self.dim, self.l2, float(np.mean(ratings)))
+        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
+        x = np.stack([users, items], axis=1).astype(np.int32)
+        self.history = self.model.fit(x, ratings.astype(np.float32), epochs=self.epochs, batch_size=self.batch_size,
+                                      verbose=0).history
+
+    def predict(self, users, items) -> np.ndarray:
+        x = np.stack([users, items], axis=1).astype(np.int32)
+        return self.model.predict(x, batch_size=8192, verbose=0).astype(np.float32)
