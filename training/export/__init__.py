@@ -1,0 +1,158 @@
+"""The artifact set (DESIGN.md): what the function loads.
+
+    manifest.json       version, dataset, catalog size, rating scale and offset, held-out
+                        user ids, served model, headline metrics, serving options, file sizes/sha256s
+    catalog.json        [{movie_id, title, year, genres, n_ratings, mean_rating}] in catalog row order
+    movie_vectors.npy   (catalog_size, 16) float32, the rows of the user input (Model 1)
+    user_tower.tflite   float32 [batch, 16, 16] -> float32 [batch, catalog_size] predicted stars
+                        (unclipped), catalog order; movie weights and biases are in the graph
+
+The TFLite tower is checked against Keras before anything is written: the
+export fails if the outputs differ by more than 1e-5 on random or real inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from screen_genius import features
+from screen_genius.manifest import write_manifest
+
+PARITY_TOLERANCE = 1e-5
+
+
+class ParityError(RuntimeError):
+    """The converted TFLite tower does not reproduce the Keras model."""
+
+
+def convert_to_tflite(model) -> bytes:
+    """The Keras cold-start model as a TFLite flatbuffer with a [batch, 16, 16] float32 input."""
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([None, features.MAX_RATINGS, features.VECTOR_DIM], tf.float32,
+                                                name="user_matrices")])
+    def serve(x):
+        return {"ratings": model(x, training=False)}
+
+    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+
+    # Weights become constants: the function's LiteRT has no resource variables.
+    frozen = convert_variables_to_constants_v2(serve.get_concrete_function())
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([frozen])
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS]  # LiteRT runs builtins only
+    return converter.convert()
+
+
+def run_tflite(flatbuffer: bytes, x: np.ndarray) -> np.ndarray:
+    """Run the flatbuffer with LiteRT (as the function does): (B, 16, 16) -> (B, catalog_size)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_content=flatbuffer)
+    inp = interpreter.get_input_details()[0]
+    interpreter.resize_tensor_input(inp["index"], list(x.shape))
+    interpreter.allocate_tensors()
+    interpreter.set_tensor(inp["index"], np.ascontiguousarray(x, dtype=np.float32))
+    interpreter.invoke()
+    return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+
+def parity_inputs(movie_vectors: np.ndarray, offset: float, real_users: list[tuple[np.ndarray, np.ndarray]],
+                  scale, seed: int = 0) -> np.ndarray:
+    """Random user matrices (every k from 0 to 16, random movies and on-scale ratings) plus real users' inputs."""
+    rng = np.random.default_rng(seed)
+    n_random = 64
+    rows = np.full((n_random, features.MAX_RATINGS), -1, dtype=np.int64)
+    ratings = np.zeros((n_random, features.MAX_RATINGS), dtype=np.float32)
+    points = np.arange(scale.min, scale.max + scale.step / 2, scale.step)
+    for i in range(n_random):
+        k = i % (features.MAX_RATINGS + 1)
+        rows[i, :k] = rng.choice(len(movie_vectors), size=min(k, len(movie_vectors)), replace=False)
+        ratings[i, :k] = rng.choice(points, size=k)
+    parts = [features.user_matrices(movie_vectors, rows, ratings, offset)]
+    parts += [features.request_inputs(movie_vectors, r, v, offset, 1) for r, v in real_users]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def check_parity(flatbuffer: bytes, keras_predict, x: np.ndarray) -> float:
+    """Max abs difference between TFLite and Keras on ``x``; ParityError above the tolerance."""
+    expected = np.asarray(keras_predict(x), dtype=np.float32)
+    got = run_tflite(flatbuffer, x)
+    if got.shape != expected.shape:
+        raise ParityError(f"TFLite output shape {got.shape} differs from Keras {expected.shape}")
+    diff = float(np.max(np.abs(got - expected)))
+    if not math.isfinite(diff) or diff > PARITY_TOLERANCE:
+        raise ParityError(f"TFLite differs from Keras by {diff:.3g} (tolerance {PARITY_TOLERANCE:g}); not exporting")
+    return diff
+
+
+def catalog_records(catalog) -> list[dict]:
+    """catalog.json: one record per catalog row, JSON-safe (nullable year/genres become null)."""
+    out = []
+    for row in catalog.itertuples(index=False):
+        year = getattr(row, "year", None)
+        genres = getattr(row, "genres", None)
+        record = {"movie_id": int(row.movie_id), "title": str(row.title),
+                  "year": None if year is None or year is np.nan or str(year) in ("<NA>", "nan") else int(year),
+                  "genres": genres if isinstance(genres, str) else None}
+        if hasattr(row, "n_ratings"):
+            record["n_ratings"] = int(row.n_ratings)
+        if hasattr(row, "mean_rating"):
+            record["mean_rating"] = round(float(row.mean_rating), 4)
+        out.append(record)
+    return out
+
+
+def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log=print) -> dict:
+    """Write the artifact set for the served tower into ``out_dir`` (replaced atomically); return the manifest."""
+    from training.evaluation.command import SERVED_MODEL, headline
+    from training.models.command_train import heldout_ratings
+
+    out_dir = Path(out_dir)
+    tower = trained.towers[SERVED_MODEL]
+    flatbuffer = convert_to_tflite(tower.model)
+    test = heldout_ratings(ds)
+    real = [test.user(u) for u in range(min(test.n_users, 64))]
+    x = parity_inputs(trained.movie_vectors, trained.offset, real, ds.rating_scale)
+    diff = check_parity(flatbuffer, tower.predict_matrices, x)
+    log(f"TFLite parity: max abs diff {diff:.2e} over {len(x)} inputs (tolerance {PARITY_TOLERANCE:g})")
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    staging.chmod(0o755)
+    try:
+        (staging / "catalog.json").write_text(json.dumps(catalog_records(ds.catalog), ensure_ascii=False) + "\n")
+        np.save(staging / "movie_vectors.npy", np.ascontiguousarray(trained.movie_vectors, dtype=np.float32))
+        (staging / "user_tower.tflite").write_bytes(flatbuffer)
+        created = datetime.now(timezone.utc)
+        serving = (metrics or {}).get("serving", {})
+        manifest = write_manifest(
+            staging,
+            version=created.strftime("%Y%m%dT%H%M%SZ"),
+            created_at=created.isoformat(timespec="seconds"),
+            dataset=ds.info.get("name"),
+            catalog_size=int(len(ds.catalog)),
+            rating_scale=ds.rating_scale.to_dict(),
+            rating_offset=float(trained.offset),
+            heldout_user_ids=[int(u) for u in ds.heldout_user_ids],
+            served_model=SERVED_MODEL,
+            metrics=headline(metrics) if metrics else {"cold_start": {}, "warm_start": {}},
+            serving={"n_subsets": int(serving.get("n_subsets", 1))},
+            model={"input": "float32 [batch, 16, 16] user matrices (screen_genius.features)",
+                   "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
+                   "tflite_parity_max_abs_diff": diff},
+        )
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        os.replace(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return manifest
