@@ -54,10 +54,44 @@ demo: $(VENV_STAMP)
 # ---- serving (issue 4) ----------------------------------------------------
 
 # ---- website (issue 5) ----------------------------------------------------
+# web-setup: npm ci (Vite, Vitest, firebase-tools), and Debian's chromium for the
+# browser tests. test-web: component tests, production build, browser tests
+# against the real function, Firebase Hosting emulator. site: the built site on
+# 127.0.0.1:$(SITE_PORT), SPA fallback, /api proxied to the local function.
+WEB_STAMP := frontend/node_modules/.installed
+CHROMIUM ?= /usr/bin/chromium
+WEB_SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+SITE_PORT ?= 5173
+API_URL ?= http://127.0.0.1:8080
+
+.PHONY: web-setup web-build test-web site
+
+web-setup: $(WEB_STAMP) $(CHROMIUM)
+
+$(WEB_STAMP): frontend/package.json frontend/package-lock.json
+	npm --prefix frontend ci --no-audit --no-fund
+	@touch $@
+
+$(CHROMIUM):
+	$(WEB_SUDO) apt-get update -qq
+	$(WEB_SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+web-build: $(WEB_STAMP)
+	npm --prefix frontend run build
+
+test-web: $(VENV_STAMP) web-setup
+	npm --prefix frontend test
+	$(MAKE) web-build
+	SCREEN_GENIUS_WEB_TESTS=1 $(PY) -m pytest tests/e2e -q
+
+site: web-build
+	@echo "Website: http://127.0.0.1:$(SITE_PORT)/   (/api -> $(API_URL); Ctrl-C stops it)"
+	cd frontend && SCREEN_GENIUS_API_URL=$(API_URL) exec node node_modules/vite/bin/vite.js preview \
+	    --host 127.0.0.1 --port $(SITE_PORT) --strictPort
 
 # ---- tests ----------------------------------------------------------------
 # Add each suite's target to `test`; every target sets itself up.
-test: test-python
+test: test-python test-web
 
 test-python: $(VENV_STAMP)
 	$(PY) -m pytest tests -q
