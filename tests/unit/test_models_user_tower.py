@@ -1,0 +1,126 @@
+"""Model 2 and its export: order-free input, exact TFLite parity, the scoring contract."""
+
+import json
+
+import numpy as np
+import pytest
+
+from screen_genius import features
+from screen_genius.manifest import validate, verify_file
+from screen_genius.scale import HALF_STARS
+from training.export import (PARITY_TOLERANCE, ParityError, check_parity, convert_to_tflite, parity_inputs,
+                             run_tflite)
+from training.models import user_tower
+from training.models.catalog_ratings import CatalogRatings
+
+
+def model1_like_vectors(n=25, seed=0):
+    """Vectors with Model 1's layout: [q (14), b_movie, 1]."""
+    rng = np.random.default_rng(seed)
+    v = rng.normal(0, 0.3, size=(n, 16)).astype(np.float32)
+    v[:, 15] = 1.0
+    return v
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    config = user_tower.UserTowerConfig(width=16, epochs=1)
+    model = user_tower.build_model(model1_like_vectors(), 3.55, config)
+    # move away from the initial weights so the test sees a non-trivial network
+    rng = np.random.default_rng(1)
+    for w in model.weights:
+        w.assign(w.numpy() + rng.normal(0, 0.05, size=w.shape).astype(np.float32))
+    return model
+
+
+def inputs(mv, n=8, seed=2):
+    rng = np.random.default_rng(seed)
+    rows = np.full((n, 16), -1)
+    ratings = np.zeros((n, 16), np.float32)
+    for i in range(n):
+        k = 1 + i % 16
+        rows[i, :k] = rng.choice(len(mv), k, replace=False)
+        ratings[i, :k] = rng.choice(np.arange(0.5, 5.01, 0.5), k)
+    return rows, ratings
+
+
+def test_the_offset_never_sits_on_the_rating_grid():
+    for mean in (3.5, 3.52, 3.0, 3.6614, 4.0):
+        offset = user_tower.rating_offset(mean, 0.5)
+        assert min(abs(offset - p) for p in np.arange(0.5, 5.01, 0.5)) >= 0.05 - 1e-9
+
+
+def test_predictions_do_not_depend_on_the_order_of_the_rated_movies(small_model):
+    mv = model1_like_vectors()
+    rows, ratings = inputs(mv)
+    x = features.user_matrices(mv, rows, ratings, 3.55)
+    perm = np.random.default_rng(0).permutation(16)
+    a = np.asarray(small_model(x))
+    b = np.asarray(small_model(x[:, perm]))
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    assert a.shape == (8, len(mv))
+
+
+def test_an_untrained_tower_predicts_item_mean_plus_shrunk_user_bias():
+    mv = model1_like_vectors()
+    model = user_tower.build_model(mv, 3.55, user_tower.UserTowerConfig(width=16))
+    for layer_weight in model.tower.out.weights:
+        layer_weight.assign(np.zeros(layer_weight.shape, np.float32))
+    rows = np.full((1, 16), -1)
+    ratings = np.zeros((1, 16), np.float32)
+    rows[0, :2], ratings[0, :2] = [3, 7], [5.0, 4.0]
+    pred = np.asarray(model(features.user_matrices(mv, rows, ratings, 3.55)))[0]
+    residual = (5.0 - 3.55 - mv[3, 14]) + (4.0 - 3.55 - mv[7, 14])
+    expected = 3.55 + mv[:, 14] + residual / (2 + 3.0)
+    np.testing.assert_allclose(pred, expected, atol=1e-5)
+
+
+def test_tflite_matches_keras_within_1e_5_on_random_and_real_inputs(small_model):
+    mv = model1_like_vectors()
+    flatbuffer = convert_to_tflite(small_model)
+    real = [(np.array([1, 4, 9]), np.array([4.5, 2.0, 3.0], np.float32)), (np.arange(20), np.full(20, 4.0, np.float32))]
+    x = parity_inputs(mv, 3.55, real, HALF_STARS)
+    assert len(x) > 64  # random inputs plus two real users (one of them with two 16-subsets or fewer)
+    diff = check_parity(flatbuffer, lambda a: np.asarray(small_model(a)), x)
+    assert diff <= PARITY_TOLERANCE
+    out = run_tflite(flatbuffer, x[:3])
+    assert out.shape == (3, len(mv)) and out.dtype == np.float32
+
+
+def test_export_refuses_a_tflite_model_that_differs_from_keras(small_model):
+    mv = model1_like_vectors()
+    flatbuffer = convert_to_tflite(small_model)
+    x = parity_inputs(mv, 3.55, [], HALF_STARS)
+    with pytest.raises(ParityError):
+        check_parity(flatbuffer, lambda a: np.asarray(small_model(a)) + 1e-3, x)
+
+
+def test_training_uses_only_the_users_it_is_given_and_is_repeatable():
+    rng = np.random.default_rng(0)
+    users = np.repeat(np.arange(30), 12)
+    rows = np.concatenate([rng.choice(25, 12, replace=False) for _ in range(30)])
+    train = CatalogRatings.build(users, rows, rng.choice(np.arange(1, 5.5, 0.5), len(rows)), 25)
+    mv = model1_like_vectors()
+    config = user_tower.UserTowerConfig(width=16, epochs=2, patience=2)
+    a = user_tower.train_user_tower(train, mv, 3.55, config)
+    b = user_tower.train_user_tower(train, mv, 3.55, config)
+    x = features.user_matrices(mv, *inputs(mv), 3.55)
+    np.testing.assert_allclose(a.predict_matrices(x), b.predict_matrices(x), atol=1e-5)
+    assert len(a.history["rmse"]) >= 1
+
+
+def test_batches_stream_inputs_without_any_target_among_them():
+    rng = np.random.default_rng(0)
+    users = np.repeat(np.arange(10), 20)
+    rows = np.concatenate([rng.choice(40, 20, replace=False) for _ in range(10)])
+    train = CatalogRatings.build(users, rows, np.full(len(rows), 4.0), 40)
+    mv = model1_like_vectors(40)
+    for x, targets, mask in user_tower.cold_start_batches(train, mv, 3.55, 4, np.random.default_rng(1)):
+        assert x.shape[1:] == (16, 16) and mask.shape[1] == 40
+        present = np.abs(x).max(axis=2) > 0  # (B, 16) given rows
+        # each given movie is recovered from its row (column 15 is the constant 1) and is never a target
+        for b in range(len(x)):
+            given = {int(np.argmin(np.abs(mv[:, :15] - x[b, i, :15] / x[b, i, 15]).sum(axis=1)))
+                     for i in np.flatnonzero(present[b])}
+            assert not any(mask[b, g] for g in given)
+            assert mask[b].sum() == 20 - present[b].sum()
