@@ -58,8 +58,12 @@ def require_chromium() -> str:
 
 
 def train_artifacts(to: Path, log_path: Path) -> str:
-    """Publish a quick-profile artifact set of the bundled dataset into ``to``; returns the URI."""
-    cmd = [sys.executable, "-m", "training", "run", "--dataset", "movielens-sample", "--quick", "--to", str(to)]
+    """Publish a quick-profile artifact set of the bundled dataset into ``to``; returns the URI.
+
+    Intermediate data, models and reports go next to ``to`` (``--work``), not into the checkout.
+    """
+    cmd = [sys.executable, "-m", "training", "run", "--dataset", "movielens-sample", "--quick",
+           "--to", str(to), "--work", str(Path(to).parent / "work")]
     with open(log_path, "wb") as log:
         done = subprocess.run(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                               env={**os.environ, "HF_HUB_OFFLINE": "1"})
