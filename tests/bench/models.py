@@ -42,7 +42,6 @@ def train_one_epoch(data_dir: str, max_steps: int = 0) -> dict:
     seconds = time.perf_counter() - t
     given = np.minimum(train.counts() - 1, 16)
     users = int((train.counts() >= 2).sum())
-    targets = int(train.n_ratings - users * 0)  # refined below
     # expected targets: every rating not drawn as input (k is uniform in 1..min(16, n-1))
     expected_given = float(((1 + given[train.counts() >= 2]) / 2).sum())
     targets = int(train.counts()[train.counts() >= 2].sum() - expected_given)
