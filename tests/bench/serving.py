@@ -1,0 +1,273 @@
+"""Serving benchmark: the recommend function (LiteRT) against the original TensorFlow way.
+
+``run(out_dir)`` measures, in one run on this machine:
+- warm latency over loopback HTTP, 16 ratings, top and bottom 10 (p50, p99);
+- cold start: new function process to the first 200, artifacts read from the
+  storage emulator;
+- peak RSS of the function after 10,000 requests at concurrency 32;
+- throughput with 2 workers (10,000 requests at concurrency 32);
+- the same model and inputs served the original way: TensorFlow + Keras,
+  ``predict`` once per movie (as the seed did) and one batched ``predict``:
+  latency, cold start (new process to first answer) and peak RSS; with ratios.
+Writes ``serving.json`` and ``serving.md`` into out_dir; returns the results.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+
+from tests.fixtures.artifacts import OFFSET, build_artifact_set, keras_tower, movie_id, movie_vectors
+from tests.fixtures.function_server import FunctionServer
+from tests.fixtures.load import run_load
+from tests.fixtures.storage import BUCKET, running_emulator
+from training.publish import publish
+
+CATALOG_SIZE = 970  # the seed's catalog
+PER_MOVIE_SAMPLE = 100  # per-movie predict calls timed; the total is scaled to CATALOG_SIZE
+RATINGS = [{"movie_id": movie_id(r * 37 % CATALOG_SIZE), "rating": 0.5 + (r % 10) * 0.5} for r in range(16)]
+TARGETS = {"warm_p50_ms": 2.0, "warm_p99_ms": 10.0, "cold_start_s": 1.0, "peak_rss_mb": 150.0, "throughput_rps_2_workers": 500.0}
+
+
+def percentile(values, q):
+    return float(np.percentile(np.asarray(values), q))
+
+
+def rss_mb(pid: int) -> dict:
+    """Peak (VmHWM) and current (VmRSS) resident memory of pid and its children, MB."""
+    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    out = {}
+    for p in pids:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{p}/status").read_text().splitlines() if ":" in line)
+        out[p] = {k: int(fields[k].split()[0]) / 1024 for k in ("VmHWM", "VmRSS")}
+    return out
+
+
+def cold_start(env: dict, log: Path) -> float:
+    """Seconds from spawning the function to its first 200 answer to a recommend request."""
+    server = FunctionServer(env, log)
+    started = time.perf_counter()
+    server.start(wait=False)
+    try:
+        while True:
+            try:
+                status = server.request("POST", "/api/recommend", {"ratings": RATINGS}, timeout=10)[0]
+                if status == 200:
+                    return time.perf_counter() - started
+                raise RuntimeError(f"cold start answered {status}:\n{server.log()}")
+            except OSError:
+                time.sleep(0.002)
+    finally:
+        server.stop()
+
+
+def warm_latencies(server: FunctionServer, n: int) -> list[float]:
+    """Sequential requests on one keep-alive connection; seconds each."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+    payload = json.dumps({"ratings": RATINGS})
+    out = []
+    for _ in range(n):
+        started = time.perf_counter()
+        conn.request("POST", "/api/recommend", body=payload, headers={"Content-Type": "application/json"})
+        resp = conn.getresponse()
+        resp.read()
+        out.append(time.perf_counter() - started)
+        assert resp.status == 200
+    conn.close()
+    return out
+
+
+ORIGINAL_WAY = textwrap.dedent(
+    """
+    # The original serving path: import TensorFlow, load the Keras model, call predict.
+    import json, resource, sys, time
+    started = time.perf_counter()
+    import numpy as np
+    import keras
+    model = keras.saving.load_model(sys.argv[1])
+    x = np.load(sys.argv[2])
+    mode = sys.argv[3]
+    if mode == "per_movie":
+        n = int(sys.argv[4])
+        first = model.predict([x, np.array([[0]])], verbose=0)
+    else:
+        first = model.predict(x, verbose=0)
+    cold = time.perf_counter() - started
+    times = []
+    if mode == "per_movie":  # one predict call per movie, as the seed did (a sample of n calls)
+        t = time.perf_counter()
+        for j in range(n):
+            model.predict([x, np.array([[j]])], verbose=0)
+        times.append(time.perf_counter() - t)
+    else:
+        for _ in range(30):
+            t = time.perf_counter()
+            model.predict(x, verbose=0)
+            times.append(time.perf_counter() - t)
+    print(json.dumps({"cold_start_s": cold, "times_s": times,
+                      "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    """
+)
+
+
+def per_movie_model(tower):
+    """The seed's shape: (user matrix, one movie row) -> one rating, with the tower's weights."""
+    import keras
+
+    kernel, bias = tower.get_layer("ratings").get_weights()
+    user_vector = keras.Model(tower.input, tower.get_layer("user_vector").output)
+    matrix = keras.Input((16, 16))
+    movie = keras.Input((1,), dtype="int32")
+    u = user_vector(matrix)
+    w = keras.layers.Flatten()(keras.layers.Embedding(CATALOG_SIZE, 16, weights=[kernel.T], trainable=False)(movie))
+    b = keras.layers.Flatten()(keras.layers.Embedding(CATALOG_SIZE, 1, weights=[bias[:, None]], trainable=False)(movie))
+    rating = keras.layers.Add()([keras.layers.Dot(axes=1)([u, w]), b])
+    return keras.Model([matrix, movie], rating)
+
+
+def original_way(work: Path) -> dict:
+    from screen_genius import features
+
+    tower = keras_tower(CATALOG_SIZE, 0)
+    rows = np.array([r * 37 % CATALOG_SIZE for r in range(16)])
+    ratings = np.array([r["rating"] for r in RATINGS], dtype=np.float32)
+    x = features.request_inputs(movie_vectors(CATALOG_SIZE, 0), rows, ratings, OFFSET)
+    np.save(work / "x.npy", x)
+    tower.save(work / "tower.keras")
+    per_movie = per_movie_model(tower)
+    per_movie.save(work / "per_movie.keras")
+    # Same numbers both ways, so the comparison is of serving, not of models.
+    j = 123
+    np.testing.assert_allclose(per_movie.predict([x, np.array([[j]])], verbose=0)[0, 0], tower.predict(x, verbose=0)[0, j], atol=1e-4)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+    def child(*args):
+        out = subprocess.run([sys.executable, "-c", ORIGINAL_WAY, *map(str, args)], capture_output=True, text=True, env=env, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    batched = child(work / "tower.keras", work / "x.npy", "batched")
+    per = child(work / "per_movie.keras", work / "x.npy", "per_movie", PER_MOVIE_SAMPLE)
+    return {
+        "batched_predict": {
+            "latency_p50_ms": 1000 * statistics.median(batched["times_s"]),
+            "cold_start_s": batched["cold_start_s"],
+            "peak_rss_mb": batched["peak_rss_mb"],
+        },
+        "predict_per_movie": {
+            # measured on PER_MOVIE_SAMPLE calls, scaled to the whole catalog to keep the run short
+            "latency_ms": 1000 * per["times_s"][0] * CATALOG_SIZE / PER_MOVIE_SAMPLE,
+            "measured_calls": PER_MOVIE_SAMPLE,
+            "calls": CATALOG_SIZE,
+            "cold_start_s": per["cold_start_s"],
+            "peak_rss_mb": per["peak_rss_mb"],
+        },
+        "note": "TF numbers are the model call alone, in-process, no HTTP; the LiteRT numbers include HTTP.",
+    }
+
+
+def run(out_dir: Path) -> dict:
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="bench-serving-") as tmp, running_emulator() as emu:
+        work = Path(tmp)
+        build_artifact_set(work / "v1", version="v1", catalog_size=CATALOG_SIZE)
+        uri = f"gs://{BUCKET}/bench"
+        publish(work / "v1", uri)
+        env = {"MODEL_URI": uri, "STORAGE_EMULATOR_HOST": emu.host}
+
+        colds = [cold_start(env, work / f"cold{i}.log") for i in range(5)]
+
+        with FunctionServer(env, work / "warm.log") as server:
+            warm_latencies(server, 200)  # load and settle
+            lat = warm_latencies(server, 3000)
+            load = run_load(server.port, {"ratings": RATINGS}, total=10_000, concurrency=32)
+            assert not load["errors"] and load["statuses"] == {200: 10_000}, load["statuses"]
+            memory = rss_mb(server.proc.pid)
+
+        with FunctionServer({**env, "WORKERS": "2"}, work / "two.log") as server:
+            run_load(server.port, {"ratings": RATINGS}, total=1000, concurrency=32)  # both workers load
+            two = run_load(server.port, {"ratings": RATINGS}, total=10_000, concurrency=32)
+            assert not two["errors"] and two["statuses"] == {200: 10_000}, two["statuses"]
+
+        original = original_way(work)
+
+    warm_p50 = 1000 * percentile(lat, 50)
+    results = {
+        "date": date.today().isoformat(),
+        "machine": f"{os.cpu_count()}-core {platform.machine()}, Python {platform.python_version()}",
+        "catalog_size": CATALOG_SIZE,
+        "litert_function": {
+            "warm_p50_ms": warm_p50,
+            "warm_p99_ms": 1000 * percentile(lat, 99),
+            "cold_start_s": statistics.median(colds),
+            "cold_start_all_s": colds,
+            "peak_rss_mb": max(v["VmHWM"] for v in memory.values()),
+            "rss_by_process_mb": {str(k): v for k, v in memory.items()},
+            "load_test_1_worker_rps": 10_000 / load["wall_s"],
+            "throughput_rps_2_workers": 10_000 / two["wall_s"],
+        },
+        "original_tensorflow": original,
+        "targets": TARGETS,
+    }
+    f, o = results["litert_function"], original
+    results["ratios"] = {
+        "latency_per_movie_predict_over_function_p50": o["predict_per_movie"]["latency_ms"] / warm_p50,
+        "latency_batched_predict_over_function_p50": o["batched_predict"]["latency_p50_ms"] / warm_p50,
+        "cold_start_tf_over_function": o["batched_predict"]["cold_start_s"] / f["cold_start_s"],
+        "rss_tf_over_function": o["batched_predict"]["peak_rss_mb"] / f["peak_rss_mb"],
+    }
+    results["meets_targets"] = {
+        "warm_p50_ms": f["warm_p50_ms"] <= TARGETS["warm_p50_ms"],
+        "warm_p99_ms": f["warm_p99_ms"] <= TARGETS["warm_p99_ms"],
+        "cold_start_s": f["cold_start_s"] <= TARGETS["cold_start_s"],
+        "peak_rss_mb": f["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+        "throughput_rps_2_workers": f["throughput_rps_2_workers"] >= TARGETS["throughput_rps_2_workers"],
+    }
+    (out_dir / "serving.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "serving.md").write_text(markdown(results))
+    return results
+
+
+def markdown(r: dict) -> str:
+    f, o, x, ok = r["litert_function"], r["original_tensorflow"], r["ratios"], r["meets_targets"]
+    mark = lambda k: "yes" if ok[k] else "**no**"  # noqa: E731
+    return f"""# Serving benchmark ({r['date']}, {r['machine']})
+
+Catalog of {r['catalog_size']} movies, 16 ratings per request, top and bottom 10.
+
+| Recommend function (LiteRT, functions-framework) | measured | target | met |
+|---|---|---|---|
+| warm p50 over loopback HTTP | {f['warm_p50_ms']:.2f} ms | <= 2 ms | {mark('warm_p50_ms')} |
+| warm p99 over loopback HTTP | {f['warm_p99_ms']:.2f} ms | <= 10 ms | {mark('warm_p99_ms')} |
+| cold start, new process to first 200 (artifacts from the storage emulator; median of 5) | {f['cold_start_s']:.2f} s | <= 1.0 s | {mark('cold_start_s')} |
+| peak RSS after 10,000 requests | {f['peak_rss_mb']:.0f} MB | <= 150 MB | {mark('peak_rss_mb')} |
+| throughput, 2 workers, concurrency 32 | {f['throughput_rps_2_workers']:.0f} req/s | >= 500 req/s | {mark('throughput_rps_2_workers')} |
+| throughput, 1 worker, concurrency 32 | {f['load_test_1_worker_rps']:.0f} req/s | | |
+
+| The original way (TensorFlow + Keras, in-process, no HTTP) | latency | cold start | peak RSS |
+|---|---|---|---|
+| `predict` once per movie ({o['predict_per_movie']['calls']} calls; {o['predict_per_movie']['measured_calls']} timed, scaled) | {o['predict_per_movie']['latency_ms']:.0f} ms | {o['predict_per_movie']['cold_start_s']:.2f} s | {o['predict_per_movie']['peak_rss_mb']:.0f} MB |
+| one batched `predict` | {o['batched_predict']['latency_p50_ms']:.1f} ms | {o['batched_predict']['cold_start_s']:.2f} s | {o['batched_predict']['peak_rss_mb']:.0f} MB |
+
+Ratios (original / function): latency {x['latency_per_movie_predict_over_function_p50']:.0f}x (per-movie predict)
+and {x['latency_batched_predict_over_function_p50']:.0f}x (batched predict) against the function's warm p50;
+cold start {x['cold_start_tf_over_function']:.1f}x; peak RSS {x['rss_tf_over_function']:.1f}x.
+The load generator shares the machine's cores with the function.
+"""
+
+
+if __name__ == "__main__":
+    print(json.dumps(run(Path(sys.argv[1] if len(sys.argv) > 1 else "reports/bench")), indent=2))
