@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.dataset as pads
 
 from training.counts import add_counts
 from training.ingest.catalog import choose_catalog
@@ -80,28 +79,25 @@ def ingest(
 def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, heldout_fraction: float,
            seed: int) -> dict:
     """Everything after the ratings are written: split, catalog, movie table, metadata."""
-    # Two streaming passes over the written ratings keep memory flat at any size.
-    data = pads.dataset(writer.path("ratings"), format="parquet")
+    # Counted from the compact copies kept while writing: no second read of the store.
     per_user = np.zeros(1, dtype=np.int64)
-    first_day, last_day, n_ratings = np.iinfo(np.int32).max, np.iinfo(np.int32).min, 0
-    for batch in data.to_batches(columns=["user_id", "date"]):
-        users = batch.column(0).to_numpy()
-        days = batch.column(1).cast(pa.int32()).to_numpy()
-        per_user = add_counts(per_user, np.bincount(users))
-        first_day, last_day = min(first_day, int(days.min())), max(last_day, int(days.max()))
-        n_ratings += len(users)
+    n_ratings = sum(len(k.user_id) for k in writer.kept)
     if n_ratings == 0:
         raise IngestError(f"{source} holds no ratings")
+    for k in writer.kept:
+        per_user = add_counts(per_user, np.bincount(k.user_id))
+    first_day = min(k.first_day for k in writer.kept)
+    last_day = max(k.last_day for k in writer.kept)
     heldout = heldout_users(np.flatnonzero(per_user), heldout_fraction, seed)
     is_heldout = np.zeros(len(per_user), dtype=bool)
     is_heldout[heldout] = True
-    counts, sums, rated = np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64)
-    for batch in data.to_batches(columns=["user_id", "movie_id", "rating"]):
-        users, movie_ids, ratings = (batch.column(i).to_numpy() for i in range(3))
-        train = ~is_heldout[users]
-        rated = add_counts(rated, np.bincount(movie_ids))
-        counts = add_counts(counts, np.bincount(movie_ids, weights=train))
-        sums = add_counts(sums, np.bincount(movie_ids, weights=np.where(train, ratings, 0)))
+    counts, half_star_sums, rated = np.zeros(1), np.zeros(1), np.zeros(1, dtype=np.int64)
+    for k in writer.kept:
+        train = ~is_heldout[k.user_id]
+        rated = add_counts(rated, np.bincount(k.movie_id))
+        counts = add_counts(counts, np.bincount(k.movie_id, weights=train))
+        half_star_sums = add_counts(half_star_sums, np.bincount(k.movie_id, weights=np.where(train, k.half_stars, 0)))
+    sums = half_star_sums / 2
     movies: pa.Table = found["movies"]
     catalog = choose_catalog(counts, sums, movies.to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get),
                              catalog_size)

@@ -15,7 +15,7 @@ import pyarrow.csv as pacsv
 
 from screen_genius.scale import HALF_STARS, RatingScale
 from training.ingest.errors import IngestError
-from training.ingest.store import MOVIES_SCHEMA, StoreWriter, ratings_batch
+from training.ingest.store import MOVIES_SCHEMA, StoreWriter
 from training.ingest.titles import natural_title, split_year
 
 BATCH = 1_000_000
@@ -52,7 +52,7 @@ def write_ratings(writer: StoreWriter, user_id, movie_id, rating, seconds) -> No
     try:
         for start in range(0, len(order), BATCH):
             sl = order[start:start + BATCH]
-            part.write_batch(ratings_batch(user_id[sl], movie_id[sl], rating[sl], days[start:start + BATCH]))
+            part.write(user_id[sl], movie_id[sl], rating[sl], days[start:start + BATCH])
     finally:
         part.close()
 

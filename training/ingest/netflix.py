@@ -27,7 +27,7 @@ from tqdm import tqdm
 
 from screen_genius.scale import WHOLE_STARS
 from training.ingest.errors import IngestError, show_line
-from training.ingest.store import MOVIES_SCHEMA, StoreWriter, ratings_batch
+from training.ingest.store import MOVIES_SCHEMA, StoreWriter
 
 BLOCK = 8 << 20  # bytes per parse step: large enough for numpy, small enough to keep RSS flat
 NL, CR, COMMA, COLON, DASH, ZERO = 10, 13, 44, 58, 45, 48
@@ -111,8 +111,7 @@ def parse_rating_file(path: Path, writer: StoreWriter, known: np.ndarray, bar: t
                     np.frombuffer(block, dtype=np.uint8), current, known, path, line_base, open_tail)
                 headers.extend(block_headers)
                 blank_lines += n_blank
-                if batch is not None:
-                    part.write_batch(batch)
+                part.write(*batch)
                 line_base += n_lines
                 bar.update(len(block) - open_tail)
                 if not data:
@@ -124,7 +123,11 @@ def parse_rating_file(path: Path, writer: StoreWriter, known: np.ndarray, bar: t
 
 def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, line_base: int,
                 open_tail: bool):
-    """Decode a block of whole lines. Returns (ratings batch, movie at the end, headers, line count)."""
+    """Decode a block of whole lines.
+
+    Returns ((user, movie, rating, days) arrays, the movie at the end, [(movie, line)] headers,
+    line count, blank lines).
+    """
     ends = np.flatnonzero(buf == NL)
     starts = np.empty_like(ends)
     starts[0] = 0
@@ -193,7 +196,7 @@ def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, li
         fail(int(rows[0]), "rating line before any 'MovieID:' header", "the file must start with a 'MovieID:' line")
     new_current = int(header_ids[-1]) if len(header_ids) else current
     headers = [(int(m), line_base + int(i) + 1) for m, i in zip(header_ids, header_idx)]
-    batch = ratings_batch(customer, movie_of, digits[:, 1], days_from_civil(year, month, day)) if len(rows) else None
+    batch = (customer, movie_of, digits[:, 1], days_from_civil(year, month, day))
     return batch, new_current, headers, len(ends), int(blank.sum())
 
 

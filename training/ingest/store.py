@@ -18,6 +18,7 @@ import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +47,40 @@ def ratings_batch(user_id, movie_id, rating, days) -> pa.RecordBatch:
     )
 
 
+@dataclass(frozen=True)
+class Kept:
+    """A written batch kept in memory, compactly: 7 bytes a rating instead of 16."""
+
+    user_id: np.ndarray  # int32
+    movie_id: np.ndarray  # uint16 when ids allow, else int32
+    half_stars: np.ndarray  # uint8, rating * 2
+    first_day: int
+    last_day: int
+
+
+class RatingsPart:
+    """One ratings part file; thread-safe to use one part per thread."""
+
+    def __init__(self, path: Path, kept: list[Kept]):
+        self._writer = pq.ParquetWriter(path, RATINGS_SCHEMA, compression="zstd")
+        self._kept = kept
+
+    def write(self, user_id, movie_id, rating, days) -> None:
+        """Append ratings; ``days`` are days since 1970-01-01."""
+        if len(user_id) == 0:
+            return
+        self._writer.write_batch(ratings_batch(user_id, movie_id, rating, days))
+        movie_id = np.asarray(movie_id)
+        small = movie_id.max() < 2**16 and movie_id.min() >= 0
+        self._kept.append(Kept(np.asarray(user_id, dtype=np.int32),
+                               movie_id.astype(np.uint16 if small else np.int32),
+                               np.rint(np.asarray(rating, dtype=np.float32) * 2).astype(np.uint8),
+                               int(np.min(days)), int(np.max(days))))
+
+    def close(self) -> None:
+        self._writer.close()
+
+
 class StoreWriter:
     """Context manager: writes a store in a temporary directory, moves it into place on success."""
 
@@ -56,6 +91,7 @@ class StoreWriter:
         self.tmp.chmod(0o755)  # mkdtemp makes it private; a store is an ordinary directory
         (self.tmp / "ratings").mkdir()
         self._parts = 0
+        self.kept: list[Kept] = []  # compact copies of every batch, for the split and catalog pass
 
     def __enter__(self) -> "StoreWriter":
         return self
@@ -64,11 +100,11 @@ class StoreWriter:
         if exc_type is not None:
             shutil.rmtree(self.tmp, ignore_errors=True)
 
-    def ratings_part(self) -> pq.ParquetWriter:
-        """A new ratings part file; the caller writes batches and closes it."""
+    def ratings_part(self) -> "RatingsPart":
+        """A new ratings part file; the caller writes batches to it and closes it."""
         path = self.tmp / "ratings" / f"part-{self._parts:05d}.parquet"
         self._parts += 1
-        return pq.ParquetWriter(path, RATINGS_SCHEMA, compression="zstd")
+        return RatingsPart(path, self.kept)
 
     def path(self, name: str) -> Path:
         return self.tmp / name
