@@ -52,6 +52,14 @@ demo: $(VENV_STAMP)
 # ---- models (issue 3) -----------------------------------------------------
 
 # ---- serving (issue 4) ----------------------------------------------------
+# The function on 127.0.0.1:8080 serving what `publish` wrote to MODEL_URI
+# (gs://bucket/prefix, with STORAGE_EMULATOR_HOST for an emulator, or a directory).
+MODEL_URI ?= artifacts/published
+ALLOWED_ORIGINS ?= http://localhost:5173,http://127.0.0.1:5173
+.PHONY: serve
+serve: $(VENV_STAMP)
+	MODEL_URI="$(MODEL_URI)" ALLOWED_ORIGINS="$(ALLOWED_ORIGINS)" \
+	  $(VENV)/bin/functions-framework --source functions/main.py --target recommend --host 127.0.0.1 --port 8080
 
 # ---- website (issue 5) ----------------------------------------------------
 # web-setup: npm ci (Vite, Vitest, firebase-tools), and Debian's chromium for the
