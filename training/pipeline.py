@@ -22,6 +22,7 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--work", type=Path, default=None,
                         help="where data/, models/, reports/ and artifacts/ go (default: the current directory)")
     parser.add_argument("--no-toys", action="store_true", help="skip the warm-start toy models in evaluation")
+    parser.add_argument("--catalog-size", type=int, default=970, help="most-rated movies the models score (default: 970)")
     parser.add_argument("--keep", type=int, default=5, help="published versions to keep (default: 5)")
 
 
@@ -43,7 +44,8 @@ def main(args: argparse.Namespace) -> int:
 
     step("ingest")
     ingest_args = cli.build_parser(["ingest"]).parse_args(["ingest", "--dataset", args.dataset, "--out", str(data_dir),
-                                                            "--no-progress", "--raw-dir", str(work / "data" / "raw")])
+                                                            "--no-progress", "--raw-dir", str(work / "data" / "raw"),
+                                                            "--catalog-size", str(args.catalog_size)])
     code = __import__("training.ingest.command", fromlist=["main"]).main(ingest_args)
     if code:
         return code
