@@ -50,6 +50,15 @@ demo: $(VENV_STAMP)
 	@echo "EDA report:    $(REPORTS_DIR)/eda/index.html"
 
 # ---- models (issue 3) -----------------------------------------------------
+# Train, evaluate and export on $(DATASET) (after `ingest`); `run` does all of it plus publish.
+MODELS_DIR ?= models/$(DATASET)
+ARTIFACTS_DIR ?= artifacts/$(DATASET)
+.PHONY: models
+models: $(VENV_STAMP)
+	$(PY) -m training train --data $(DATA_DIR) --out $(MODELS_DIR)
+	$(PY) -m training evaluate --data $(DATA_DIR) --models $(MODELS_DIR) --out $(REPORTS_DIR)/eval
+	$(PY) -m training export --data $(DATA_DIR) --models $(MODELS_DIR) \
+	    --metrics $(REPORTS_DIR)/eval/metrics.json --out $(ARTIFACTS_DIR)
 
 # ---- serving (issue 4) ----------------------------------------------------
 # The function on 127.0.0.1:8080 serving what `publish` wrote to MODEL_URI
