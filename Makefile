@@ -51,7 +51,7 @@ demo: $(VENV_STAMP)
 
 # ---- models (issue 3) -----------------------------------------------------
 # Train, evaluate and export on $(DATASET) (after `ingest`); `run` does all of it plus publish.
-MODELS_DIR ?= models/$(DATASET)
+MODELS_DIR ?= artifacts/models/$(DATASET)
 ARTIFACTS_DIR ?= artifacts/$(DATASET)
 .PHONY: models
 models: $(VENV_STAMP)

@@ -20,7 +20,7 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="publish target: gs://bucket/prefix or a local directory")
     parser.add_argument("--quick", action="store_true", help="small, fast training profile for smoke runs")
     parser.add_argument("--work", type=Path, default=None,
-                        help="where data/, models/, reports/ and artifacts/ go (default: the current directory)")
+                        help="where data/, reports/ and artifacts/ (models included) go (default: the current directory)")
     parser.add_argument("--no-toys", action="store_true", help="skip the warm-start toy models in evaluation")
     parser.add_argument("--catalog-size", type=int, default=970, help="most-rated movies the models score (default: 970)")
     parser.add_argument("--keep", type=int, default=5, help="published versions to keep (default: 5)")
@@ -34,7 +34,7 @@ def main(args: argparse.Namespace) -> int:
     name = args.dataset.split(":")[0] if ":" in args.dataset else args.dataset
     suffix = "-quick" if args.quick else ""
     data_dir = work / "data" / name
-    model_dir, report_dir = work / "models" / f"{name}{suffix}", work / "reports" / f"eval{suffix}"
+    model_dir, report_dir = work / "artifacts" / "models" / f"{name}{suffix}", work / "reports" / f"eval{suffix}"
     artifact_dir = work / "artifacts" / f"{name}{suffix}"
     timings = {}
 

@@ -25,7 +25,7 @@ SUBSET_GIVEN = 32
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path("data/movielens-sample"), help="ingested dataset directory")
-    parser.add_argument("--models", type=Path, default=Path("models/movielens-sample"),
+    parser.add_argument("--models", type=Path, default=Path("artifacts/models/movielens-sample"),
                         help="model directory written by `train`")
     parser.add_argument("--out", type=Path, default=Path("reports/eval"), help="report directory")
     parser.add_argument("--quick", action="store_true", help="one draw, 2 folds, short toy training (smoke tests)")

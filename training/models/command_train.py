@@ -32,7 +32,7 @@ PROFILES = {
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path("data/movielens-sample"), help="ingested dataset directory")
-    parser.add_argument("--out", type=Path, default=Path("models/movielens-sample"), help="model directory to write")
+    parser.add_argument("--out", type=Path, default=Path("artifacts/models/movielens-sample"), help="model directory to write")
     parser.add_argument("--quick", action="store_true", help="tiny training profile for smoke tests (seconds)")
     parser.add_argument("--seed-cnn", action="store_true",
                         help="also train the original CNN tower, to compare against in `evaluate`")
