@@ -71,7 +71,8 @@ serve: $(VENV_STAMP)
 	  $(VENV)/bin/functions-framework --source functions/main.py --target recommend --host 127.0.0.1 --port 8080
 
 # ---- website (issue 5) ----------------------------------------------------
-# web-setup: npm ci (Vite, Vitest, firebase-tools), and Debian's chromium for the
+# web-setup: npm ci (Vite, Vitest, firebase-tools; --ignore-scripts: no install script is
+# needed, and re2's would try to download a binary, then compile), and Debian's chromium for the
 # browser tests. test-web: component tests, production build, browser tests
 # against the real function, Firebase Hosting emulator. site: the built site on
 # 127.0.0.1:$(SITE_PORT), SPA fallback, /api proxied to the local function.
@@ -86,7 +87,7 @@ API_URL ?= http://127.0.0.1:8080
 web-setup: $(WEB_STAMP) $(CHROMIUM)
 
 $(WEB_STAMP): frontend/package.json frontend/package-lock.json
-	npm --prefix frontend ci --no-audit --no-fund
+	npm --prefix frontend ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
 $(CHROMIUM):
