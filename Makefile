@@ -42,12 +42,8 @@ lock: $(VENV_STAMP)
 	mv requirements/constraints.txt.new requirements/constraints.txt
 
 # ---- the main job ---------------------------------------------------------
-demo: $(VENV_STAMP)
-	$(PY) -m training ingest --dataset $(DATASET) --out $(DATA_DIR)
-	$(PY) -m training report --data $(DATA_DIR) --out $(REPORTS_DIR)/eda
-	@echo
-	@echo "Ratings store: $(DATA_DIR)/  (ratings.parquet, movies.parquet, catalog.parquet, split.json, dataset.json)"
-	@echo "EDA report:    $(REPORTS_DIR)/eda/index.html"
+demo: $(VENV_STAMP) web-setup
+	bash scripts/demo.sh
 
 # ---- models (issue 3) -----------------------------------------------------
 # Train, evaluate and export on $(DATASET) (after `ingest`); `run` does all of it plus publish.
@@ -61,14 +57,15 @@ models: $(VENV_STAMP)
 	    --metrics $(REPORTS_DIR)/eval/metrics.json --out $(ARTIFACTS_DIR)
 
 # ---- serving (issue 4) ----------------------------------------------------
-# The function on 127.0.0.1:8080 serving what `publish` wrote to MODEL_URI
+# The function on 127.0.0.1:$(FUNCTION_PORT) (default 8080) serving what `publish` wrote to MODEL_URI
 # (gs://bucket/prefix, with STORAGE_EMULATOR_HOST for an emulator, or a directory).
 MODEL_URI ?= artifacts/published
+FUNCTION_PORT ?= 8080
 ALLOWED_ORIGINS ?= http://localhost:5173,http://127.0.0.1:5173
 .PHONY: serve
 serve: $(VENV_STAMP)
 	MODEL_URI="$(MODEL_URI)" ALLOWED_ORIGINS="$(ALLOWED_ORIGINS)" \
-	  $(VENV)/bin/functions-framework --source functions/main.py --target recommend --host 127.0.0.1 --port 8080
+	  $(VENV)/bin/functions-framework --source functions/main.py --target recommend --host 127.0.0.1 --port $(FUNCTION_PORT)
 
 # ---- website (issue 5) ----------------------------------------------------
 # web-setup: npm ci (Vite, Vitest, firebase-tools; --ignore-scripts: no install script is
