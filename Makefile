@@ -112,7 +112,7 @@ test-python: $(VENV_STAMP)
 	$(PY) -m pytest tests -q
 
 # ---- benchmarks -----------------------------------------------------------
-bench: $(VENV_STAMP)
+bench: $(VENV_STAMP) web-setup
 	$(PY) -m tests.bench --out $(REPORTS_DIR)/bench
 
 clean:
