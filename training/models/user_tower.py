@@ -25,6 +25,7 @@ never materialized at once.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
@@ -48,6 +49,10 @@ class UserTowerConfig:
     validation_fraction: float = 0.1
     patience: int = 25
     seed: int = 0
+    k_distribution: str = "uniform"  # given ratings per simulated user: "uniform" in 1..16, or "log" (P(k) ~ 1/k)
+    ensemble: int = 1  # towers trained with seeds seed, seed+1, ...; the served graph averages their ratings
+    fit_gates: bool = True  # after training, scale the learned correction per number of ratings (validation users)
+    gate_draws: int = 4  # simulated cold-start draws per validation user and number of ratings, to fit the gates
 
 
 def rating_offset(global_mean: float, step: float) -> float:
@@ -89,6 +94,13 @@ def _layers():
         It starts as the "item mean + user bias" estimate (the user-bias slot
         gets the shrunk mean of rating - offset - b_movie over the given
         movies) and learns a correction from pooled per-movie features.
+
+        The correction's taste part (user vector columns 0..13) and bias part
+        (14, 15) are scaled by gates indexed by the number of ratings n
+        (``gates``: (2, 17), all ones while training). ``fit_gates`` sets them
+        on validation users after training: with one or two ratings the
+        learned taste factors are mostly noise, and the gate shrinks them, as
+        a ridge fold-in shrinks factors estimated from little evidence.
         """
 
         def __init__(self, width: int, dropout: float, **kwargs):
@@ -101,6 +113,7 @@ def _layers():
             self.out = layers.Dense(16, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
                                     bias_initializer="zeros")
             self.bias_shrink = self.add_weight(shape=(), name="bias_shrink", initializer=keras.initializers.Constant(3.0))
+            self.gates = self.add_weight(shape=(2, MAX_RATINGS + 1), name="gates", initializer="ones", trainable=False)
 
         def call(self, x, training=False):
             mask = present_rows(x)
@@ -116,7 +129,11 @@ def _layers():
             z = ops.concatenate([mean, user_bias, factors, count], axis=-1)
             z = self.drop(self.dense2(self.drop(self.dense1(z), training=training)), training=training)
             base = ops.concatenate([ops.zeros_like(factors), ops.ones_like(user_bias), user_bias], axis=-1)
-            return base + self.out(z)
+            correction = self.out(z)
+            # one-hot of n (a matmul, not a gather: the same ops in Keras and TFLite)
+            count_onehot = ops.cast(ops.equal(n, ops.arange(MAX_RATINGS + 1, dtype="float32")[None, :]), "float32")
+            gate = ops.matmul(count_onehot, ops.transpose(self.gates))  # (batch, 2): taste gate, bias gate
+            return base + ops.concatenate([correction[:, :14] * gate[:, :1], correction[:, 14:] * gate[:, 1:]], axis=-1)
 
     class SeedCNNTower(layers.Layer):
         """The original CNN user tower: (batch, 16, 16) -> (batch, 16)."""
@@ -161,6 +178,16 @@ def _layers():
         init[14] = 1.0
         return keras.initializers.Constant(init)
 
+    class EnsembleModel(keras.Model):
+        """Several cold-start models (different seeds) in one graph: the mean of their ratings."""
+
+        def __init__(self, members, **kwargs):
+            super().__init__(**kwargs)
+            self.members = list(members)
+
+        def call(self, x, training=False):
+            return ops.mean(ops.stack([m(x, training=training) for m in self.members]), axis=0)
+
     class ColdStartModel(keras.Model):
         """(batch, 16, 16) user matrices -> (batch, n_movies) predicted ratings in stars (unclipped)."""
 
@@ -171,17 +198,38 @@ def _layers():
         def call(self, x, training=False):
             return self.scorer(self.tower(x, training=training), training=training)
 
-    return SetTower, SeedCNNTower, CatalogScorer, ColdStartModel
+    return SetTower, SeedCNNTower, CatalogScorer, ColdStartModel, EnsembleModel
 
 
 def build_model(movie_vectors: np.ndarray, offset: float, config: UserTowerConfig):
+    """The Keras model of ``config``: (batch, 16, 16) -> (batch, n_movies) stars; an ensemble averages members."""
     import keras
 
-    SetTower, SeedCNNTower, CatalogScorer, ColdStartModel = _layers()
-    tower = SetTower(config.width, config.dropout) if config.tower == "set" else SeedCNNTower()
-    model = ColdStartModel(tower, CatalogScorer(movie_vectors, offset, config.l2_scorer))
+    SetTower, SeedCNNTower, CatalogScorer, ColdStartModel, EnsembleModel = _layers()
+
+    def member():
+        tower = SetTower(config.width, config.dropout) if config.tower == "set" else SeedCNNTower()
+        return ColdStartModel(tower, CatalogScorer(movie_vectors, offset, config.l2_scorer))
+
+    model = member() if config.ensemble <= 1 else EnsembleModel([member() for _ in range(config.ensemble)])
     model(keras.ops.zeros((1, MAX_RATINGS, 16)))
     return model
+
+
+def sample_k(n_ratings: np.ndarray, max_given: int, distribution: str, rng: np.random.Generator) -> np.ndarray:
+    """(B,) given-rating counts for simulated users with ``n_ratings`` ratings each (at least 2).
+
+    "uniform": k uniform in 1..min(n - 1, max_given). "log": P(k) proportional
+    to 1/k over the same range, so 1, 2, 4, 8 and 16 given ratings weigh
+    alike, as in the evaluation protocol (a new user's first ratings matter most).
+    """
+    top = np.minimum(n_ratings - 1, max_given)
+    if distribution == "uniform":
+        return rng.integers(1, top + 1)
+    if distribution != "log":
+        raise ValueError(f"k_distribution must be 'uniform' or 'log', not {distribution!r}")
+    # inverse CDF of 1/k on [1, top + 1): floor(exp(u * log(top + 1)))
+    return np.minimum(np.floor(np.exp(rng.random(len(top)) * np.log(top + 1.0))).astype(np.int64), top)
 
 
 # ---- simulated cold-start users ---------------------------------------------
@@ -198,7 +246,7 @@ def sample_given(rows: np.ndarray, ratings: np.ndarray, k: int, rng: np.random.G
 
 
 def cold_start_batches(train, movie_vectors: np.ndarray, offset: float, batch_users: int,
-                       rng: np.random.Generator, max_given: int = MAX_RATINGS):
+                       rng: np.random.Generator, max_given: int = MAX_RATINGS, k_distribution: str = "uniform"):
     """One epoch of simulated cold-start batches, streamed.
 
     Yields (x, targets, mask): x (B, 16, 16) float32 user matrices; targets and
@@ -216,7 +264,7 @@ def cold_start_batches(train, movie_vectors: np.ndarray, offset: float, batch_us
         given_ratings = np.zeros((b, MAX_RATINGS), dtype=np.float32)
         targets = np.zeros((b, n_items), dtype=np.float32)
         mask = np.zeros((b, n_items), dtype=np.float32)
-        ks = rng.integers(1, np.minimum(counts[batch] - 1, max_given) + 1)
+        ks = sample_k(counts[batch], max_given, k_distribution, rng)
         for i, (u, k) in enumerate(zip(batch, ks)):
             rows, ratings = train.user(u)
             given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, int(k), rng)
@@ -225,10 +273,71 @@ def cold_start_batches(train, movie_vectors: np.ndarray, offset: float, batch_us
         yield features.user_matrices(movie_vectors, given_rows, given_ratings, offset), targets, mask
 
 
-def fixed_validation(train, movie_vectors, offset, seed: int, max_given: int = MAX_RATINGS):
+def fixed_validation(train, movie_vectors, offset, seed: int, max_given: int = MAX_RATINGS,
+                     k_distribution: str = "uniform"):
     """A fixed set of simulated cold-start batches for validation curves and early stopping."""
     rng = np.random.default_rng(seed)
-    return list(cold_start_batches(train, movie_vectors, offset, 256, rng, max_given))
+    return list(cold_start_batches(train, movie_vectors, offset, 256, rng, max_given, k_distribution))
+
+
+GATE_LAMBDAS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+
+
+def fit_gates(model, users, movie_vectors: np.ndarray, offset: float, draws: int, seed: int,
+              lambdas=GATE_LAMBDAS, max_scale: float = 1.0) -> np.ndarray:
+    """Set a set tower's taste gate on ``users`` (validation users, never stepped on); returns the gates (2, 17).
+
+    The taste gate is ``a * n / (n + lam)``: shrunk with little evidence, as a
+    ridge fold-in shrinks factors estimated from few ratings. For n = 1..16,
+    simulated cold-start users give n ratings (``draws`` draws per user) and
+    the rest are targets; ratings are linear in the gate (the scorer is linear
+    in the user vector), so for each ``lam`` the best ``a`` is a least-squares
+    ratio, and the (lam, a) with the smallest squared error is kept. Two
+    numbers fitted on all validation targets: stable where a free gate per n
+    was not. The bias gate (row 1) stays 1.
+    """
+    tower = model.tower
+    rng = np.random.default_rng(seed)
+    counts = users.counts()
+    ns = np.arange(MAX_RATINGS + 1, dtype=np.float64)
+
+    def predict(x, taste_gate):
+        gates = np.ones((2, MAX_RATINGS + 1), np.float32)
+        gates[0] = taste_gate
+        tower.gates.assign(gates)
+        return np.asarray(model(x, training=False), dtype=np.float64)
+
+    # per n: sums of t*t, t*r, r*r where t = taste part of the rating and r = target - rating without it
+    stats = np.zeros((MAX_RATINGS + 1, 3))
+    for n in range(1, MAX_RATINGS + 1):
+        eligible = np.flatnonzero(counts > n)
+        for start in range(0, len(eligible), 256):
+            batch = np.repeat(eligible[start:start + 256], draws)
+            given_rows = np.full((len(batch), MAX_RATINGS), -1, dtype=np.int64)
+            given_ratings = np.zeros((len(batch), MAX_RATINGS), dtype=np.float32)
+            targets = np.zeros((len(batch), users.n_items))
+            mask = np.zeros((len(batch), users.n_items), dtype=bool)
+            for i, u in enumerate(batch):
+                rows, ratings = users.user(u)
+                given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, n, rng)
+                targets[i, rows], mask[i, rows[is_target]] = ratings, True
+            x = features.user_matrices(movie_vectors, given_rows, given_ratings, offset)
+            without = predict(x, 0.0)
+            t, r = (predict(x, 1.0) - without)[mask], (targets - without)[mask]
+            stats[n] += [t @ t, t @ r, r @ r]
+    best = (np.inf, 1.0, 0.0)
+    for lam in lambdas:
+        shape = ns / (ns + lam) if lam else np.ones_like(ns)
+        tt, tr, rr = (stats[:, 0] * shape ** 2).sum(), (stats[:, 1] * shape).sum(), stats[:, 2].sum()
+        a = float(np.clip(tr / tt, 0.0, max_scale)) if tt > 0 else 1.0
+        sse = rr - 2 * a * tr + a * a * tt
+        if sse < best[0]:
+            best = (sse, a, lam)
+    _, a, lam = best
+    gates = np.ones((2, MAX_RATINGS + 1), np.float32)
+    gates[0] = a * (ns / (ns + lam) if lam else np.ones_like(ns))
+    tower.gates.assign(gates)
+    return gates
 
 
 @dataclass
@@ -260,19 +369,39 @@ def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: Us
     """Train Model 2 on ``train`` (CatalogRatings of training users only).
 
     A fraction of the training users is set aside (never stepped on) to pick
-    the best epoch; held-out test users are not involved at all.
+    the best epoch; held-out test users are not involved at all. With
+    ``config.ensemble`` > 1, that many towers are trained one after another
+    (seeds seed, seed+1, ...; each sets aside its own validation users) and
+    put into one graph that averages their ratings.
     """
+    config = config or UserTowerConfig()
+    if config.ensemble <= 1:
+        return _train_one(train, movie_vectors, offset, config, log)
+    members = [_train_one(train, movie_vectors, offset,
+                          dataclasses.replace(config, ensemble=1, seed=config.seed + i), log)
+               for i in range(config.ensemble)]
+    model = build_model(np.asarray(movie_vectors, dtype=np.float32), offset, config)
+    for slot, member in zip(model.members, members):
+        slot.set_weights(member.model.get_weights())
+    history = dict(members[0].history)  # curves of the first member; every member's below
+    history["members"] = [m.history for m in members]
+    history["seconds"] = [sum(m.history["seconds"][-1] for m in members if m.history["seconds"])]
+    return TrainedUserTower(model, members[0].movie_vectors, float(offset), config, history)
+
+
+def _train_one(train, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig, log=None) -> TrainedUserTower:
+    """One tower (``config.ensemble`` is ignored): streamed cold-start batches, early stopping."""
     import keras
     import tensorflow as tf
 
-    config = config or UserTowerConfig()
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     movie_vectors = np.asarray(movie_vectors, dtype=np.float32)
     positions = rng.permutation(train.n_users)
     n_val = int(round(config.validation_fraction * train.n_users)) if train.n_users >= 10 else 0
     fit_users, val_users = train.subset(positions[n_val:]), train.subset(positions[:n_val])
-    val_batches = fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given) if n_val else []
+    val_batches = (fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given,
+                                    config.k_distribution) if n_val else [])
 
     model = build_model(movie_vectors, offset, config)
     optimizer = keras.optimizers.Adam(config.learning_rate)
@@ -309,7 +438,7 @@ def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: Us
     for epoch in range(config.epochs):
         sse = count = 0.0
         for x, targets, mask in cold_start_batches(fit_users, movie_vectors, offset, config.batch_users, rng,
-                                                   config.max_given):
+                                                   config.max_given, config.k_distribution):
             s, c = step(x, targets, mask)
             sse, count = sse + float(s), count + float(c)
         history["rmse"].append(float(np.sqrt(sse / max(count, 1))))
@@ -330,6 +459,12 @@ def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: Us
         for w, value in zip(model.weights, best_weights):
             w.assign(value)
         history["best_epoch"] = int(np.argmin(history["val_rmse"]) + 1) if min(history["val_rmse"]) <= best else 0
+    if config.fit_gates and config.tower == "set" and n_val:
+        gates = fit_gates(model, val_users, movie_vectors, offset, config.gate_draws, config.seed + 2)
+        history["gates"] = {"taste": gates[0].round(4).tolist(), "bias": gates[1].round(4).tolist()}
+        if log:
+            log(f"  user tower gates (n = 1, 2, 4, 8, 16): taste {gates[0, [1, 2, 4, 8, 16]].round(2).tolist()}, "
+                f"bias {gates[1, [1, 2, 4, 8, 16]].round(2).tolist()}")
     return TrainedUserTower(model, movie_vectors, float(offset), config, history)
 
 
