@@ -13,9 +13,9 @@ us; try again later).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
+
+from screen_genius.manifest import write_bytes_atomic
 
 
 class NotFound(KeyError):
@@ -69,16 +69,7 @@ class LocalStore:
         """Write ``data`` whole or not at all (temporary file, then rename)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_bytes_atomic(path, data)
 
     def list(self, prefix: str = "") -> list[str]:
         """Keys under ``prefix`` (a folder-like prefix ending in '/' or ''), sorted."""

@@ -17,7 +17,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from tests.fixtures.process import BackgroundProcess
 from tests.fixtures.storage import free_port
 
 REPO = Path(__file__).resolve().parents[2]
@@ -93,40 +93,7 @@ def wait_http(url: str, proc: subprocess.Popen, log_path: Path, timeout: float =
     raise RuntimeError(f"{url} did not answer in {timeout} s:\n{log_path.read_text(errors='replace')}")
 
 
-class _Server:
-    """A child process in its own session, stopped with its whole process group."""
-
-    proc: subprocess.Popen | None = None
-    log_path: Path
-
-    def _spawn(self, cmd: list[str], cwd: Path, env: dict) -> None:
-        self._log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen(cmd, cwd=cwd, env={**os.environ, **env}, stdout=self._log,
-                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        if self.proc is not None:
-            self._log.close()
-        self.proc = None
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
-
-
-class SitePreview(_Server):
+class SitePreview(BackgroundProcess):
     """``vite preview`` of frontend/dist with ``/api`` proxied to ``api_url``."""
 
     def __init__(self, api_url: str, log_path: Path, port: int | None = None):
@@ -144,7 +111,7 @@ class SitePreview(_Server):
         return self
 
 
-class HostingEmulator(_Server):
+class HostingEmulator(BackgroundProcess):
     """The Firebase Hosting emulator with the repository's firebase.json, project demo-screen-genius.
 
     It runs from a scratch directory holding a copy of firebase.json plus the

@@ -11,33 +11,15 @@ from screen_genius.loader import load_model
 from screen_genius.manifest import read_latest
 from screen_genius.store import GcsStore, StoreUnavailable, open_store
 from tests.fixtures.artifacts import build_artifact_set
+from tests.fixtures.interrupt import InterruptAfter, Interrupted
 from tests.fixtures.storage import BUCKET, free_port, emulator_env
 from tests.fixtures.serving import emulator  # noqa: F401
 from training.cli import main as cli
 from training.publish import publish
 
 
-class Interrupted(Exception):
-    pass
-
-
-class InterruptingGcsStore(GcsStore):
-    def __init__(self, bucket, prefix, after):
-        super().__init__(bucket, prefix)
-        self.left = after
-
-    def _tick(self):
-        if self.left == 0:
-            raise Interrupted()
-        self.left -= 1
-
-    def write(self, key, data, **kw):
-        self._tick()
-        super().write(key, data, **kw)
-
-    def delete(self, key):
-        self._tick()
-        super().delete(key)
+class InterruptingGcsStore(InterruptAfter, GcsStore):
+    """A GCS store that stops just before its n-th write or delete."""
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +59,7 @@ def test_interrupted_anywhere_latest_json_names_a_complete_version(emulator, set
     uri = f"gs://{BUCKET}/{prefix}"
     publish(sets / "v1", uri, keep=1)
     with pytest.raises(Interrupted) if stop_after < 9 else _nothing():
-        publish(sets / "v2", uri, keep=1, store=InterruptingGcsStore(BUCKET, prefix, stop_after))
+        publish(sets / "v2", uri, keep=1, store=InterruptingGcsStore(BUCKET, prefix, after=stop_after))
     store = open_store(uri)
     latest = read_latest(store)
     assert load_model(store, latest["version"], latest["manifest_sha256"]).version == latest["version"]

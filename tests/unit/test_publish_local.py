@@ -10,33 +10,13 @@ from screen_genius.loader import load_model
 from screen_genius.manifest import read_latest
 from screen_genius.store import LocalStore
 from tests.fixtures.artifacts import build_artifact_set
+from tests.fixtures.interrupt import InterruptAfter, Interrupted
 from training.cli import main as cli
 from training.publish import PublishError, publish
 
 
-class Interrupted(Exception):
-    pass
-
-
-class InterruptingStore(LocalStore):
-    """Stops (like a killed process) just before its n-th write or delete."""
-
-    def __init__(self, root, after: int):
-        super().__init__(root)
-        self.left = after
-
-    def _tick(self):
-        if self.left == 0:
-            raise Interrupted()
-        self.left -= 1
-
-    def write(self, key, data, **kw):
-        self._tick()
-        super().write(key, data, **kw)
-
-    def delete(self, key):
-        self._tick()
-        super().delete(key)
+class InterruptingStore(InterruptAfter, LocalStore):
+    """A local store that stops (like a killed process) just before its n-th write or delete."""
 
 
 def artifact_set(tmp_path, version, seed=0):
@@ -111,7 +91,7 @@ def test_interrupted_anywhere_latest_json_names_a_complete_version(tmp_path, sto
         publish(artifact_set(tmp_path, f"v{i}", seed=i), str(bucket), keep=2)
     src = artifact_set(tmp_path, "v3", seed=3)
     try:
-        publish(src, str(bucket), keep=2, store=InterruptingStore(bucket, stop_after))
+        publish(src, str(bucket), keep=2, store=InterruptingStore(bucket, after=stop_after))
     except Interrupted:
         pass
     latest = read_latest(LocalStore(bucket))
