@@ -36,7 +36,8 @@ def train_one_epoch(data_dir: str, max_steps: int = 0) -> dict:
     rng = np.random.default_rng(0)
     vectors = rng.normal(0, 0.3, size=(train.n_items, 16)).astype(np.float32)
     vectors[:, 15] = 1.0
-    config = user_tower.UserTowerConfig(epochs=1, batch_users=256, validation_fraction=0.0)
+    # one tower (the served ensemble trains `UserTowerConfig().ensemble` of them, one after another)
+    config = user_tower.UserTowerConfig(epochs=1, batch_users=256, validation_fraction=0.0, ensemble=1)
     t = time.perf_counter()
     trained = user_tower.train_user_tower(train, vectors, user_tower.rating_offset(train.mean(), 1.0), config)
     seconds = time.perf_counter() - t

@@ -63,7 +63,7 @@ def test_predictions_do_not_depend_on_the_order_of_the_rated_movies(small_model)
 
 def test_an_untrained_tower_predicts_item_mean_plus_shrunk_user_bias():
     mv = model1_like_vectors()
-    model = user_tower.build_model(mv, 3.55, user_tower.UserTowerConfig(width=16))
+    model = user_tower.build_model(mv, 3.55, user_tower.UserTowerConfig(width=16, ensemble=1))
     for layer_weight in model.tower.out.weights:
         layer_weight.assign(np.zeros(layer_weight.shape, np.float32))
     rows = np.full((1, 16), -1)
@@ -124,3 +124,40 @@ def test_batches_stream_inputs_without_any_target_among_them():
                      for i in np.flatnonzero(present[b])}
             assert not any(mask[b, g] for g in given)
             assert mask[b].sum() == 20 - present[b].sum()
+
+
+def test_an_ensemble_serves_the_mean_of_its_members_ratings(small_model):
+    mv = model1_like_vectors()
+    x = features.user_matrices(mv, *inputs(mv), 3.55)
+    assert len(small_model.members) == user_tower.UserTowerConfig().ensemble > 1
+    members = np.stack([np.asarray(m(x)) for m in small_model.members])
+    np.testing.assert_allclose(np.asarray(small_model(x)), members.mean(axis=0), atol=1e-5)
+
+
+def test_given_counts_follow_the_chosen_distribution_and_never_exceed_a_users_ratings_minus_one():
+    rng = np.random.default_rng(0)
+    n_ratings = np.array([2, 5, 40, 1000] * 5000)
+    for distribution in ("uniform", "log"):
+        k = user_tower.sample_k(n_ratings, 16, distribution, rng)
+        assert (k >= 1).all() and (k <= np.minimum(n_ratings - 1, 16)).all()
+    many = user_tower.sample_k(np.full(20000, 100), 16, "log", rng)
+    assert (many == 1).mean() > 3 * (many == 16).mean()  # P(k) ~ 1/k: small k weighs like the protocol's 1, 2, 4
+    with pytest.raises(ValueError):
+        user_tower.sample_k(n_ratings, 16, "zipf", rng)
+
+
+def test_the_taste_gate_shrinks_with_few_ratings_and_never_amplifies():
+    rng = np.random.default_rng(0)
+    users = np.repeat(np.arange(60), 24)
+    rows = np.concatenate([rng.choice(25, 24, replace=False) for _ in range(60)])
+    train = CatalogRatings.build(users, rows, rng.choice(np.arange(1, 5.5, 0.5), len(rows)), 25)
+    mv = model1_like_vectors()
+    config = user_tower.UserTowerConfig(width=16, epochs=2, patience=2, ensemble=1, validation_fraction=0.3)
+    trained = user_tower.train_user_tower(train, mv, 3.55, config)
+    taste, bias = np.array(trained.history["gates"]["taste"]), np.array(trained.history["gates"]["bias"])
+    assert (np.diff(taste[1:]) >= -1e-6).all() and (taste >= 0).all() and (taste <= 1 + 1e-6).all()
+    np.testing.assert_allclose(bias, 1.0)
+    # the gates are part of the graph: zero taste gates make every user's taste factors vanish
+    trained.model.tower.gates.assign(np.stack([np.zeros(17), np.ones(17)]).astype(np.float32))
+    x = features.user_matrices(mv, *inputs(mv), 3.55)
+    np.testing.assert_allclose(np.asarray(trained.model.tower(x))[:, :14], 0.0, atol=1e-7)

@@ -26,7 +26,7 @@ from training.models.catalog_ratings import CatalogRatings
 PROFILES = {
     # Model 1 epochs, Model 2 epochs / patience
     "full": {"movie_vectors": {}, "user_tower": {}},
-    "quick": {"movie_vectors": {"epochs": 2}, "user_tower": {"epochs": 3, "patience": 3, "width": 32}},
+    "quick": {"movie_vectors": {"epochs": 2}, "user_tower": {"epochs": 3, "patience": 3, "width": 32, "ensemble": 2}},
 }
 
 

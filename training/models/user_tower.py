@@ -50,7 +50,7 @@ class UserTowerConfig:
     patience: int = 25
     seed: int = 0
     k_distribution: str = "uniform"  # given ratings per simulated user: "uniform" in 1..16, or "log" (P(k) ~ 1/k)
-    ensemble: int = 1  # towers trained with seeds seed, seed+1, ...; the served graph averages their ratings
+    ensemble: int = 5  # towers trained with seeds seed, seed+1, ...; the served graph averages their ratings
     fit_gates: bool = True  # after training, scale the learned correction per number of ratings (validation users)
     gate_draws: int = 4  # simulated cold-start draws per validation user and number of ratings, to fit the gates
 
@@ -461,10 +461,10 @@ def _train_one(train, movie_vectors: np.ndarray, offset: float, config: UserTowe
         history["best_epoch"] = int(np.argmin(history["val_rmse"]) + 1) if min(history["val_rmse"]) <= best else 0
     if config.fit_gates and config.tower == "set" and n_val:
         gates = fit_gates(model, val_users, movie_vectors, offset, config.gate_draws, config.seed + 2)
-        history["gates"] = {"taste": gates[0].round(4).tolist(), "bias": gates[1].round(4).tolist()}
+        history["gates"] = {"taste": [round(float(g), 4) for g in gates[0]], "bias": [round(float(g), 4) for g in gates[1]]}
         if log:
-            log(f"  user tower gates (n = 1, 2, 4, 8, 16): taste {gates[0, [1, 2, 4, 8, 16]].round(2).tolist()}, "
-                f"bias {gates[1, [1, 2, 4, 8, 16]].round(2).tolist()}")
+            log("  user tower taste gate (n = 1, 2, 4, 8, 16): "
+                + ", ".join(f"{gates[0, n]:.2f}" for n in (1, 2, 4, 8, 16)))
     return TrainedUserTower(model, movie_vectors, float(offset), config, history)
 
 
