@@ -103,7 +103,10 @@ def train_models(ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False,
     towers = {}
     for name, kind in [("user_tower", "set")] + ([("seed_cnn", "seed_cnn")] if seed_cnn else []):
         t = time.perf_counter()
-        config = user_tower.UserTowerConfig(tower=kind, seed=seed, **profile["user_tower"])
+        options = dict(profile["user_tower"])
+        if kind == "seed_cnn":  # the original design: one CNN tower, no ensemble
+            options["ensemble"] = 1
+        config = user_tower.UserTowerConfig(tower=kind, seed=seed, **options)
         trained = user_tower.train_user_tower(train, vectors.vectors, offset, config, log)
         trained.model.save_weights(out_dir / f"{name}.weights.h5")
         timings[f"{name}_s"] = time.perf_counter() - t
