@@ -47,11 +47,16 @@ def _figures(metrics: dict, training: dict, out_dir: Path) -> list[tuple[str, st
                for name, tower in training.get("towers", {}).items()]
     fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.6), squeeze=False)
     for ax, (title, history, train_key, val_key) in zip(axes[0], curves):
-        for key, label in [(train_key, "training"), (val_key, "validation")]:
-            values = history.get(key) or []
-            ax.plot(range(1, len(values) + 1), values, label=label)
-        if history.get("best_epoch"):
-            ax.axvline(history["best_epoch"], color="grey", linestyle=":", label="kept")
+        members = history.get("members") or [history]  # an ensemble: one pair of curves per tower
+        for m, member in enumerate(members):
+            for key, label, color in [(train_key, "training", "C0"), (val_key, "validation", "C1")]:
+                values = member.get(key) or []
+                ax.plot(range(1, len(values) + 1), values, color=color, alpha=1.0 if m == 0 else 0.35,
+                        label=label if m == 0 else None)
+            if member.get("best_epoch"):
+                ax.axvline(member["best_epoch"], color="grey", linestyle=":", label="kept" if m == 0 else None)
+        if len(members) > 1:
+            title += f", {len(members)} towers"
         ax.set_title(title, fontsize=10)
         ax.set_xlabel("epoch")
         ax.set_ylabel("RMSE")

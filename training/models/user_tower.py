@@ -7,7 +7,9 @@ Two towers read it:
 - ``SetTower`` (served): a 1-wide convolution over rows (one small network
   applied to every rated movie alike), masked mean/sum pooling over rows and
   the number of ratings, then dense layers. The answer does not depend on the
-  order of the rated movies, which a user never chose.
+  order of the rated movies, which a user never chose. Served as an ensemble:
+  several seeds averaged in one graph (``EnsembleModel``), each tower's taste
+  part shrunk for few ratings by a gate fitted on validation users.
 - ``SeedCNNTower``: the original design (Conv2D 16@3x3, MaxPool 2, Conv2D
   256@3x3, MaxPool 2, Dense 256, 64, 16, leaky ReLU), kept to measure against.
 
@@ -51,7 +53,7 @@ class UserTowerConfig:
     seed: int = 0
     k_distribution: str = "uniform"  # given ratings per simulated user: "uniform" in 1..16, or "log" (P(k) ~ 1/k)
     ensemble: int = 5  # towers trained with seeds seed, seed+1, ...; the served graph averages their ratings
-    fit_gates: bool = True  # after training, scale the learned correction per number of ratings (validation users)
+    fit_gates: bool = True  # after training, shrink the learned taste part by number of ratings (validation users)
     gate_draws: int = 4  # simulated cold-start draws per validation user and number of ratings, to fit the gates
 
 
@@ -97,10 +99,11 @@ def _layers():
 
         The correction's taste part (user vector columns 0..13) and bias part
         (14, 15) are scaled by gates indexed by the number of ratings n
-        (``gates``: (2, 17), all ones while training). ``fit_gates`` sets them
-        on validation users after training: with one or two ratings the
-        learned taste factors are mostly noise, and the gate shrinks them, as
-        a ridge fold-in shrinks factors estimated from little evidence.
+        (``gates``: (2, 17), all ones while training). ``fit_gates`` sets the
+        taste gate on validation users after training (the bias gate stays 1):
+        with one or two ratings the learned taste factors are mostly noise,
+        and the gate shrinks them, as a ridge fold-in shrinks factors
+        estimated from little evidence.
         """
 
         def __init__(self, width: int, dropout: float, **kwargs):
@@ -284,7 +287,7 @@ GATE_LAMBDAS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 def fit_gates(model, users, movie_vectors: np.ndarray, offset: float, draws: int, seed: int,
-              lambdas=GATE_LAMBDAS, max_scale: float = 1.0) -> np.ndarray:
+              lambdas=GATE_LAMBDAS, max_scale: float = 1.0, max_users: int = 2000) -> np.ndarray:
     """Set a set tower's taste gate on ``users`` (validation users, never stepped on); returns the gates (2, 17).
 
     The taste gate is ``a * n / (n + lam)``: shrunk with little evidence, as a
@@ -294,10 +297,13 @@ def fit_gates(model, users, movie_vectors: np.ndarray, offset: float, draws: int
     in the user vector), so for each ``lam`` the best ``a`` is a least-squares
     ratio, and the (lam, a) with the smallest squared error is kept. Two
     numbers fitted on all validation targets: stable where a free gate per n
-    was not. The bias gate (row 1) stays 1.
+    was not. The bias gate (row 1) stays 1. At most ``max_users`` users are
+    used (a seeded sample), so the cost stays bounded on Netflix-sized data.
     """
     tower = model.tower
     rng = np.random.default_rng(seed)
+    if users.n_users > max_users:
+        users = users.subset(np.sort(rng.choice(users.n_users, max_users, replace=False)))
     counts = users.counts()
     ns = np.arange(MAX_RATINGS + 1, dtype=np.float64)
 
