@@ -8,7 +8,7 @@ predicts the rating. User and movie biases are added.
 
 from __future__ import annotations
 
-import numpy as np
+from training.models.toys.keras_rating import KerasRatingModel
 
 
 def _model(n_users: int, n_items: int, dim: int, mlp: tuple[int, ...], l2: float, mean: float):
@@ -41,7 +41,7 @@ def _model(n_users: int, n_items: int, dim: int, mlp: tuple[int, ...], l2: float
     return NeuMF()
 
 
-class NeuMF:
+class NeuMF(KerasRatingModel):
     name = "toy_ncf"
 
     def __init__(self, n_users: int, n_items: int, dim: int = 16, mlp=(64, 32), l2: float = 1e-4,
@@ -49,16 +49,5 @@ class NeuMF:
         self.n_users, self.n_items, self.dim, self.mlp, self.l2 = n_users, n_items, dim, tuple(mlp), l2
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
 
-    def fit(self, users, items, ratings) -> None:
-        import keras
-
-        keras.utils.set_random_seed(self.seed)
-        self.model = _model(self.n_users, self.n_items, self.dim, self.mlp, self.l2, float(np.mean(ratings)))
-        self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
-        x = np.stack([users, items], axis=1).astype(np.int32)
-        self.history = self.model.fit(x, ratings.astype(np.float32), epochs=self.epochs, batch_size=self.batch_size,
-                                      verbose=0).history
-
-    def predict(self, users, items) -> np.ndarray:
-        x = np.stack([users, items], axis=1).astype(np.int32)
-        return self.model.predict(x, batch_size=8192, verbose=0).astype(np.float32)
+    def build(self, mean: float):
+        return _model(self.n_users, self.n_items, self.dim, self.mlp, self.l2, mean)
