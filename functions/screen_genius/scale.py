@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class RatingScale:
@@ -25,10 +27,21 @@ class RatingScale:
         """True when ``value`` is one of the scale's points (e.g. 3.5 on a half-star scale)."""
         if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
             return False
-        if value < self.min - 1e-9 or value > self.max + 1e-9:
-            return False
-        steps = (value - self.min) / self.step
-        return abs(steps - round(steps)) < 1e-6
+        return bool(self.on_scale(value))
+
+    def n_points(self) -> int:
+        return int(round((self.max - self.min) / self.step)) + 1
+
+    def points(self) -> np.ndarray:
+        """Every rating on the scale, ascending: (n_points,) float32."""
+        return (self.min + self.step * np.arange(self.n_points())).astype(np.float32)
+
+    def on_scale(self, values: np.ndarray) -> np.ndarray:
+        """Elementwise ``contains`` for an array of ratings: a bool array of the same shape."""
+        values = np.asarray(values, dtype=np.float64)
+        steps = (values - self.min) / self.step
+        return ((values >= self.min - 1e-9) & (values <= self.max + 1e-9)
+                & (np.abs(steps - np.round(steps)) < 1e-6))
 
     def describe(self) -> str:
         return f"{self.min:g} to {self.max:g} in steps of {self.step:g}"

@@ -56,8 +56,6 @@ def train_one_epoch(data_dir: str, max_steps: int = 0) -> dict:
 
 
 def run(out_dir: Path, full: bool | None = None) -> dict:
-    from tests.bench.ingest import generate, ingest_new
-
     full = bool(int(os.environ.get("SG_BENCH_FULL", "0"))) if full is None else full
     users, movies, ratings = FULL if full else QUICK
     raw = Path("data/raw") / f"synthetic-{users}-{movies}-{ratings}"

@@ -1,12 +1,9 @@
 """Model 2 and its export: order-free input, exact TFLite parity, the scoring contract."""
 
-import json
-
 import numpy as np
 import pytest
 
 from screen_genius import features
-from screen_genius.manifest import validate, verify_file
 from screen_genius.scale import HALF_STARS
 from training.export import (PARITY_TOLERANCE, ParityError, check_parity, convert_to_tflite, parity_inputs,
                              run_tflite)
@@ -95,11 +92,17 @@ def test_export_refuses_a_tflite_model_that_differs_from_keras(small_model):
         check_parity(flatbuffer, lambda a: np.asarray(small_model(a)) + 1e-3, x)
 
 
-def test_training_uses_only_the_users_it_is_given_and_is_repeatable():
+def random_ratings(n_users: int, per_user: int, n_movies: int, rating: float | None = None) -> CatalogRatings:
+    """``per_user`` distinct movies for each user, half-star ratings at random (or all ``rating``)."""
     rng = np.random.default_rng(0)
-    users = np.repeat(np.arange(30), 12)
-    rows = np.concatenate([rng.choice(25, 12, replace=False) for _ in range(30)])
-    train = CatalogRatings.build(users, rows, rng.choice(np.arange(1, 5.5, 0.5), len(rows)), 25)
+    users = np.repeat(np.arange(n_users), per_user)
+    rows = np.concatenate([rng.choice(n_movies, per_user, replace=False) for _ in range(n_users)])
+    values = rng.choice(np.arange(1, 5.5, 0.5), len(rows)) if rating is None else np.full(len(rows), rating)
+    return CatalogRatings.build(users, rows, values, n_movies)
+
+
+def test_training_uses_only_the_users_it_is_given_and_is_repeatable():
+    train = random_ratings(30, 12, 25)
     mv = model1_like_vectors()
     config = user_tower.UserTowerConfig(width=16, epochs=2, patience=2)
     a = user_tower.train_user_tower(train, mv, 3.55, config)
@@ -110,10 +113,7 @@ def test_training_uses_only_the_users_it_is_given_and_is_repeatable():
 
 
 def test_batches_stream_inputs_without_any_target_among_them():
-    rng = np.random.default_rng(0)
-    users = np.repeat(np.arange(10), 20)
-    rows = np.concatenate([rng.choice(40, 20, replace=False) for _ in range(10)])
-    train = CatalogRatings.build(users, rows, np.full(len(rows), 4.0), 40)
+    train = random_ratings(10, 20, 40, rating=4.0)
     mv = model1_like_vectors(40)
     for x, targets, mask in user_tower.cold_start_batches(train, mv, 3.55, 4, np.random.default_rng(1)):
         assert x.shape[1:] == (16, 16) and mask.shape[1] == 40
@@ -147,10 +147,7 @@ def test_given_counts_follow_the_chosen_distribution_and_never_exceed_a_users_ra
 
 
 def test_the_taste_gate_shrinks_with_few_ratings_and_never_amplifies():
-    rng = np.random.default_rng(0)
-    users = np.repeat(np.arange(60), 24)
-    rows = np.concatenate([rng.choice(25, 24, replace=False) for _ in range(60)])
-    train = CatalogRatings.build(users, rows, rng.choice(np.arange(1, 5.5, 0.5), len(rows)), 25)
+    train = random_ratings(60, 24, 25)
     mv = model1_like_vectors()
     config = user_tower.UserTowerConfig(width=16, epochs=2, patience=2, ensemble=1, validation_fraction=0.3)
     trained = user_tower.train_user_tower(train, mv, 3.55, config)

@@ -71,7 +71,7 @@ def parity_inputs(movie_vectors: np.ndarray, offset: float, real_users: list[tup
     n_random = 64
     rows = np.full((n_random, features.MAX_RATINGS), -1, dtype=np.int64)
     ratings = np.zeros((n_random, features.MAX_RATINGS), dtype=np.float32)
-    points = np.arange(scale.min, scale.max + scale.step / 2, scale.step)
+    points = scale.points()
     for i in range(n_random):
         k = i % (features.MAX_RATINGS + 1)
         rows[i, :k] = rng.choice(len(movie_vectors), size=min(k, len(movie_vectors)), replace=False)

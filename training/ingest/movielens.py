@@ -36,8 +36,7 @@ def movies_table(movie_id, title, year, genres) -> pa.Table:
 
 def check_scale(ratings: np.ndarray, scale: RatingScale, path, first_line: int) -> None:
     """Raise naming the first rating that is not on ``scale`` (line = first_line + row)."""
-    steps = (ratings - scale.min) / scale.step
-    bad = ~((ratings >= scale.min) & (ratings <= scale.max) & (np.abs(steps - np.round(steps)) < 1e-6))
+    bad = ~scale.on_scale(ratings)
     if bad.any():
         i = int(np.argmax(bad))
         raise IngestError(f"rating {ratings[i]:g} is not on the scale {scale.describe()}", path, first_line + i,

@@ -22,13 +22,13 @@ import numpy as np
 from tqdm import tqdm
 
 from training.ingest.errors import IngestError
+from training.ingest.netflix import TAIL
 
 RANK = 8
 N_FILES = 4
 FIRST_DAY = 10_906  # 1999-11-11
 LAST_DAY = 13_148  # 2005-12-31
 MAX_CUSTOMER_ID = 2_649_429  # the real data's largest id; ids are a sparse subset as in the real files
-TAIL = 13  # len(",R,YYYY-MM-DD")
 
 
 def parse_spec(spec: str) -> tuple[int, int, int]:

@@ -30,7 +30,7 @@ class RatingStats:
 
 def gather(ds: Dataset) -> RatingStats:
     scale = ds.rating_scale
-    n_values = int(round((scale.max - scale.min) / scale.step)) + 1
+    n_values = scale.n_points()
     by_value = np.zeros(n_values, dtype=np.int64)
     movie_n, movie_sum, user_n, month_n = (np.zeros(1) for _ in range(4))
     first_month = None
@@ -51,7 +51,7 @@ def gather(ds: Dataset) -> RatingStats:
         month_n = add_counts(month_n, np.bincount(month_index - first_month))
     rated = np.flatnonzero(movie_n)
     return RatingStats(
-        rating_values=scale.min + scale.step * np.arange(n_values),
+        rating_values=scale.points(),
         rating_counts=by_value,
         movie_ids=rated,
         movie_counts=movie_n[rated].astype(np.int64),
