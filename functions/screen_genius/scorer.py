@@ -81,12 +81,9 @@ class Scorer:
 
         rows: (k,) catalog rows of the rated movies, distinct; ratings: (k,) stars.
         """
-        matrices = features.request_inputs(self.movie_vectors, rows, ratings, self.offset, self.n_subsets)
-        if len(rows) <= features.MAX_RATINGS:
-            used = len(rows)
-        else:  # the ratings that made it into at least one subset
-            sub_rows, _ = features.choose_subsets(rows, ratings, self.n_subsets)
-            used = int(np.unique(sub_rows[sub_rows >= 0]).size)
+        sub_rows, sub_ratings = features.choose_subsets(rows, ratings, self.n_subsets)
+        matrices = features.user_matrices(self.movie_vectors, sub_rows, sub_ratings, self.offset)
+        used = int(np.unique(sub_rows[sub_rows >= 0]).size)  # ratings in at least one subset
         predicted = self.tower(matrices).mean(axis=0)
         return np.clip(predicted, self.scale.min, self.scale.max).astype(np.float32), used
 
