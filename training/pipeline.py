@@ -31,7 +31,9 @@ def main(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     work = args.work or Path(".")
-    name = args.dataset.split(":")[0] if ":" in args.dataset else args.dataset
+    from training.ingest import dataset_name
+
+    name = dataset_name(args.dataset)  # the directory name `ingest` itself would choose
     suffix = "-quick" if args.quick else ""
     data_dir = work / "data" / name
     model_dir, report_dir = work / "artifacts" / "models" / f"{name}{suffix}", work / "reports" / f"eval{suffix}"
