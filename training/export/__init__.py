@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import shutil
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -25,6 +22,7 @@ import numpy as np
 
 from screen_genius import features
 from screen_genius.manifest import write_manifest
+from training.atomic import atomic_directory
 
 PARITY_TOLERANCE = 1e-5
 
@@ -124,10 +122,7 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
     diff = check_parity(flatbuffer, tower.predict_matrices, x)
     log(f"TFLite parity: max abs diff {diff:.2e} over {len(x)} inputs (tolerance {PARITY_TOLERANCE:g})")
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
-    staging.chmod(0o755)
-    try:
+    with atomic_directory(out_dir) as staging:
         (staging / "catalog.json").write_text(json.dumps(catalog_records(ds.catalog), ensure_ascii=False) + "\n")
         np.save(staging / "movie_vectors.npy", np.ascontiguousarray(trained.movie_vectors, dtype=np.float32))
         (staging / "user_tower.tflite").write_bytes(flatbuffer)
@@ -149,10 +144,4 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
                    "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
                    "tflite_parity_max_abs_diff": diff},
         )
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return manifest

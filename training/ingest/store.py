@@ -8,22 +8,21 @@ Layout of a store directory:
     split.json              held-out (cold-start) user ids and how they were chosen
     dataset.json            source, rating scale, counts, skipped lines
 
-Everything is written into a temporary sibling directory; only when it is
-complete is it renamed over the destination.
+Everything is written into a staging directory beside the destination and
+swapped in whole only when it is complete (training.atomic).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from training.atomic import AtomicDirectory
 
 RATINGS_SCHEMA = pa.schema(
     [("user_id", pa.int32()), ("movie_id", pa.int32()), ("rating", pa.float32()), ("date", pa.date32())]
@@ -86,9 +85,8 @@ class StoreWriter:
 
     def __init__(self, out: Path | str):
         self.out = Path(out).resolve()
-        self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.tmp = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.partial-"))
-        self.tmp.chmod(0o755)  # mkdtemp makes it private; a store is an ordinary directory
+        self._staging = AtomicDirectory(self.out)
+        self.tmp = self._staging.path
         (self.tmp / "ratings").mkdir()
         self._parts = 0
         self.kept: list[Kept] = []  # compact copies of every batch, for the split and catalog pass
@@ -98,7 +96,7 @@ class StoreWriter:
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
-            shutil.rmtree(self.tmp, ignore_errors=True)
+            self._staging.abort()
 
     def ratings_part(self) -> "RatingsPart":
         """A new ratings part file; the caller writes batches to it and closes it."""
@@ -117,11 +115,4 @@ class StoreWriter:
 
     def commit(self) -> Path:
         """Move the finished store over ``out``; an older store there is replaced whole."""
-        old = None
-        if self.out.exists():
-            old = Path(tempfile.mkdtemp(dir=self.out.parent, prefix=f".{self.out.name}.old-"))
-            os.rename(self.out, old / "store")
-        os.rename(self.tmp, self.out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-        return self.out
+        return self._staging.commit()

@@ -15,12 +15,12 @@ Generation is deterministic for a given (users, movies, ratings, seed).
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from training.atomic import atomic_directory
 from training.ingest.errors import IngestError
 from training.ingest.netflix import TAIL
 
@@ -49,17 +49,9 @@ def generate(folder: Path, users: int, movies: int, ratings: int, seed: int = 0,
     done = folder / "COMPLETE.json"
     if done.exists() and json.loads(done.read_text()) == spec:
         return folder
-    tmp = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
+    with atomic_directory(folder) as tmp:
         _write(tmp, users, movies, ratings, seed, progress)
         (tmp / "COMPLETE.json").write_text(json.dumps(spec))
-        shutil.rmtree(folder, ignore_errors=True)
-        tmp.rename(folder)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return folder
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import html
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from training.atomic import atomic_directory
 from training.dataset import load_dataset
 from training.report import figures
 from training.report.stats import gather
@@ -42,20 +41,11 @@ def write_report(data: Path, out: Path) -> Path:
         ("catalog_cutoff", "Where the catalog cut-off falls", figures.catalog_cutoff(stats, catalog_size)),
     ]
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.partial-"))
-    try:
-        tmp.chmod(0o755)
+    with atomic_directory(out) as tmp:
         for name, _, fig in plots:
             fig.savefig(tmp / f"{name}.png", dpi=110, bbox_inches="tight")
             figures.plt.close(fig)
         (tmp / "index.html").write_text(_html(ds, stats, plots))
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return out / "index.html"
 
 
