@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+# A constant, not the docstring's first line: `python -OO` strips docstrings.
+DESCRIPTION = "One entry point for every pipeline step."
 # command -> (module, one-line help)
 COMMANDS = {
     "ingest": ("training.ingest.command", "raw ratings -> columnar store, movie table, catalog, user split"),
@@ -28,7 +30,7 @@ class CommandError(Exception):
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m training", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m training", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     wanted = next((a for a in argv if not a.startswith("-")), None)
     for name, (module, help_text) in COMMANDS.items():

