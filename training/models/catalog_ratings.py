@@ -98,3 +98,19 @@ class CatalogRatings:
         sums = np.bincount(self.rows, weights=self.ratings, minlength=self.n_items)
         counts = np.bincount(self.rows, minlength=self.n_items)
         return sums, counts
+
+
+def dataset_ratings(ds, users: str = "training") -> CatalogRatings:
+    """Catalog ratings of an ingested dataset's "training" users, "heldout" users or "all" users.
+
+    The held-out (cold-start test) users of the published split are removed
+    here, once; "all" is for user-level cross-validation, where every user is
+    a test user in one fold.
+    """
+    if users not in ("training", "heldout", "all"):
+        raise ValueError(f"users must be 'training', 'heldout' or 'all', not {users!r}")
+    frame = ds.ratings(columns=["user_id", "movie_id", "rating"], catalog_only=True)
+    if users != "all":
+        heldout = np.isin(frame["user_id"].to_numpy(), ds.heldout_user_ids)
+        frame = frame[heldout if users == "heldout" else ~heldout]
+    return CatalogRatings.from_frame(frame, ds.catalog["movie_id"].to_numpy())

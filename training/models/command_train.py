@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from training.cli import CommandError
-from training.models.catalog_ratings import CatalogRatings
+from training.models.catalog_ratings import CatalogRatings, dataset_ratings
 
 PROFILES = {
     # Model 1 epochs, Model 2 epochs / patience
@@ -51,18 +51,15 @@ def main(args: argparse.Namespace) -> int:
 
 def training_ratings(ds) -> CatalogRatings:
     """Catalog ratings of the training users (held-out users removed here, once)."""
-    frame = ds.ratings(columns=["user_id", "movie_id", "rating"], catalog_only=True)
-    frame = frame[~np.isin(frame["user_id"].to_numpy(), ds.heldout_user_ids)]
-    if len(frame) == 0:
+    train = dataset_ratings(ds, "training")
+    if train.n_ratings == 0:
         raise CommandError("the dataset has no training ratings of catalog movies; ingest more data")
-    return CatalogRatings.from_frame(frame, ds.catalog["movie_id"].to_numpy())
+    return train
 
 
 def heldout_ratings(ds) -> CatalogRatings:
     """Catalog ratings of the held-out (cold-start test) users: evaluation only."""
-    frame = ds.ratings(columns=["user_id", "movie_id", "rating"], catalog_only=True)
-    frame = frame[np.isin(frame["user_id"].to_numpy(), ds.heldout_user_ids)]
-    return CatalogRatings.from_frame(frame, ds.catalog["movie_id"].to_numpy())
+    return dataset_ratings(ds, "heldout")
 
 
 def catalog_features(ds, cache_dir) -> np.ndarray:
