@@ -7,7 +7,9 @@ function id and region that cloudbuild.yaml deploys (deploy/deploy.env).
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import urllib.error
 import urllib.request
 
@@ -17,6 +19,41 @@ from tests.e2e import harness
 from tests.unit.test_deploy_config import deploy_env
 
 IMMUTABLE = "public, max-age=31536000, immutable"
+# Firebase Hosting's header rules are globs matched with minimatch; superstatic (the engine of
+# the Hosting emulator, in firebase-tools) exposes the matcher it applies to every request.
+MATCHER = """
+const {configMatcher} = require("superstatic/lib/utils/patterns");
+const [rules, paths] = JSON.parse(process.argv[1]);
+const out = {};
+for (const path of paths) {
+  out[path] = {};
+  for (const rule of rules) if (configMatcher(path, rule))
+    for (const h of rule.headers) out[path][h.key.toLowerCase()] = h.value;
+}
+console.log(JSON.stringify(out));
+"""
+
+
+def headers_set_by_rules(paths: list[str]) -> dict[str, dict[str, str]]:
+    """The headers firebase.json's rules set on each path, as Hosting's own glob matcher decides (last rule wins)."""
+    rules = json.loads((harness.REPO / "firebase.json").read_text())["hosting"]["headers"]
+    done = subprocess.run(["node", "-e", MATCHER, json.dumps([rules, paths])], cwd=harness.FRONTEND,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_header_rules_leave_the_api_its_own_cache_control():
+    api = ["/api", "/api/movies", "/api/recommend", "/api/health", "/api/a/b"]
+    got = headers_set_by_rules(api)
+    assert got == {path: {} for path in api}, got
+
+
+def test_header_rules_cache_the_app_shell_never_and_hashed_assets_for_a_year():
+    got = headers_set_by_rules(["/", "/index.html", "/some/deep/link", "/apiary", "/assets/index-abc123.js"])
+    assert got == {"/": {"cache-control": "no-cache"}, "/index.html": {"cache-control": "no-cache"},
+                   "/some/deep/link": {"cache-control": "no-cache"}, "/apiary": {"cache-control": "no-cache"},
+                   "/assets/index-abc123.js": {"cache-control": IMMUTABLE}}
 
 
 def get(url: str) -> tuple[int, dict, bytes]:
