@@ -8,7 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Re-install when any requirement file changes.
 VENV_STAMP := $(VENV)/.installed
-REQUIREMENTS := requirements/dev.txt requirements/training.txt requirements/constraints.txt \
+REQUIREMENTS := requirements/dev.txt requirements/training.txt requirements/keras2.txt \
+                requirements/constraints.txt \
                 functions/requirements.txt pyproject.toml
 
 DATASET ?= movielens-sample
@@ -32,6 +33,8 @@ $(VENV_STAMP): $(REQUIREMENTS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
+# Keras 2 beside, not inside, the environment: see requirements/keras2.txt.
+	$(PY) -m pip install --quiet --no-deps --upgrade --target $(VENV)/keras2 -r requirements/keras2.txt
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 

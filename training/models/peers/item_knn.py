@@ -1,0 +1,136 @@
+"""Item-kNN with fold-in: a new user's stars from the movies most similar to the ones they rated.
+
+The neighbourhood model of Koren (2010) and Surprise's ``KNNBaseline``, for a
+user the model has never seen:
+
+    baseline(u, i) = mu + b_i + b_u
+    b_i            = the movie's mean deviation from mu, shrunk (``item_shrink`` pseudo-ratings)
+    b_u            = sum over given (r_uj - mu - b_j) / (n_given + user_shrink)
+    predicted(u,i) = baseline(u, i) + sum_j s_ij e_uj / (sum_j s_ij + den_reg)
+    e_uj           = r_uj - baseline(u, j), over the ``k`` given movies j most similar to i (s_ij > 0 only)
+
+Similarities are shrunk Pearson correlations of the training users' baseline
+residuals (Surprise's ``pearson_baseline``): over the n_ij users who rated
+both movies, s_ij = sum e_ui e_uj / sqrt(sum e_ui^2 sum e_uj^2) x
+(n_ij - 1) / (n_ij - 1 + shrinkage). A movie is never its own neighbour.
+``den_reg`` pulls a prediction resting on a few weak similarities back toward
+the baseline. With nothing rated (K = 0) the prediction is mu + b_i: the
+shrunk item-mean chart.
+
+``k``, ``shrinkage`` and ``den_reg`` are chosen by RMSE on validation users
+drawn from the training users (``validation``), unless all three are given.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from training.models.catalog_ratings import CatalogRatings
+from training.models.peers import validation
+
+GRID = {"k": (10, 30), "shrinkage": (25.0, 100.0, 400.0), "den_reg": (0.0, 0.5, 2.0)}
+CHUNK = 256  # users per vectorised block: CHUNK x n_movies x K similarities in memory
+
+
+class ItemKNN:
+    """Item-kNN on baseline residuals, folded in from the given ratings.
+
+    Constructor: ``k``, ``shrinkage``, ``den_reg`` (None: chosen from ``grid`` on
+    validation users), ``item_shrink`` and ``user_shrink`` (the baseline's
+    pseudo-ratings, as in ``baselines.ItemMeanUserBias``), ``seed`` (validation draw).
+    """
+
+    name = "item_knn"
+    predicts_ratings = True
+
+    def __init__(self, k: int | None = None, shrinkage: float | None = None, den_reg: float | None = None,
+                 item_shrink: float = 5.0, user_shrink: float = 3.0, grid: dict | None = None,
+                 validation_fraction: float = 0.15, seed: int = 0):
+        self.k, self.shrinkage, self.den_reg = k, shrinkage, den_reg
+        self.item_shrink, self.user_shrink = item_shrink, user_shrink
+        self.grid, self.validation_fraction, self.seed = dict(grid or GRID), validation_fraction, seed
+        self.validation: dict[str, float] = {}
+
+    def fit(self, train: CatalogRatings) -> None:
+        if None in (self.k, self.shrinkage, self.den_reg):
+            self.k, self.shrinkage, self.den_reg = self._choose(train)
+        self._fit_baseline(train)
+        self.similarity = similarities(*self._residual_parts(train), self.shrinkage)
+
+    def predict(self, given_rows, given_ratings) -> np.ndarray:
+        """(B, n_movies) float32 predicted stars."""
+        given_rows, given_ratings = np.asarray(given_rows), np.asarray(given_ratings, dtype=np.float32)
+        return np.concatenate([self._predict_block(given_rows[a:a + CHUNK], given_ratings[a:a + CHUNK])
+                               for a in range(0, len(given_rows), CHUNK)] or
+                              [np.zeros((0, len(self.item_bias)), np.float32)])
+
+    def _predict_block(self, rows: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+        present = rows >= 0
+        safe = np.where(present, rows, 0)
+        user_bias = self.user_bias(safe, ratings, present)
+        residual = np.where(present, ratings - self.mu - self.item_bias[safe] - user_bias[:, None], 0.0)
+        # (b, n_movies, K): similarity of every catalog movie to each given movie; empty slots and
+        # non-positive similarities are not neighbours.
+        sims = np.transpose(self.similarity[:, safe], (1, 0, 2))
+        sims = np.where(present[:, None, :] & (sims > 0), sims, 0.0)
+        if sims.shape[2] > self.k:
+            weakest = np.argpartition(sims, sims.shape[2] - self.k, axis=2)[:, :, :sims.shape[2] - self.k]
+            np.put_along_axis(sims, weakest, 0.0, axis=2)
+        num = np.einsum("bik,bk->bi", sims, residual)
+        den = sims.sum(axis=2) + self.den_reg
+        correction = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+        return (self.mu + self.item_bias[None, :] + user_bias[:, None] + correction).astype(np.float32)
+
+    def user_bias(self, rows: np.ndarray, ratings: np.ndarray, present: np.ndarray) -> np.ndarray:
+        """(B,) shrunk mean deviation of each user's given ratings from mu + b_i."""
+        deviation = np.where(present, ratings - self.mu - self.item_bias[rows], 0.0)
+        return deviation.sum(axis=1) / (present.sum(axis=1) + self.user_shrink)
+
+    def _fit_baseline(self, train: CatalogRatings) -> None:
+        self.mu = train.mean()
+        sums, counts = train.item_stats()
+        self.item_bias = ((sums - counts * self.mu) / (counts + self.item_shrink)).astype(np.float32)
+
+    def _residual_parts(self, train: CatalogRatings):
+        """(user positions, rows, baseline residuals, n_users, n_items) of the training ratings."""
+        users, rows, ratings = train.triples()
+        deviation = ratings - self.mu - self.item_bias[rows]
+        user_bias = np.bincount(users, weights=deviation, minlength=train.n_users) / (train.counts() + self.user_shrink)
+        return users, rows, deviation - user_bias[users], train.n_users, train.n_items
+
+    def _choose(self, train: CatalogRatings) -> tuple[int, float, float]:
+        fit_users, val_users = validation.split_users(train, self.validation_fraction, self.seed)
+        sim = validation.simulate(val_users, self.seed)
+        self._fit_baseline(fit_users)
+        parts = self._residual_parts(fit_users)
+        for shrinkage in self.grid["shrinkage"]:
+            self.similarity = similarities(*parts, shrinkage)
+            for k, den_reg in itertools.product(self.grid["k"], self.grid["den_reg"]):
+                self.k, self.den_reg = k, den_reg
+                self.validation[f"k={k},shrinkage={shrinkage},den_reg={den_reg}"] = float(np.mean(
+                    [validation.rmse(self.predict(*sim.given(n)), sim.targets) for n in validation.KS]))
+        best = min(self.validation, key=self.validation.get)
+        values = dict(part.split("=") for part in best.split(","))
+        return int(values["k"]), float(values["shrinkage"]), float(values["den_reg"])
+
+
+def similarities(users, rows, residuals, n_users: int, n_items: int, shrinkage: float) -> np.ndarray:
+    """(n_items, n_items) float32 shrunk Pearson correlation of residuals over co-rating users; zero diagonal."""
+    from scipy import sparse
+
+    def matrix(values):
+        return sparse.csr_matrix((values, (users, rows)), shape=(n_users, n_items))
+
+    e, rated = matrix(residuals.astype(np.float64)), matrix(np.ones(len(rows)))
+    products = (e.T @ e).toarray()
+    # squares[i, j] = sum of e_ui^2 over users who rated both i and j
+    squares = (e.multiply(e).T @ rated).toarray()
+    common = (rated.T @ rated).toarray()
+    den = np.sqrt(squares * squares.T)
+    pearson = np.divide(products, den, out=np.zeros_like(products), where=den > 0)
+    support = np.maximum(common - 1, 0)
+    shrunk = pearson * np.divide(support, support + shrinkage, out=np.zeros_like(pearson), where=support > 0)
+    np.fill_diagonal(shrunk, 0.0)
+    return shrunk.astype(np.float32)
