@@ -20,6 +20,9 @@ log = logging.getLogger("screen_genius.api")
 
 MAX_BODY_BYTES = 64 * 1024
 TOP_K = 10
+MAX_SKIPPED = 2000
+MAX_BECAUSE = 2  # reasons per listed movie
+MIN_EFFECT = 0.05  # stars: a rating that moved a prediction less than this is not named as a reason
 RETRY_AFTER_S = 5
 JSON_TYPE = "application/json"
 
@@ -101,9 +104,9 @@ def answer(request, holder: ModelHolder, cors: Cors) -> tuple[bytes, int, dict]:
         if route == "movies":
             model = _model(holder)
             return model.movies_json, 200, {"Content-Type": JSON_TYPE, "Cache-Control": "public, max-age=60", **cors.headers(origin)}
-        payload = parse_body(read_body(request))
+        pairs, skipped = parse_body(read_body(request))
         model = _model(holder)
-        return _json(recommend(model, payload), 200, cors.headers(origin))
+        return _json(recommend(model, pairs, skipped), 200, cors.headers(origin))
     except ApiError as e:
         return _json({"error": {"code": e.code, "message": e.message}}, e.status, {**e.headers, **cors.headers(origin)})
     except Exception:  # a bug of ours: logged with its trace, answered without it
@@ -144,8 +147,8 @@ def read_body(request) -> bytes:
     return b"".join(chunks)
 
 
-def parse_body(body: bytes) -> list[tuple[int, float]]:
-    """The ratings of a recommend request as (movie_id, rating) pairs; raises ApiError(400)."""
+def parse_body(body: bytes) -> tuple[list[tuple[int, float]], list[int]]:
+    """The ratings of a recommend request as (movie_id, rating) pairs, and its skipped ids; raises ApiError(400)."""
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
@@ -155,14 +158,12 @@ def parse_body(body: bytes) -> list[tuple[int, float]]:
     ratings = payload["ratings"]
     if not isinstance(ratings, list):
         raise ApiError(400, "invalid_request", '"ratings" must be a list of {"movie_id": int, "rating": number}')
-    if not ratings:
-        raise ApiError(400, "no_ratings", "rate at least one movie")
     pairs = []
     for i, item in enumerate(ratings):
         if not isinstance(item, dict) or "movie_id" not in item or "rating" not in item:
             raise ApiError(400, "invalid_request", f'ratings[{i}] must be an object with "movie_id" and "rating"')
         movie_id, rating = item["movie_id"], item["rating"]
-        if not isinstance(movie_id, int) or isinstance(movie_id, bool):
+        if not _is_int(movie_id):
             raise ApiError(400, "invalid_request", f"ratings[{i}].movie_id must be an integer")
         if not isinstance(rating, (int, float)) or isinstance(rating, bool):
             raise ApiError(400, "invalid_request", f"ratings[{i}].rating must be a number")
@@ -171,11 +172,29 @@ def parse_body(body: bytes) -> list[tuple[int, float]]:
         except OverflowError:  # an integer too large for a float is off any scale
             rating = float("inf")
         pairs.append((movie_id, rating))
-    return pairs
+    skipped = payload.get("skipped", [])
+    if not isinstance(skipped, list):
+        raise ApiError(400, "invalid_request", '"skipped" must be a list of movie ids (integers) the person has not seen')
+    if len(skipped) > MAX_SKIPPED:
+        raise ApiError(400, "too_many_skipped", f'"skipped" lists {len(skipped)} ids; at most {MAX_SKIPPED} are accepted')
+    for i, movie_id in enumerate(skipped):
+        if not _is_int(movie_id):
+            raise ApiError(400, "invalid_request", f"skipped[{i}] must be an integer movie id")
+    return pairs, skipped
 
 
-def recommend(model, pairs: list[tuple[int, float]]) -> dict:
-    """The top and bottom lists for a user's (movie_id, rating) pairs; raises ApiError(400)."""
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) -> dict:
+    """The answer to one recommend request (DESIGN.md, "HTTP API"); raises ApiError(400).
+
+    top / bottom: the 10 best and worst unrated movies, each with ``because``:
+    up to 2 of the person's ratings that moved it most in the direction it was
+    placed (``Scorer.explain``), none below MIN_EFFECT stars. ask_next: the 10
+    unrated, unskipped movies to rate next (``screen_genius.elicit``).
+    """
     scale = model.scale
     by_movie: dict[int, float] = {}
     for i, (movie_id, rating) in enumerate(pairs):
@@ -185,23 +204,42 @@ def recommend(model, pairs: list[tuple[int, float]]) -> dict:
             raise ApiError(400, "rating_off_scale", f"ratings[{i}].rating {rating} is off the scale: use {scale.describe()}")
         if by_movie.setdefault(movie_id, rating) != rating:
             raise ApiError(400, "duplicate_movie", f"movie {movie_id} is rated twice with different ratings")
+    skipped_rows = []
+    for i, movie_id in enumerate(skipped):
+        row = model.row_of.get(movie_id)
+        if row is None:
+            raise ApiError(400, "unknown_movie", f"skipped[{i}] {movie_id} is not in the catalog; GET /api/movies lists it")
+        if movie_id in by_movie:
+            raise ApiError(400, "rated_and_skipped", f"skipped[{i}] {movie_id} is also rated; a movie is either rated or skipped")
+        skipped_rows.append(row)
     rows = np.fromiter((model.row_of[m] for m in by_movie), dtype=np.int64, count=len(by_movie))
     ratings = np.fromiter(by_movie.values(), dtype=np.float32, count=len(by_movie))
-    predicted, used = model.scorer.predict(rows, ratings)
+    explained = model.scorer.explain(rows, ratings)
+    predicted = explained.predicted
     best, worst = model.scorer.rank(predicted, rows, TOP_K)
+    ask = model.ask_next(rows, np.asarray(skipped_rows, dtype=np.int64), predicted)
+    listed = np.concatenate([best, worst])
+    signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))]).astype(np.float32)
+    # (listed, ratings): how far each rating moved each listed movie the way it was placed
+    toward = explained.effects[:, listed].T * signs[:, None]
+    order = np.lexsort((np.broadcast_to(explained.rated_rows, toward.shape), -toward))[:, :MAX_BECAUSE]
+    catalog = model.catalog
 
-    def rec(row: int) -> dict:
-        movie = model.catalog[row]
-        return {
-            "movie_id": movie["movie_id"],
-            "title": movie.get("title"),
-            "year": movie.get("year"),
-            "predicted_rating": round(float(predicted[row]), 3),
-        }
+    def rec(i: int) -> dict:
+        row = int(listed[i])
+        because = []
+        for j in order[i]:
+            if toward[i, j] < MIN_EFFECT:
+                break
+            rated = catalog[int(explained.rated_rows[j])]
+            because.append({"movie_id": rated["movie_id"], "title": rated.get("title"),
+                            "rating": by_movie[rated["movie_id"]], "effect": round(float(toward[i, j] * signs[i]), 3)})
+        return {**model.display[row], "predicted_rating": round(float(predicted[row]), 3), "because": because}
 
     return {
-        "top": [rec(r) for r in best],
-        "bottom": [rec(r) for r in worst],
+        "top": [rec(i) for i in range(len(best))],
+        "bottom": [rec(len(best) + i) for i in range(len(worst))],
+        "ask_next": [model.display[r] for r in ask],
         "model_version": model.version,
-        "used_ratings": used,
+        "used_ratings": explained.used,
     }

@@ -2,7 +2,9 @@
 
 ``MODEL_URI`` names a store (gs://bucket/prefix or a directory) laid out as
 ``latest.json`` -> ``versions/<version>/{manifest.json, catalog.json,
-movie_vectors.npy, user_tower.tflite}``. ``load_model`` reads one version and
+movie_vectors.npy, user_tower.tflite, elicitation.npz}`` (``elicitation.npz``
+may be absent in sets exported before it existed: ``ask_next`` then asks the
+most-rated movies first). ``load_model`` reads one version and
 checks every file against the manifest's size and sha256 before anything is
 served from it. ``ModelHolder`` keeps the model being served: it loads on
 first use (one load however many requests arrive together), re-reads
@@ -22,6 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from screen_genius import elicit
 from screen_genius import manifest as manifest_lib
 from screen_genius.manifest import LATEST, ManifestError, check_version_name, parse_latest, version_key
 from screen_genius.scale import RatingScale
@@ -45,6 +48,23 @@ class Model:
     scale: RatingScale
     scorer: Scorer
     movies_json: bytes = field(repr=False)  # the /api/movies body, serialised once
+    display: list[dict] = field(repr=False, default_factory=list)  # per row: {movie_id, title, year, genres}
+    elicitation: elicit.ElicitationData | None = field(repr=False, default=None)
+    ask_strategy: str = "popular"
+
+    def ask_next(self, rated_rows: np.ndarray, skipped_rows: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        """Catalog rows of the movies to ask about next (``screen_genius.elicit``)."""
+        scores = self.elicitation.scores(self.ask_strategy, rated_rows, predicted)
+        return elicit.choose(scores, np.concatenate([rated_rows, skipped_rows]), elicit.ASK_K)
+
+
+def genre_list(genres) -> list[str]:
+    """A catalog record's genres as a list: "Comedy|Drama" -> ["Comedy", "Drama"]; none -> []."""
+    if isinstance(genres, list):
+        return [str(g) for g in genres]
+    if not isinstance(genres, str):
+        return []
+    return [g for g in genres.split("|") if g and g != "(no genres listed)"]
 
 
 def load_model(store, version: str, manifest_sha256: str | None = None) -> Model:
@@ -75,10 +95,12 @@ def load_model(store, version: str, manifest_sha256: str | None = None) -> Model
     catalog_bytes = verified("catalog.json")
     vectors_bytes = verified("movie_vectors.npy")
     tower_bytes = verified("user_tower.tflite")
-    return build_model(manifest, catalog_bytes, vectors_bytes, tower_bytes)
+    elicitation_bytes = verified(elicit.FILE) if elicit.FILE in manifest["files"] else None
+    return build_model(manifest, catalog_bytes, vectors_bytes, tower_bytes, elicitation_bytes)
 
 
-def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, tower_bytes: bytes) -> Model:
+def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, tower_bytes: bytes,
+                elicitation_bytes: bytes | None = None) -> Model:
     """Check the files' contents against each other and the manifest; raises ManifestError."""
     version = manifest["version"]
     size = manifest["catalog_size"]
@@ -109,8 +131,22 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
     probe, _ = scorer.predict(np.array([0]), np.array([scale.max]))
     if not np.isfinite(probe).all():
         raise ManifestError(f"user_tower.tflite of {version} predicts non-finite ratings")
+    if elicitation_bytes is None:
+        elicitation, strategy = elicit.catalog_order(size), "popular"
+    else:
+        try:
+            elicitation = elicit.ElicitationData.from_bytes(elicitation_bytes)
+            strategy = manifest.get("serving", {}).get("ask_next", elicit.SERVED)
+            if elicitation.catalog_size != size or strategy not in elicit.STRATEGIES:
+                raise ValueError(f"need {size} movies and a strategy in {elicit.STRATEGIES}; has "
+                                 f"{elicitation.catalog_size} and serving.ask_next {strategy!r}")
+        except (ValueError, np.linalg.LinAlgError) as e:
+            raise ManifestError(f"{elicit.FILE} of {version}: {e}") from None
+    movies = [{**m, "genres": genre_list(m.get("genres"))} for m in catalog]
+    display = [{"movie_id": m["movie_id"], "title": m.get("title"), "year": m.get("year"), "genres": m["genres"]}
+               for m in movies]
     movies_json = json.dumps(
-        {"movies": catalog, "rating_scale": scale.to_dict(), "model_version": version}, separators=(",", ":")
+        {"movies": movies, "rating_scale": scale.to_dict(), "model_version": version}, separators=(",", ":")
     ).encode()
     return Model(
         version=version,
@@ -120,6 +156,9 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
         scale=scale,
         scorer=scorer,
         movies_json=movies_json,
+        display=display,
+        elicitation=elicitation,
+        ask_strategy=strategy,
     )
 
 

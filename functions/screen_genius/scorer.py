@@ -1,9 +1,15 @@
-"""Scoring one request: a user's ratings -> predicted ratings -> top and bottom lists.
+"""Scoring one request: a user's ratings -> predicted ratings -> top and bottom lists, and why.
 
 The user tower (``user_tower.tflite``) takes float32 ``[batch, 16, 16]`` user
 matrices and returns float32 ``[batch, catalog_size]`` predicted ratings in
 stars, catalog row order, unclipped. Its batch dimension may be dynamic or
 fixed at 1; both are handled. Runs with LiteRT and numpy only.
+
+``Scorer.explain`` also says which ratings moved each prediction: the same
+subsets are scored again with one rating left out at a time, all in the one
+batched tower call, and a rating's effect on a movie is the prediction with
+every rating minus the prediction without that one (stars, after clipping, as
+shown to the person).
 """
 
 from __future__ import annotations
@@ -58,6 +64,27 @@ class Tower:
         return self._interpreter.get_tensor(self._out["index"])
 
 
+# LEAVE_ONE_OUT[i] gathers a 16-slot subset with slot i removed and the rest moved up
+# (index 16 is an empty slot): the input the subset without that rating would have.
+LEAVE_ONE_OUT = np.array([[j if j < i else j + 1 for j in range(features.MAX_RATINGS)]
+                          for i in range(features.MAX_RATINGS)])
+
+
+class Explained:
+    """Predictions for one request and the effect of each rating on them.
+
+    predicted: (catalog_size,) float32, clipped to the scale.
+    used: how many distinct ratings fed the model.
+    rated_rows: (m,) catalog rows of the ratings that fed it, ascending.
+    effects: (m, catalog_size) float32; effects[j] = predicted - the prediction without rating j (stars).
+    """
+
+    __slots__ = ("predicted", "used", "rated_rows", "effects")
+
+    def __init__(self, predicted, used, rated_rows, effects):
+        self.predicted, self.used, self.rated_rows, self.effects = predicted, used, rated_rows, effects
+
+
 class Scorer:
     """Predicts every catalog movie for a user and picks the top and bottom ones.
 
@@ -86,6 +113,39 @@ class Scorer:
         used = int(np.unique(sub_rows[sub_rows >= 0]).size)  # ratings in at least one subset
         predicted = self.tower(matrices).mean(axis=0)
         return np.clip(predicted, self.scale.min, self.scale.max).astype(np.float32), used
+
+    def predict_subsets(self, sub_rows: np.ndarray, sub_ratings: np.ndarray) -> np.ndarray:
+        """Predicted ratings (catalog_size,) float32 from given (n, 16) subsets: the tower's mean, clipped."""
+        matrices = features.user_matrices(self.movie_vectors, sub_rows, sub_ratings, self.offset)
+        return np.clip(self.tower(matrices).mean(axis=0), self.scale.min, self.scale.max).astype(np.float32)
+
+    def explain(self, rows: np.ndarray, ratings: np.ndarray) -> Explained:
+        """``predict`` plus each used rating's effect on every prediction, from one batched tower call.
+
+        The subsets are those ``predict`` draws; leaving rating j out removes it
+        from every subset that holds it (the others are unchanged), so the
+        batch holds n subsets plus one row per (subset, rating in it).
+        """
+        sub_rows, sub_ratings = features.choose_subsets(rows, ratings, self.n_subsets)
+        n_sub = len(sub_rows)
+        subset_of, slot_of = np.nonzero(sub_rows >= 0)  # one leave-one-out input per filled slot
+        padded_rows = np.concatenate([sub_rows, np.full((n_sub, 1), -1, sub_rows.dtype)], axis=1)
+        padded_ratings = np.concatenate([sub_ratings, np.zeros((n_sub, 1), sub_ratings.dtype)], axis=1)
+        loo_rows = padded_rows[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
+        loo_ratings = padded_ratings[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
+        matrices = features.user_matrices(self.movie_vectors, np.concatenate([sub_rows, loo_rows]),
+                                          np.concatenate([sub_ratings, loo_ratings]), self.offset)
+        out = self.tower(matrices)
+        full, loo = out[:n_sub], out[n_sub:]
+        lo, hi = self.scale.min, self.scale.max
+        predicted = np.clip(full.mean(axis=0), lo, hi).astype(np.float32)
+        # Without rating j: the subsets holding j lose it, the others stay; then the mean over subsets.
+        left_out = sub_rows[subset_of, slot_of]
+        rated_rows, which = np.unique(left_out, return_inverse=True)
+        holds = (which[None, :] == np.arange(len(rated_rows))[:, None]).astype(np.float32)  # (ratings, inputs)
+        change = holds @ (loo - full[subset_of])
+        without = np.clip(full.mean(axis=0)[None, :] + change / n_sub, lo, hi)
+        return Explained(predicted, int(len(rated_rows)), rated_rows, (predicted[None, :] - without).astype(np.float32))
 
     def rank(self, predicted: np.ndarray, exclude_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Catalog rows of the k best (best first) and k worst (worst first), skipping exclude_rows.

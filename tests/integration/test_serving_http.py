@@ -44,7 +44,7 @@ def test_concurrent_first_requests_load_the_model_once(function):
 def test_recommend_answers_on_every_route_with_top_and_bottom_ten(function, path):
     status, headers, body = recommend(function, {"ratings": RATINGS16}, path=path)
     assert status == 200 and headers["content-type"] == "application/json"
-    assert set(body) == {"top", "bottom", "model_version", "used_ratings"}
+    assert set(body) == {"top", "bottom", "ask_next", "model_version", "used_ratings"}
     assert body["model_version"] == "v1" and body["used_ratings"] == 16
     assert len(body["top"]) == len(body["bottom"]) == 10
     top = [r["predicted_rating"] for r in body["top"]]
@@ -53,7 +53,9 @@ def test_recommend_answers_on_every_route_with_top_and_bottom_ten(function, path
     assert all(0.5 <= p <= 5.0 for p in top + bottom)
     rated = {r["movie_id"] for r in RATINGS16}
     assert not rated & {r["movie_id"] for r in body["top"] + body["bottom"]}
-    assert set(body["top"][0]) == {"movie_id", "title", "year", "predicted_rating"}
+    assert set(body["top"][0]) == {"movie_id", "title", "year", "genres", "predicted_rating", "because"}
+    assert len(body["ask_next"]) == 10 and set(body["ask_next"][0]) == {"movie_id", "title", "year", "genres"}
+    assert not rated & {a["movie_id"] for a in body["ask_next"]}
 
 
 def test_same_request_same_answer_whatever_the_order_of_ratings(function):
@@ -75,6 +77,7 @@ def test_movies_lists_the_catalog_and_the_rating_scale(function):
     assert status == 200
     assert len(body["movies"]) == CATALOG_SIZE and body["movies"][0]["movie_id"] == movie_id(0)
     assert body["rating_scale"] == {"min": 0.5, "max": 5.0, "step": 0.5}
+    assert all(m["genres"] == ["Drama"] for m in body["movies"])  # "Drama" in catalog.json, a list in the API
     assert body["model_version"] == "v1"
 
 
@@ -93,7 +96,14 @@ def test_movies_lists_the_catalog_and_the_rating_scale(function):
         ({"ratings": [{"movie_id": True, "rating": 4}]}, "invalid_request"),
         ({"ratings": [{"movie_id": 101, "rating": "4"}]}, "invalid_request"),
         ({"ratings": [{"movie_id": 101}]}, "invalid_request"),
-        ({"ratings": []}, "no_ratings"),
+        ({"ratings": [], "skipped": 101}, "invalid_request"),
+        ({"ratings": [], "skipped": {"101": True}}, "invalid_request"),
+        ({"ratings": [], "skipped": ["101"]}, "invalid_request"),
+        ({"ratings": [], "skipped": [101.0]}, "invalid_request"),
+        ({"ratings": [], "skipped": [False]}, "invalid_request"),
+        ({"ratings": [], "skipped": [102]}, "unknown_movie"),
+        ({"ratings": [{"movie_id": 101, "rating": 4}], "skipped": [108, 101]}, "rated_and_skipped"),
+        ({"ratings": [], "skipped": [101] * 2001}, "too_many_skipped"),
         ({"ratings": [{"movie_id": 102, "rating": 4}]}, "unknown_movie"),
         ({"ratings": [{"movie_id": 10**30, "rating": 4}]}, "unknown_movie"),
         ({"ratings": [{"movie_id": 101, "rating": 4.25}]}, "rating_off_scale"),
@@ -106,6 +116,57 @@ def test_movies_lists_the_catalog_and_the_rating_scale(function):
 )
 def test_client_mistakes_get_400_with_a_code_and_a_message(function, body, code):
     assert error_code(recommend(function, body)) == (400, code)
+
+
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"ratings": [], "skipped": 101}, '"skipped"'),
+        ({"ratings": [], "skipped": [108, "101"]}, "skipped[1]"),
+        ({"ratings": [], "skipped": [108, 102]}, "skipped[1]"),
+        ({"ratings": [{"movie_id": 101, "rating": 4}], "skipped": [108, 115, 101]}, "skipped[2]"),
+        ({"ratings": [], "skipped": [101] * 2001}, '"skipped"'),
+        ({"ratings": [{"movie_id": 101, "rating": 4}, {"movie_id": 102, "rating": 4}]}, "ratings[1]"),
+    ],
+)
+def test_a_400_names_the_field_that_is_wrong(function, body, field):
+    status, _, answer = recommend(function, body)
+    assert status == 400 and field in answer["error"]["message"]
+
+
+def test_no_ratings_yet_answers_200_with_lists_and_the_first_movies_to_ask(function):
+    status, _, body = recommend(function, {"ratings": []})
+    assert status == 200 and body["used_ratings"] == 0
+    assert len(body["top"]) == len(body["bottom"]) == len(body["ask_next"]) == 10
+    assert all(r["because"] == [] for r in body["top"] + body["bottom"])  # nothing rated, nothing to name
+
+
+def test_ask_next_leaves_out_rated_and_skipped_movies_whatever_their_order(function):
+    ratings = RATINGS16[:5]
+    first = recommend(function, {"ratings": []})[2]["ask_next"]
+    skipped = [a["movie_id"] for a in first[:6] if a["movie_id"] not in {r["movie_id"] for r in ratings}]
+    body = recommend(function, {"ratings": ratings, "skipped": skipped})[2]
+    again = recommend(function, {"ratings": ratings[::-1], "skipped": skipped[::-1] + skipped[:2]})[2]
+    assert body == again
+    asked = {a["movie_id"] for a in body["ask_next"]}
+    assert len(asked) == 10 and not asked & (set(skipped) | {r["movie_id"] for r in ratings})
+
+
+def test_because_names_only_rated_movies_in_the_direction_each_movie_was_placed(function):
+    body = recommend(function, {"ratings": RATINGS16})[2]
+    rated = {r["movie_id"]: r["rating"] for r in RATINGS16}
+    reasons = [(b, 1) for r in body["top"] for b in r["because"]] + [(b, -1) for r in body["bottom"] for b in r["because"]]
+    assert reasons  # the fixture's tower is strongly moved by single ratings
+    for because, sign in reasons:
+        assert rated[because["movie_id"]] == because["rating"]
+        assert because["effect"] * sign >= 0.05
+
+
+def test_the_most_skipped_ids_a_body_may_hold_fit_under_64_kib(function):
+    body = {"ratings": RATINGS16, "skipped": [movie_id(r) for r in range(16, CATALOG_SIZE)] * 40}
+    assert len(body["skipped"]) <= 2000 and len(json.dumps(body)) < 65536
+    status, _, answer = recommend(function, body)
+    assert status == 200 and answer["ask_next"] == []  # every unrated movie was skipped
 
 
 def test_unknown_routes_are_404(function):
@@ -165,7 +226,7 @@ def test_cors_allows_listed_origins_only_and_never_credentials(function):
     assert "access-control-allow-credentials" not in headers and "Origin" in headers["vary"]
     _, headers, _ = recommend(function, {"ratings": RATINGS16}, headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in headers
-    _, headers, _ = recommend(function, {"ratings": []}, headers={"Origin": "http://localhost:5173"})
+    _, headers, _ = recommend(function, {"ratings": {}}, headers={"Origin": "http://localhost:5173"})
     assert headers["access-control-allow-origin"] == "http://localhost:5173"  # errors carry CORS too
 
 

@@ -28,7 +28,7 @@ def test_publish_lays_out_a_version_and_points_latest_at_it(tmp_path):
     assert publish(artifact_set(tmp_path, "v1"), str(tmp_path / "bucket")) == "v1"
     bucket = tmp_path / "bucket"
     assert sorted(p.name for p in (bucket / "versions" / "v1").iterdir()) == [
-        "catalog.json", "manifest.json", "movie_vectors.npy", "user_tower.tflite"
+        "catalog.json", "elicitation.npz", "manifest.json", "movie_vectors.npy", "user_tower.tflite"
     ]
     latest = json.loads((bucket / "latest.json").read_text())
     assert latest["version"] == "v1" and latest["history"] == ["v1"]

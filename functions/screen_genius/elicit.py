@@ -1,0 +1,150 @@
+"""What a person should rate next (``ask_next``): movies they have probably seen whose rating would tell us most.
+
+A newcomer can only rate movies they have seen, and each answer costs them a
+little effort, so a good question is a movie that is likely to have been seen
+*and* whose rating would move this person's predictions. The strategies below
+score every catalog movie; ``choose`` takes the 10 best that are neither rated
+nor skipped (ties to the lower catalog row, so the answer is deterministic and
+does not depend on the order of the ratings).
+
+- ``popular``: how many training users rated the movie.
+- ``pop_entropy``: log popularity x entropy of its ratings (Rashid et al. 2002,
+  "Getting to know you"): seen by many, and people disagree about it.
+- ``expected_change`` (served; chosen by ``python -m training elicit``, see
+  docs/models.md): P(seen) x the expected squared change of this person's
+  predictions over the catalog if they rated the movie, expected over how
+  people rate it. The model's taste space is treated as a Bayesian linear
+  fold-in: a person's taste theta (D,) has prior N(0, prior_cov); a rating of
+  movie c is offset + features[c] . theta + noise (noise_var). After the
+  answers so far, theta's covariance is S; rating c moves every prediction by
+  features @ S f_c / (noise_var + f_c S f_c) x (r - mu_c), so the expected
+  squared change is f_c' S G S f_c / (noise_var + f_c' S f_c)^2 x E(r - mu_c)^2
+  with G = features' features and E(r - mu_c)^2 = var_c + (mean_c - pred_c)^2
+  (how people rate c, around what the model predicts for this person).
+  A few 15x15 products per request: well under a millisecond.
+
+``ElicitationData`` is ``elicitation.npz`` of the artifact set (written by
+``training.evaluation.elicitation.elicitation_data`` at export, checked by the
+manifest like every other file).
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+
+FILE = "elicitation.npz"
+STRATEGIES = ("popular", "pop_entropy", "expected_change")
+SERVED = "expected_change"
+ASK_K = 10
+
+
+@dataclass(frozen=True)
+class ElicitationData:
+    """Per-movie statistics of the training users, and the taste prior, in catalog row order.
+
+    n_ratings: (N,) float64, training users who rated each movie.
+    p_seen: (N,) float64, n_ratings / training users: the chance a person has seen the movie.
+    mean, var: (N,) float64, mean and variance of its ratings (stars, stars^2).
+    entropy: (N,) float64, entropy of its ratings over the scale points (bits).
+    features: (N, D) float64, each movie in the model's taste space (D <= 16).
+    prior_cov: (D, D) float64, covariance of a person's taste over training users.
+    noise_var: float, stars^2 of a rating not explained by taste.
+    """
+
+    n_ratings: np.ndarray
+    p_seen: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    entropy: np.ndarray
+    features: np.ndarray
+    prior_cov: np.ndarray
+    noise_var: float
+
+    ARRAYS = ("n_ratings", "p_seen", "mean", "var", "entropy", "features", "prior_cov", "noise_var")
+
+    def __post_init__(self):
+        n = len(self.n_ratings)
+        for name in ("p_seen", "mean", "var", "entropy"):
+            if getattr(self, name).shape != (n,):
+                raise ValueError(f"{name} must be ({n},); is {getattr(self, name).shape}")
+        d = self.features.shape[1] if self.features.ndim == 2 else -1
+        if self.features.shape != (n, d) or self.prior_cov.shape != (d, d) or not 0 < d <= 16:
+            raise ValueError(f"features must be ({n}, D) and prior_cov (D, D) with D <= 16; are "
+                             f"{self.features.shape} and {self.prior_cov.shape}")
+        values = [getattr(self, name) for name in self.ARRAYS[:-1]] + [np.asarray(self.noise_var)]
+        if not all(np.isfinite(v).all() for v in values) or not self.noise_var > 0:
+            raise ValueError("elicitation data must be finite, with noise_var > 0")
+        # Derived once here, so a request does only the per-person part.
+        object.__setattr__(self, "_gram", self.features.T @ self.features)
+        object.__setattr__(self, "_prior_precision", np.linalg.inv(self.prior_cov))
+
+    @property
+    def catalog_size(self) -> int:
+        return len(self.n_ratings)
+
+    def to_bytes(self) -> bytes:
+        """The ``elicitation.npz`` file (float64 arrays, no pickles)."""
+        buf = io.BytesIO()
+        np.savez(buf, **{name: np.asarray(getattr(self, name), dtype=np.float64) for name in self.ARRAYS})
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ElicitationData":
+        """Parse ``elicitation.npz``; raises ValueError naming what is wrong."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                arrays = {name: np.asarray(npz[name], dtype=np.float64) for name in cls.ARRAYS}
+        except KeyError as e:
+            raise ValueError(f"lacks the array {e}") from None
+        except (OSError, EOFError, ValueError) as e:
+            raise ValueError(f"is not an .npz of arrays: {e}") from None
+        arrays["noise_var"] = float(arrays["noise_var"])
+        return cls(**arrays)
+
+    # ---- strategies: (N,) scores, higher = ask sooner --------------------
+
+    def scores(self, strategy: str, answered_rows: np.ndarray, predicted: np.ndarray | None = None) -> np.ndarray:
+        if strategy == "popular":
+            return self.n_ratings
+        if strategy == "pop_entropy":
+            return np.log1p(self.n_ratings) * self.entropy
+        if strategy == "expected_change":
+            return self.expected_change(answered_rows, predicted)
+        raise ValueError(f"unknown elicitation strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
+
+    def expected_change(self, answered_rows: np.ndarray, predicted: np.ndarray | None = None) -> np.ndarray:
+        """(N,) P(seen) x expected squared change of the predictions (mean over movies) if the movie were rated.
+
+        answered_rows: catalog rows already rated (their order does not matter).
+        predicted: (N,) this person's current predictions, or None for the population mean.
+        """
+        f = self.features
+        a = f[np.asarray(answered_rows, dtype=np.int64)]
+        cov = np.linalg.inv(self._prior_precision + a.T @ a / self.noise_var)
+        spread = ((f @ (cov @ self._gram @ cov)) * f).sum(axis=1)  # ||features @ S f_c||^2
+        own = ((f @ cov) * f).sum(axis=1)  # f_c S f_c: what we do not know of c's rating
+        surprise = self.var if predicted is None else self.var + (self.mean - predicted) ** 2
+        return self.p_seen * spread / (self.noise_var + own) ** 2 * surprise / self.catalog_size
+
+
+def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.ndarray:
+    """Catalog rows of the k highest scores, skipping ``exclude_rows``; ties to the lower row."""
+    keep = np.ones(len(scores), dtype=bool)
+    keep[np.asarray(exclude_rows, dtype=np.int64)] = False
+    candidates = np.flatnonzero(keep)
+    return candidates[np.lexsort((candidates, -scores[candidates]))[:k]]
+
+
+def catalog_order(catalog_size: int) -> "ElicitationData":
+    """Stand-in data for an artifact set exported before elicitation.npz existed.
+
+    The catalog's row order is most-rated first, so "popular" reduces to it;
+    every movie weighs alike in the taste space.
+    """
+    n = catalog_size
+    n_ratings = np.arange(n, 0, -1, dtype=np.float64)
+    return ElicitationData(n_ratings=n_ratings, p_seen=n_ratings / n, mean=np.zeros(n), var=np.ones(n),
+                           entropy=np.ones(n), features=np.ones((n, 1)), prior_cov=np.ones((1, 1)), noise_var=1.0)
