@@ -73,7 +73,7 @@ serve: $(VENV_STAMP)
 # ---- website (issue 5) ----------------------------------------------------
 # web-setup: npm ci (Vite, Vitest, firebase-tools; --ignore-scripts: no install script is
 # needed, and re2's would try to download a binary, then compile), and Debian's chromium for the
-# browser tests. test-web: component tests, production build, browser tests
+# browser tests. test-web: ESLint, tsc --noEmit, component tests, production build, browser tests
 # against the real function, Firebase Hosting emulator. site: the built site on
 # 127.0.0.1:$(SITE_PORT), SPA fallback, /api proxied to the local function.
 WEB_STAMP := frontend/node_modules/.installed
@@ -98,6 +98,8 @@ web-build: $(WEB_STAMP)
 	npm --prefix frontend run build
 
 test-web: $(VENV_STAMP) web-setup
+	npm --prefix frontend run lint
+	npm --prefix frontend run typecheck
 	npm --prefix frontend test
 	$(MAKE) web-build
 	SCREEN_GENIUS_WEB_TESTS=1 $(PY) -m pytest tests/e2e -q

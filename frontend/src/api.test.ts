@@ -15,20 +15,30 @@ async function failure(promise: Promise<unknown>): Promise<ApiError> {
 }
 
 describe("api", () => {
-  it("posts ratings as the contract's list of movie_id and rating", async () => {
+  it("posts ratings and skipped movies as the contract's lists", async () => {
     const fetch = vi.fn().mockResolvedValue(jsonResponse(recommendResponse()));
     vi.stubGlobal("fetch", fetch);
-    await fetchRecommendations({ 12: 4.5, 7: 1 });
+    await fetchRecommendations({ ratings: [{ movie_id: 12, rating: 4.5 }, { movie_id: 7, rating: 1 }], skipped: [3] });
     const [url, init] = fetch.mock.calls[0];
     expect(url).toBe("/api/recommend");
     expect(init.method).toBe("POST");
-    expect(JSON.parse(init.body)).toEqual({ ratings: [{ movie_id: 7, rating: 1 }, { movie_id: 12, rating: 4.5 }] });
+    expect(JSON.parse(init.body)).toEqual({
+      ratings: [{ movie_id: 12, rating: 4.5 }, { movie_id: 7, rating: 1 }],
+      skipped: [3],
+    });
+  });
+
+  it("posts an empty ratings list (a first visit asks which movies to rate)", async () => {
+    const fetch = vi.fn().mockResolvedValue(jsonResponse(recommendResponse()));
+    vi.stubGlobal("fetch", fetch);
+    await fetchRecommendations({ ratings: [], skipped: [] });
+    expect(JSON.parse(fetch.mock.calls[0][1].body)).toEqual({ ratings: [], skipped: [] });
   });
 
   it("passes the server's error message on", async () => {
     vi.stubGlobal("fetch", vi.fn().mockResolvedValue(
       jsonResponse({ error: { code: "unknown_movie", message: "movie_id 5 is not in the catalog" } }, 400)));
-    const error = await failure(fetchRecommendations({ 5: 3 }));
+    const error = await failure(fetchRecommendations({ ratings: [{ movie_id: 5, rating: 3 }], skipped: [] }));
     expect(error.status).toBe(400);
     expect(error.code).toBe("unknown_movie");
     expect(error.message).toBe("movie_id 5 is not in the catalog");
@@ -39,19 +49,27 @@ describe("api", () => {
       jsonResponse({ error: { code: "model_unavailable", message: "model is loading" } }, 503, { "Retry-After": "7" })));
     const error = await failure(fetchMovies());
     expect(error.retryAfter).toBe(7);
-    expect(error.message).toMatch(/Try again in 7 s/);
+    expect(error.message).toBe("The recommender is starting up. Please try again in 7 s.");
   });
 
-  it("explains a non-JSON answer as the service not answering", async () => {
+  it("explains a non-JSON answer to a visitor, without developer instructions", async () => {
     vi.stubGlobal("fetch", vi.fn().mockResolvedValue(new Response("Bad Gateway", { status: 502 })));
     const error = await failure(fetchMovies());
-    expect(error.message).toMatch(/not answering \(HTTP 502\)/);
+    expect(error.message).toBe("Recommendations are not available right now. Please try again in a moment.");
+  });
+
+  it("does not pass an internal error's text on to the visitor", async () => {
+    vi.stubGlobal("fetch", vi.fn().mockResolvedValue(
+      jsonResponse({ error: { code: "internal", message: "internal error; it has been logged" } }, 500)));
+    const error = await failure(fetchMovies());
+    expect(error.code).toBe("internal");
+    expect(error.message).toBe("Recommendations are not available right now. Please try again in a moment.");
   });
 
   it("explains a network failure", async () => {
     vi.stubGlobal("fetch", vi.fn().mockRejectedValue(new TypeError("Failed to fetch")));
     const error = await failure(fetchMovies());
     expect(error.code).toBe("network");
-    expect(error.message).toMatch(/Could not reach/);
+    expect(error.message).toMatch(/could not reach Screen Genius/);
   });
 });

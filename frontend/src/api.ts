@@ -3,11 +3,11 @@
  * Firebase Hosting rewrites it to the function in production, Vite's proxy
  * does in dev and preview.
  */
-import type { MoviesResponse, Ratings, RecommendResponse } from "./types";
+import type { Answers, MoviesResponse, RecommendResponse } from "./types";
 
 const API_BASE = "/api";
 
-/** A failed call, with a message a person can act on. */
+/** A failed call, with a message written for a visitor (never "make sure it is running"). */
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
@@ -36,7 +36,7 @@ async function call<T>(path: string, init: RequestInit): Promise<T> {
     throw new ApiError(
       0,
       "network",
-      "Could not reach the recommendation service. Check your connection and try again.",
+      "We could not reach Screen Genius. Check your internet connection, then try again.",
     );
   }
   const body: unknown = await response.json().catch(() => null);
@@ -52,32 +52,28 @@ function errorFrom(response: Response, body: unknown): ApiError {
   if (detail && typeof detail.message === "string") {
     const code = typeof detail.code === "string" ? detail.code : String(status);
     if (status === 503) {
-      const wait = retryAfter !== null ? ` Try again in ${retryAfter} s.` : " Try again shortly.";
-      return new ApiError(status, code, `The model is not ready: ${detail.message}.${wait}`, retryAfter);
+      const wait = retryAfter !== null ? ` Please try again in ${retryAfter} s.` : " Please try again in a moment.";
+      return new ApiError(status, code, `The recommender is starting up.${wait}`, retryAfter);
     }
+    if (status >= 500) return new ApiError(status, code, SERVICE_DOWN, retryAfter);
     return new ApiError(status, code, detail.message, retryAfter);
   }
-  // No JSON error: the function is not there (proxy or hosting answered).
-  return new ApiError(
-    status,
-    "unavailable",
-    `The recommendation service is not answering (HTTP ${status}). Make sure it is running, then try again.`,
-    retryAfter,
-  );
+  // No JSON error: the function itself did not answer (the proxy or hosting did).
+  return new ApiError(status, "unavailable", SERVICE_DOWN, retryAfter);
 }
+
+const SERVICE_DOWN = "Recommendations are not available right now. Please try again in a moment.";
 
 export function fetchMovies(signal?: AbortSignal): Promise<MoviesResponse> {
   return call<MoviesResponse>("/movies", { method: "GET", signal });
 }
 
-export function fetchRecommendations(ratings: Ratings, signal?: AbortSignal): Promise<RecommendResponse> {
-  const body = {
-    ratings: Object.entries(ratings).map(([movieId, rating]) => ({ movie_id: Number(movieId), rating })),
-  };
+/** POST /api/recommend with the person's ratings and the movies they have not seen. */
+export function fetchRecommendations(answers: Answers, signal?: AbortSignal): Promise<RecommendResponse> {
   return call<RecommendResponse>("/recommend", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
+    body: JSON.stringify({ ratings: answers.ratings, skipped: answers.skipped }),
     signal,
   });
 }

@@ -1,5 +1,5 @@
 /** Display helpers shared by components. */
-import type { RatingScale } from "./types";
+import type { Genres, RatingScale } from "./types";
 
 export function movieLabel(title: string, year: number | null): string {
   return year ? `${title} (${year})` : title;
@@ -21,4 +21,16 @@ export function scaleValues(scale: RatingScale): number[] {
 /** "1 star", "3.5 stars". */
 export function starsLabel(value: number): string {
   return `${formatStars(value)} ${value === 1 ? "star" : "stars"}`;
+}
+
+/** A rating drawn as glyphs: 4.5 -> "★★★★½". */
+export function starGlyphs(value: number): string {
+  const whole = Math.floor(value + 1e-9);
+  return "★".repeat(whole) + (value - whole >= 0.5 - 1e-9 ? "½" : "");
+}
+
+/** ["Crime", "Drama"] from either wire form; MovieLens's "(no genres listed)" counts as none. */
+export function genreList(genres: Genres | undefined): string[] {
+  const list = Array.isArray(genres) ? genres : typeof genres === "string" ? genres.split("|") : [];
+  return list.map((g) => g.trim()).filter((g) => g && !g.startsWith("("));
 }

@@ -6,3 +6,6 @@ afterEach(() => {
   cleanup();
   window.localStorage.clear();
 });
+
+// jsdom lays nothing out, so it has no scrollIntoView; the browser tests check scrolling.
+Element.prototype.scrollIntoView = function scrollIntoView() {};

@@ -1,9 +1,16 @@
-/** Shapes of the function's HTTP API (see shared DESIGN.md, "HTTP API"). */
+/** Shapes of the function's HTTP API (shared DESIGN.md, "HTTP API"; functions/openapi.yaml). */
+
+/**
+ * A movie's genres as the function sends them: a list, or MovieLens's
+ * "Crime|Drama" string; absent or null when unknown. `genreList` reads either.
+ */
+export type Genres = string[] | string | null;
 
 export interface Movie {
   movie_id: number;
   title: string;
   year: number | null;
+  genres?: Genres;
 }
 
 /** The dataset's rating scale, e.g. MovieLens 0.5..5 step 0.5, Netflix 1..5 step 1. */
@@ -19,19 +26,48 @@ export interface MoviesResponse {
   model_version: string;
 }
 
+/** One of the person's own ratings that moved a recommendation; `effect` in stars, signed. */
+export interface Because {
+  movie_id: number;
+  title: string;
+  rating: number;
+  effect: number;
+}
+
 export interface Recommendation {
   movie_id: number;
   title: string;
   year: number | null;
+  genres?: Genres;
   predicted_rating: number;
+  /** 0-2 reasons; absent from functions older than the contract. */
+  because?: Because[];
+}
+
+/** A movie whose rating would tell the model most about this person now. */
+export interface Ask {
+  movie_id: number;
+  title: string;
+  year: number | null;
+  genres?: Genres;
 }
 
 export interface RecommendResponse {
   top: Recommendation[];
   bottom: Recommendation[];
+  /** Absent from functions older than the contract; the site then asks in catalog order. */
+  ask_next?: Ask[];
   model_version: string;
   used_ratings: number;
 }
 
-/** The user's ratings, movie id -> stars. */
-export type Ratings = Record<number, number>;
+export interface RatedMovie {
+  movie_id: number;
+  rating: number;
+}
+
+/** What the person told us, kept in localStorage: ratings newest first, and movies they have not seen. */
+export interface Answers {
+  ratings: RatedMovie[];
+  skipped: number[];
+}

@@ -1,5 +1,6 @@
 import { useMemo, useState } from "react";
-import type { Movie, RatingScale, Ratings } from "../types";
+import { searchMovies } from "../search";
+import type { Movie, RatingScale } from "../types";
 import { MovieRow } from "./MovieRow";
 
 /** How many matches to show before "Show more". */
@@ -7,39 +8,37 @@ export const PAGE_SIZE = 25;
 
 interface CatalogListProps {
   movies: Movie[];
+  searchKeys: ReadonlyMap<number, string>;
   scale: RatingScale;
-  ratings: Ratings;
+  ratingOf: ReadonlyMap<number, number>;
   query: string;
   onRate: (movieId: number, rating: number | null) => void;
 }
 
-function matches(movie: Movie, terms: string[]): boolean {
-  const text = `${movie.title} ${movie.year ?? ""}`.toLowerCase();
-  return terms.every((term) => text.includes(term));
-}
-
-/** Catalog movies matching the search, a page at a time. */
-export function CatalogList({ movies, scale, ratings, query, onRate }: CatalogListProps) {
+/** Catalog movies matching the search (accents, case, punctuation and spacing ignored), a page at a time. */
+export function CatalogList({ movies, searchKeys, scale, ratingOf, query, onRate }: CatalogListProps) {
   const [limit, setLimit] = useState(PAGE_SIZE);
-  const terms = useMemo(() => query.toLowerCase().split(/\s+/).filter(Boolean), [query]);
-  const found = useMemo(() => movies.filter((m) => matches(m, terms)), [movies, terms]);
+  const found = useMemo(() => searchMovies(movies, searchKeys, query), [movies, searchKeys, query]);
   const shown = found.slice(0, limit);
 
+  if (query.trim() === "") {
+    return <p className="hint">Type part of a title or a year to find a movie you have seen.</p>;
+  }
   if (found.length === 0) {
     return (
       <p className="empty" role="status">
-        No movie matches “{query}”. Try part of the title, or clear the search to browse.
+        No movie matches “{query}”. Try another part of the title.
       </p>
     );
   }
   return (
     <>
       <p className="count" role="status">
-        {terms.length ? `${found.length} of ${movies.length} movies match` : `${movies.length} movies`}
+        {found.length === 1 ? "1 movie matches" : `${found.length} movies match`}
       </p>
       <ul className="movie-list" aria-label="Movies">
         {shown.map((movie) => (
-          <MovieRow key={movie.movie_id} movie={movie} scale={scale} rating={ratings[movie.movie_id]} onRate={onRate} />
+          <MovieRow key={movie.movie_id} movie={movie} scale={scale} rating={ratingOf.get(movie.movie_id)} onRate={onRate} />
         ))}
       </ul>
       {found.length > shown.length ? (

@@ -1,5 +1,6 @@
 import { movieLabel } from "../format";
 import type { Movie, RatingScale } from "../types";
+import { Genres } from "./Genres";
 import { StarRating } from "./StarRating";
 
 interface MovieRowProps {
@@ -7,33 +8,29 @@ interface MovieRowProps {
   scale: RatingScale;
   rating: number | undefined;
   onRate: (movieId: number, rating: number | null) => void;
+  /** Show a button that removes the rating (in "Your ratings"). */
+  onRemove?: () => void;
 }
 
-/** One catalog movie: title, year, stars, and a clear button once rated. */
-export function MovieRow({ movie, scale, rating, onRate }: MovieRowProps) {
+/** One movie: title, year, genres, stars, and a remove button where asked for. */
+export function MovieRow({ movie, scale, rating, onRate, onRemove }: MovieRowProps) {
   const label = movieLabel(movie.title, movie.year);
   return (
     <li className="movie-row" data-movie-id={movie.movie_id}>
-      <span className="movie-title">
-        {movie.title}
-        {movie.year ? <span className="movie-year"> ({movie.year})</span> : null}
+      <span className="movie-info">
+        <span className="movie-title">
+          {movie.title}
+          {movie.year ? <span className="movie-year"> ({movie.year})</span> : null}
+        </span>
+        <Genres genres={movie.genres} />
       </span>
       <span className="movie-controls">
-        <StarRating
-          scale={scale}
-          value={rating}
-          onChange={(v) => onRate(movie.movie_id, v)}
-          label={`Your rating for ${label}`}
-        />
-        <button
-          type="button"
-          className="clear-button"
-          onClick={() => onRate(movie.movie_id, null)}
-          aria-label={`Clear rating for ${label}`}
-          hidden={rating === undefined}
-        >
-          ✕
-        </button>
+        <StarRating scale={scale} value={rating} onChange={(v) => onRate(movie.movie_id, v)} label={`Your rating for ${label}`} />
+        {onRemove ? (
+          <button type="button" className="clear-button" onClick={onRemove} aria-label={`Clear rating for ${label}`}>
+            ✕
+          </button>
+        ) : null}
       </span>
     </li>
   );

@@ -1,33 +1,102 @@
-import type { Movie, RatingScale, Ratings } from "../types";
+import { useEffect, useLayoutEffect, useRef } from "react";
+import type { Answers, Movie, RatedMovie, RatingScale } from "../types";
 import { MovieRow } from "./MovieRow";
+import { StatusMessage } from "./StatusMessage";
 
 interface RatedListProps {
-  movies: Movie[];
+  moviesById: ReadonlyMap<number, Movie>;
   scale: RatingScale;
-  ratings: Ratings;
+  /** Newest first. */
+  ratings: RatedMovie[];
   onRate: (movieId: number, rating: number | null) => void;
   onClearAll: () => void;
+  /** What "Clear all" removed, while it can be undone. */
+  cleared: Answers | null;
+  onUndo: () => void;
 }
 
-/** The movies the user has rated, where ratings can be changed or cleared. */
-export function RatedList({ movies, scale, ratings, onRate, onClearAll }: RatedListProps) {
-  const rated = movies.filter((m) => ratings[m.movie_id] !== undefined);
+/**
+ * The movies the person has rated, newest first, where ratings can be changed
+ * or removed. Focus never drops to the top of the page: removing a rating moves
+ * it to the next row's remove button (or the heading when none is left), "Clear
+ * all" moves it to "Undo", and "Undo" to the heading.
+ */
+export function RatedList({ moviesById, scale, ratings, onRate, onClearAll, cleared, onUndo }: RatedListProps) {
+  const listRef = useRef<HTMLUListElement>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const undoRef = useRef<HTMLButtonElement>(null);
+  const removedAt = useRef<number | null>(null);
+  const focusHeading = useRef(false);
+
+  const rated = ratings.flatMap((r) => {
+    const movie = moviesById.get(r.movie_id);
+    return movie ? [{ movie, rating: r.rating }] : [];
+  });
+
+  useLayoutEffect(() => {
+    if (removedAt.current !== null) {
+      const buttons = listRef.current?.querySelectorAll<HTMLButtonElement>(".clear-button");
+      const next = buttons && buttons.length > 0 ? buttons[Math.min(removedAt.current, buttons.length - 1)] : null;
+      (next ?? headingRef.current)?.focus();
+      removedAt.current = null;
+    }
+    if (focusHeading.current) {
+      headingRef.current?.focus();
+      focusHeading.current = false;
+    }
+  }, [ratings]);
+
+  useEffect(() => {
+    if (cleared) undoRef.current?.focus();
+  }, [cleared]);
+
   return (
-    <section className="panel" aria-labelledby="rated-heading">
+    <section className="panel rated" aria-labelledby="rated-heading">
       <div className="panel-head">
-        <h2 id="rated-heading">Your ratings ({rated.length})</h2>
+        <h2 id="rated-heading" ref={headingRef} tabIndex={-1}>
+          Your ratings ({rated.length})
+        </h2>
         {rated.length > 0 ? (
           <button type="button" className="link-button" onClick={onClearAll}>
             Clear all
           </button>
         ) : null}
       </div>
+      {cleared ? (
+        <StatusMessage
+          kind="info"
+          action={
+            <button
+              type="button"
+              ref={undoRef}
+              onClick={() => {
+                focusHeading.current = true;
+                onUndo();
+              }}
+            >
+              Undo
+            </button>
+          }
+        >
+          Cleared {cleared.ratings.length} {cleared.ratings.length === 1 ? "rating" : "ratings"}.
+        </StatusMessage>
+      ) : null}
       {rated.length === 0 ? (
-        <p className="empty">You have not rated anything yet. Search for movies you have seen and give them stars.</p>
+        cleared ? null : <p className="empty">Nothing rated yet. Rate the movies above, or search for one you have seen.</p>
       ) : (
-        <ul className="movie-list" aria-label="Rated movies">
-          {rated.map((movie) => (
-            <MovieRow key={movie.movie_id} movie={movie} scale={scale} rating={ratings[movie.movie_id]} onRate={onRate} />
+        <ul className="movie-list" aria-label="Rated movies" ref={listRef}>
+          {rated.map(({ movie, rating }, i) => (
+            <MovieRow
+              key={movie.movie_id}
+              movie={movie}
+              scale={scale}
+              rating={rating}
+              onRate={onRate}
+              onRemove={() => {
+                removedAt.current = i;
+                onRate(movie.movie_id, null);
+              }}
+            />
           ))}
         </ul>
       )}

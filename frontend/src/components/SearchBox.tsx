@@ -11,7 +11,7 @@ export function SearchBox({ query, onChange }: SearchBoxProps) {
       <input
         id="movie-search"
         type="search"
-        placeholder="Title or year, e.g. Heat or 1995"
+        placeholder="e.g. Leon, WALL-E or 1995"
         value={query}
         onChange={(event) => onChange(event.target.value)}
         autoComplete="off"

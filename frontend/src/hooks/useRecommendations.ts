@@ -1,87 +1,54 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useState } from "react";
 import { ApiError, fetchRecommendations, isAbort } from "../api";
-import type { Ratings, RecommendResponse } from "../types";
-
-/** Wait this long after the last rating change before asking again. */
-export const REFRESH_DEBOUNCE_MS = 300;
+import type { Answers, RecommendResponse } from "../types";
 
 export interface RecommendationsState {
-  /** idle: never asked; empty: asked, but nothing is rated now. */
-  status: "idle" | "loading" | "ready" | "error" | "empty";
-  /** Last good answer; kept on screen while a refresh is loading. */
+  status: "loading" | "ready" | "error";
+  /** Last good answer; kept on screen while a newer one is loading. */
   data: RecommendResponse | null;
+  /** How many ratings `data` was computed from (0: it only carries the first movies to ask). */
+  dataRatings: number;
   error: ApiError | null;
   /** Increments with every answer rendered (used by tests and the benchmark). */
   seq: number;
 }
 
 /**
- * Recommendations for `ratings`. Nothing is requested until `request()` is
- * called (the button); after that, every change of ratings refreshes them,
- * debounced, and a newer request cancels the one in flight.
+ * Recommendations for the person's answers, asked for at once on every change
+ * (and on first load, so stored ratings bring their lists back after a reload).
+ * A newer request aborts the one in flight; there is no debounce to wait out.
+ *
+ * With no ratings a function older than the contract answers 400: that is not
+ * an error for the visitor, just no answer yet.
  */
-export function useRecommendations(ratings: Ratings): {
-  state: RecommendationsState;
-  request: () => void;
-} {
-  const [state, setState] = useState<RecommendationsState>({ status: "idle", data: null, error: null, seq: 0 });
-  const [active, setActive] = useState(false);
-  const inFlight = useRef<AbortController | null>(null);
-  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const ratingsRef = useRef(ratings);
-  ratingsRef.current = ratings;
+export function useRecommendations(answers: Answers): { state: RecommendationsState; retry: () => void } {
+  const [state, setState] = useState<RecommendationsState>({
+    status: "loading", data: null, dataRatings: 0, error: null, seq: 0,
+  });
+  const [attempt, setAttempt] = useState(0);
 
-  const cancel = useCallback(() => {
-    if (timer.current !== null) clearTimeout(timer.current);
-    timer.current = null;
-    inFlight.current?.abort();
-    inFlight.current = null;
-  }, []);
-
-  const send = useCallback(() => {
-    cancel();
-    const current = ratingsRef.current;
-    if (Object.keys(current).length === 0) {
-      setState((s) => ({ ...s, status: "empty", error: null }));
-      return;
-    }
+  useEffect(() => {
     const controller = new AbortController();
-    inFlight.current = controller;
-    setState((s) => ({ ...s, status: "loading", error: null }));
-    fetchRecommendations(current, controller.signal)
+    const rated = answers.ratings.length;
+    setState((s) => (s.status === "loading" && s.error === null ? s : { ...s, status: "loading", error: null }));
+    fetchRecommendations(answers, controller.signal)
       .then((data) => {
         if (controller.signal.aborted) return;
-        setState((s) => ({ status: "ready", data, error: null, seq: s.seq + 1 }));
+        setState((s) => ({ status: "ready", data, dataRatings: rated, error: null, seq: s.seq + 1 }));
       })
       .catch((error: unknown) => {
         if (isAbort(error) || controller.signal.aborted) return;
+        if (rated === 0 && error instanceof ApiError && error.status === 400) {
+          setState((s) => ({ status: "ready", data: null, dataRatings: 0, error: null, seq: s.seq + 1 }));
+          return;
+        }
         const apiError =
-          error instanceof ApiError ? error : new ApiError(0, "unexpected", "Something went wrong. Try again.");
+          error instanceof ApiError ? error : new ApiError(0, "unexpected", "Something went wrong. Please try again.");
         setState((s) => ({ ...s, status: "error", error: apiError }));
-      })
-      .finally(() => {
-        if (inFlight.current === controller) inFlight.current = null;
       });
-  }, [cancel]);
+    return () => controller.abort();
+  }, [answers, attempt]);
 
-  const request = useCallback(() => {
-    setActive(true);
-    send();
-  }, [send]);
-
-  // Refresh on every change of ratings once results have been asked for.
-  const firstRun = useRef(true);
-  useEffect(() => {
-    if (firstRun.current) {
-      firstRun.current = false;
-      return;
-    }
-    if (!active) return;
-    if (timer.current !== null) clearTimeout(timer.current);
-    timer.current = setTimeout(send, REFRESH_DEBOUNCE_MS);
-  }, [ratings]);
-
-  useEffect(() => cancel, [cancel]);
-
-  return { state, request };
+  const retry = useCallback(() => setAttempt((n) => n + 1), []);
+  return { state, retry };
 }
