@@ -153,8 +153,11 @@ class HostingEmulator(BackgroundProcess):
 
 
 @contextlib.contextmanager
-def open_browser(width: int = 1280, height: int = 900):
-    """A Playwright BrowserContext on Debian's chromium with a fresh profile; closed on exit."""
+def open_browser(width: int = 1280, height: int = 900, **options):
+    """A Playwright BrowserContext on Debian's chromium with a fresh profile; closed on exit.
+
+    ``options`` go to Playwright's context (e.g. ``has_touch=True, is_mobile=True`` for a phone).
+    """
     from playwright.sync_api import sync_playwright
 
     executable = require_chromium()
@@ -163,7 +166,7 @@ def open_browser(width: int = 1280, height: int = 900):
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
                 profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": width, "height": height},
+                viewport={"width": width, "height": height}, **options,
             )
             try:
                 yield context
