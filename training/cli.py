@@ -19,6 +19,7 @@ COMMANDS = {
     "report": ("training.report.command", "EDA report (HTML + PNG figures) of an ingested dataset"),
     "train": ("training.models.command_train", "train Model 1 (movie vectors) and Model 2 (user tower)"),
     "evaluate": ("training.evaluation.command", "cold-start and warm-start evaluation against baselines"),
+    "elicit": ("training.evaluation.command_elicit", "simulate newcomers to measure the ask_next strategies"),
     "export": ("training.export.command", "write the artifact set (manifest, catalog, vectors, TFLite tower)"),
     "publish": ("training.publish.command", "upload an artifact set to gs://bucket/prefix or a directory"),
     "run": ("training.pipeline", "everything: ingest, train, evaluate, export, publish"),

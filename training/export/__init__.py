@@ -6,6 +6,8 @@
     movie_vectors.npy   (catalog_size, 16) float32, the rows of the user input (Model 1)
     user_tower.tflite   float32 [batch, 16, 16] -> float32 [batch, catalog_size] predicted stars
                         (unclipped), catalog order; movie weights and biases are in the graph
+    elicitation.npz     what ``ask_next`` needs (screen_genius.elicit.ElicitationData): per-movie
+                        popularity, rating mean/variance/entropy of the training users, the taste prior
 
 The TFLite tower is checked against Keras before anything is written: the
 export fails if the outputs differ by more than 1e-5 on random or real inputs.
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from screen_genius import features
+from screen_genius import elicit, features
 from screen_genius.manifest import write_manifest
 from training.atomic import atomic_directory
 
@@ -111,7 +113,8 @@ def catalog_records(catalog) -> list[dict]:
 def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log=print) -> dict:
     """Write the artifact set for the served tower into ``out_dir`` (replaced atomically); return the manifest."""
     from training.evaluation.command import SERVED_MODEL, headline
-    from training.models.command_train import heldout_ratings
+    from training.evaluation.elicitation import elicitation_data
+    from training.models.command_train import heldout_ratings, training_ratings
 
     out_dir = Path(out_dir)
     tower = trained.towers[SERVED_MODEL]
@@ -126,6 +129,8 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
         (staging / "catalog.json").write_text(json.dumps(catalog_records(ds.catalog), ensure_ascii=False) + "\n")
         np.save(staging / "movie_vectors.npy", np.ascontiguousarray(trained.movie_vectors, dtype=np.float32))
         (staging / "user_tower.tflite").write_bytes(flatbuffer)
+        (staging / elicit.FILE).write_bytes(elicitation_data(training_ratings(ds), trained.movie_vectors,
+                                                             trained.offset, ds.rating_scale).to_bytes())
         created = datetime.now(timezone.utc)
         serving = (metrics or {}).get("serving", {})
         manifest = write_manifest(
@@ -139,7 +144,7 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
             heldout_user_ids=[int(u) for u in ds.heldout_user_ids],
             served_model=SERVED_MODEL,
             metrics=headline(metrics) if metrics else {"cold_start": {}, "warm_start": {}},
-            serving={"n_subsets": int(serving.get("n_subsets", 1))},
+            serving={"n_subsets": int(serving.get("n_subsets", 1)), "ask_next": elicit.SERVED},
             model={"input": "float32 [batch, 16, 16] user matrices (screen_genius.features)",
                    "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
                    "tflite_parity_max_abs_diff": diff},

@@ -1,0 +1,194 @@
+"""`python -m training elicit`: measure the ``ask_next`` strategies on simulated newcomers (``elicitation``).
+
+Protocol: user-level 5-fold cross-validation (``folds``) over every user of
+the dataset. For each fold, Model 1 and the user tower are trained on the
+other folds' users only (the full training profile, ``--ensemble`` towers;
+the served model has 5), the per-movie statistics come from those users too,
+and every user of the fold with at least 21 catalog ratings is simulated with
+every strategy. Results are merged over folds (weighted by users) and written
+to ``--out``: ``elicitation.json``, ``elicitation.md``, ``elicitation.png``
+(recall@10, RMSE and answers against rounds, one line per strategy) and
+``elicitation.html`` (a fragment the evaluation report can include).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import html
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from training.evaluation import elicitation, folds
+
+
+def register(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=Path("data/movielens-sample"), help="ingested dataset directory")
+    parser.add_argument("--out", type=Path, default=Path("reports/eval"), help="report directory (files elicitation.*)")
+    parser.add_argument("--cache", type=Path, default=Path("data/cache"), help="title-embedding cache directory")
+    parser.add_argument("--folds", type=int, default=folds.N_FOLDS, help="user-level folds")
+    parser.add_argument("--only-folds", type=int, nargs="*", help="run these folds only (default: all)")
+    parser.add_argument("--ensemble", type=int, default=1, help="user towers per fold (the served model has 5)")
+    parser.add_argument("--quick", action="store_true", help="quick training profile, 2 folds (smoke tests)")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def main(args: argparse.Namespace) -> int:
+    from training.dataset import load_dataset
+
+    ds = load_dataset(args.data)
+    n_folds = 2 if args.quick else args.folds
+    results = run(ds, n_folds=n_folds, only=args.only_folds, ensemble=args.ensemble, quick=args.quick,
+                  cache_dir=args.cache, seed=args.seed, log=print)
+    path = write(results, args.out)
+    print(f"elicitation report: {path}")
+    return 0
+
+
+def all_ratings(ds):
+    from training.models.catalog_ratings import CatalogRatings
+
+    frame = ds.ratings(columns=["user_id", "movie_id", "rating"], catalog_only=True)
+    return CatalogRatings.from_frame(frame, ds.catalog["movie_id"].to_numpy())
+
+
+def train_fold(ds, train, features, quick: bool, ensemble: int, seed: int, log):
+    """Model 1 + user tower on one fold's training users: (UserTowerRecommender, movie vectors, offset)."""
+    from training.models import movie_vectors, user_tower
+    from training.models.command_train import PROFILES
+
+    profile = PROFILES["quick" if quick else "full"]
+    offset = user_tower.rating_offset(train.mean(), ds.rating_scale.step)
+    vectors = movie_vectors.fit_movie_vectors(train, features, offset,
+                                              movie_vectors.MovieVectorsConfig(seed=seed, **profile["movie_vectors"]))
+    config = user_tower.UserTowerConfig(seed=seed, **{**profile["user_tower"], "ensemble": ensemble})
+    trained = user_tower.train_user_tower(train, vectors.vectors, offset, config)
+    return user_tower.UserTowerRecommender.from_trained(trained, "user_tower"), vectors.vectors, offset
+
+
+def run(ds, n_folds: int = folds.N_FOLDS, only=None, ensemble: int = 1, quick: bool = False, cache_dir=None,
+        seed: int = 0, log=print) -> dict:
+    from training.models.command_train import catalog_features
+
+    started = time.perf_counter()
+    ratings = all_ratings(ds)
+    features = catalog_features(ds, cache_dir)
+    per_fold, timings = [], []
+    for fold in (only if only else range(n_folds)):
+        t = time.perf_counter()
+        train, test = folds.split_fold(ratings, fold, n_folds, seed)
+        model, vectors, offset = train_fold(ds, train, features, quick, ensemble, seed, log)
+        trained_s = time.perf_counter() - t
+        data = elicitation.elicitation_data(train, vectors, offset, ds.rating_scale)
+        log(f"fold {fold}: {train.n_users} training users, {len(elicitation.protocol.eligible(test))} simulated "
+            f"(trained in {trained_s:.0f} s)")
+        per_fold.append(elicitation.simulate(model, data, test, scale=ds.rating_scale, seed=seed, log=log))
+        timings.append({"fold": fold, "train_s": trained_s, "total_s": time.perf_counter() - t})
+    merged = elicitation.merge_folds(per_fold)
+    return {
+        "dataset": ds.info.get("name"), "catalog_size": int(len(ds.catalog)),
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "protocol": {"description": (__doc__.split("\n\n")[1] + " " + elicitation.__doc__.split("\n\n")[1]).replace("\n", " "),
+                     "n_folds": n_folds, "folds_run": [t["fold"] for t in timings], "ensemble": ensemble,
+                     "quick": quick, "rounds": elicitation.ROUNDS, "per_round": elicitation.PER_ROUND,
+                     "max_answers": elicitation.MAX_ANSWERS, "liked": elicitation.LIKED,
+                     "disliked": elicitation.DISLIKED, "served": elicitation.elicit.SERVED},
+        "results": merged, "per_fold": per_fold, "timings": timings, "seconds": time.perf_counter() - started,
+    }
+
+
+def write(results: dict, out_dir: Path) -> Path:
+    """elicitation.json, .md, .png and .html (fragment) into ``out_dir``; returns the .html path."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "elicitation.json").write_text(json.dumps(results, indent=2) + "\n")
+    (out_dir / "elicitation.md").write_text(markdown(results))
+    plot(results, out_dir / "elicitation.png")
+    (out_dir / "elicitation.html").write_text(fragment(results))
+    return out_dir / "elicitation.html"
+
+
+def strategies(results: dict) -> list[str]:
+    return [k for k in results["results"] if k not in ("n_users", "reference_16_random")]
+
+
+SHOWN_ROUNDS = (0, 1, 2, 3, 5, 10)
+MEASURES = {"remaining": "each strategy on the ratings its person has not given yet (the issue's measure)",
+            "common": "every strategy on the same targets and candidates: the ratings that no strategy and no "
+                      "reference draw asked for"}
+
+
+def table_rows(results: dict, measure: str) -> list[tuple[str, list[str]]]:
+    r, served = results["results"], results["protocol"]["served"]
+    rows = []
+    for s in strategies(results):
+        rounds = r[s]["rounds"]
+        rows.append((s + (" (served)" if s == served else ""),
+                     [f"{h['answers']:.1f} / {h[measure]['rmse']:.4f} / {h[measure]['recall@10']:.3f} / "
+                      f"{h[measure]['hate@10']:.3f}" for h in (rounds[i] for i in SHOWN_ROUNDS if i < len(rounds))]))
+    ref = r["reference_16_random"]
+    rows.append(("16 random ratings (today)", [f"16 / {ref[measure]['rmse']:.4f} / {ref[measure]['recall@10']:.3f} / "
+                                               f"{ref[measure]['hate@10']:.3f}"] * len(rows[0][1])))
+    return rows
+
+
+def markdown(results: dict) -> str:
+    r, p = results["results"], results["protocol"]
+    lines = [f"Simulated newcomers: {r['n_users']} users, {p['n_folds']}-fold (folds run: {p['folds_run']}), "
+             f"{p['ensemble']} tower(s) per fold{' (quick profile)' if p['quick'] else ''}. "
+             "Each cell: answers so far / RMSE / recall@10 / hate@10.", ""]
+    for measure, what in MEASURES.items():
+        lines += [f"**{measure}**: {what}.", "",
+                  "| strategy | " + " | ".join(f"round {i}" for i in SHOWN_ROUNDS) + " |", "|---|" + "---|" * len(SHOWN_ROUNDS)]
+        lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in table_rows(results, measure)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def plot(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    r = results["results"]
+    panels = [("remaining", "recall@10", "recall@10, remaining ratings"), ("remaining", "rmse", "RMSE, remaining ratings"),
+              (None, "answers", "answers so far"), ("common", "recall@10", "recall@10, common targets"),
+              ("common", "rmse", "RMSE, common targets"), ("common", "hate@10", "hate@10, common targets")]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    for (measure, key, title), ax in zip(panels, axes.ravel()):
+        for s in strategies(results):
+            rounds = r[s]["rounds"]
+            ys = [h[key] if measure is None else h[measure][key] for h in rounds]
+            ax.plot(range(len(rounds)), ys, marker="o", ms=3,
+                    lw=2.5 if s == results["protocol"]["served"] else 1.2, label=s)
+        ref = r["reference_16_random"]
+        ax.axhline(ref[key] if measure is None else ref[measure][key], color="grey", ls="--", lw=1,
+                   label="16 random ratings (today)")
+        ax.set_xlabel("round (10 movies shown per round)")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"ask_next strategies on {r['n_users']} simulated newcomers "
+                 f"({results['protocol']['n_folds']}-fold, {results['dataset']})", fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+def fragment(results: dict) -> str:
+    """An HTML section for the evaluation report: the plot and both tables."""
+    p = results["protocol"]
+    head = "".join(f"<th>round {i}</th>" for i in SHOWN_ROUNDS)
+    parts = [f'<section id="elicitation">\n<h2>What to ask a newcomer (ask_next)</h2>\n<p>{html.escape(p["description"])}</p>\n'
+             '<img src="elicitation.png" alt="recall@10, RMSE, hate@10 and answers against rounds for each strategy">\n']
+    for measure, what in MEASURES.items():
+        body = "".join(f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n"
+                       for name, cells in table_rows(results, measure))
+        parts.append(f"<h3>{measure}</h3><p>{html.escape(what)}. Each cell: answers / RMSE / recall@10 / hate@10.</p>\n"
+                     f"<table>\n<tr><th>strategy</th>{head}</tr>\n{body}</table>\n")
+    return "".join(parts) + "</section>\n"

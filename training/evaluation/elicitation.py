@@ -1,0 +1,275 @@
+"""Which movies to ask a newcomer to rate first: ``ask_next`` strategies measured on simulated people.
+
+The simulation (``simulate``): a held-out user starts with nothing rated.
+Each round a strategy shows 10 movies that are neither rated nor skipped; the
+simulated person rates those they really rated (their true rating), and the
+others go to ``skipped`` as "not seen". They stop at 16 answers (a round that
+would pass 16 is cut at 16, in the order shown; the movies after the cut stay
+unanswered) or after 10 rounds. After every round (and before the first) the
+model predicts from the answers so far, and we measure on that person's
+ratings not yet given:
+
+- answers: how many movies they could rate so far (a person rates only what they have seen);
+- RMSE of the predicted stars (clipped to the scale, as served);
+- recall@10: of the remaining movies they rated >= 4, the share found in the
+  top 10 of every catalog movie not yet rated, divided by min(10, how many);
+- hate@10: the same for movies rated <= 2 and the bottom 10.
+
+The reference is today's situation: 16 of the person's ratings drawn at
+random (``protocol.draw``, seeds 0, 1, 2), scored with the same metrics.
+
+Strategies share ``screen_genius.elicit`` with the function (one
+implementation), plus ``random`` here. ``elicitation_data`` computes what the
+served strategy needs from the training users; export ships it as
+``elicitation.npz``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from screen_genius import elicit
+from screen_genius.elicit import ElicitationData
+from training.evaluation import protocol
+from training.models.catalog_ratings import CatalogRatings
+
+STRATEGIES = ("random",) + elicit.STRATEGIES + tuple(f"{s}+unlisted" for s in elicit.STRATEGIES)
+ROUNDS = 10
+PER_ROUND = elicit.ASK_K
+MAX_ANSWERS = 16
+LIKED, DISLIKED = 4.0, 2.0  # stars: >= LIKED counts for recall@10, <= DISLIKED for hate@10
+TOP_N = 10
+PRIOR_RIDGE = 5.0  # ridge of the per-user fold-in that estimates the taste prior
+
+
+def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: float, scale) -> ElicitationData:
+    """Per-movie statistics of the training users and the taste prior in Model 1's space.
+
+    movie_vectors: (n_movies, 16) Model 1 vectors, [q (14), b_movie, 1]; a
+    person's taste is theta = (p, b_user) against features (q, 1), and a rating
+    is offset + b_movie + features . theta + noise. The prior covariance of
+    theta and the noise variance come from ridge fold-ins of the training users.
+    """
+    from training.models.movie_vectors import FACTORS
+
+    n_items = train.n_items
+    sums, counts = train.item_stats()
+    counts = counts.astype(np.float64)
+    mean = np.divide(sums, counts, out=np.full(n_items, train.mean()), where=counts > 0)
+    sq = np.bincount(train.rows, weights=train.ratings.astype(np.float64) ** 2, minlength=n_items)
+    var = np.maximum(np.divide(sq, counts, out=np.zeros(n_items), where=counts > 0) - mean ** 2, 0.0)
+    points = scale.points()
+    bins = np.clip(np.rint((train.ratings - scale.min) / scale.step).astype(np.int64), 0, len(points) - 1)
+    hist = np.zeros((n_items, len(points)))
+    np.add.at(hist, (train.rows, bins), 1.0)
+    p = hist / np.maximum(hist.sum(axis=1, keepdims=True), 1.0)
+    entropy = -(p * np.log2(np.where(p > 0, p, 1.0))).sum(axis=1)
+
+    vectors = np.asarray(movie_vectors, dtype=np.float64)
+    features = np.concatenate([vectors[:, :FACTORS], vectors[:, FACTORS + 1:FACTORS + 2]], axis=1)
+    base = offset + vectors[:, FACTORS]
+    thetas, residuals = [], []
+    eye = np.eye(features.shape[1])
+    for u in range(train.n_users):
+        rows, ratings = train.user(u)
+        if len(rows) < 20:  # a fold-in from few ratings is mostly ridge, not taste
+            continue
+        f, y = features[rows], ratings - base[rows]
+        theta = np.linalg.solve(f.T @ f + PRIOR_RIDGE * eye, f.T @ y)
+        thetas.append(theta)
+        residuals.append((y - f @ theta) ** 2 * len(rows) / max(len(rows) - features.shape[1], 1))
+    thetas = np.array(thetas) if thetas else np.zeros((2, features.shape[1]))
+    prior_cov = np.cov(thetas, rowvar=False) + 1e-4 * eye
+    noise_var = float(np.mean(np.concatenate(residuals))) if residuals else 1.0
+    return ElicitationData(n_ratings=counts, p_seen=counts / max(train.n_users, 1), mean=mean, var=var,
+                           entropy=entropy, features=features, prior_cov=prior_cov, noise_var=max(noise_var, 1e-3))
+
+
+# ---- the simulated person ---------------------------------------------------
+
+@dataclass
+class Person:
+    """One held-out user during the simulation: what they really rated, and what they answered so far."""
+
+    user_id: int
+    rows: np.ndarray  # (n,) their catalog ratings
+    ratings: np.ndarray
+    answered: list = field(default_factory=list)  # catalog rows, in the order answered
+    answers: list = field(default_factory=list)  # their ratings
+    skipped: list = field(default_factory=list)
+    done: bool = False
+
+    def __post_init__(self):
+        self.truth = dict(zip(self.rows.tolist(), self.ratings.tolist()))
+
+    def answer(self, shown: np.ndarray) -> None:
+        for row in shown.tolist():
+            if row in self.truth:
+                if len(self.answered) < MAX_ANSWERS:
+                    self.answered.append(row)
+                    self.answers.append(self.truth[row])
+            else:
+                self.skipped.append(row)
+        self.done = len(self.answered) >= MAX_ANSWERS
+
+    def given(self) -> tuple[np.ndarray, np.ndarray]:
+        """(16,) rows / ratings padded with -1 / 0, for the protocol's ``predict``."""
+        rows, ratings = np.full(MAX_ANSWERS, -1, np.int64), np.zeros(MAX_ANSWERS, np.float32)
+        rows[:len(self.answered)], ratings[:len(self.answers)] = self.answered, self.answers
+        return rows, ratings
+
+    def remaining(self) -> tuple[np.ndarray, np.ndarray]:
+        keep = ~np.isin(self.rows, self.answered)
+        return self.rows[keep], self.ratings[keep]
+
+
+def list_metrics(predicted: np.ndarray, exclude: np.ndarray, rows: np.ndarray, ratings: np.ndarray) -> dict:
+    """One person's metrics: predicted (n_movies,) stars; exclude: rows already rated; rows/ratings: targets."""
+    keep = np.ones(len(predicted), dtype=bool)
+    keep[exclude] = False
+    candidates = np.flatnonzero(keep)
+    top = candidates[np.lexsort((candidates, -predicted[candidates]))[:TOP_N]]
+    bottom = candidates[np.lexsort((candidates, predicted[candidates]))[:TOP_N]]
+    liked, disliked = rows[ratings >= LIKED], rows[ratings <= DISLIKED]
+    err = predicted[rows].astype(np.float64) - ratings
+    return {"sse": float(err @ err), "n": len(rows),
+            "recall": np.isin(top, liked).sum() / min(TOP_N, len(liked)) if len(liked) else None,
+            "hate": np.isin(bottom, disliked).sum() / min(TOP_N, len(disliked)) if len(disliked) else None}
+
+
+def pooled(per_person: list[dict]) -> dict:
+    """Mean over people of recall/hate (people with such targets), RMSE over all targets."""
+    n = sum(m["n"] for m in per_person)
+    recall = [m["recall"] for m in per_person if m["recall"] is not None]
+    hate = [m["hate"] for m in per_person if m["hate"] is not None]
+    return {"rmse": float(np.sqrt(sum(m["sse"] for m in per_person) / n)) if n else None,
+            "recall@10": float(np.mean(recall)) if recall else None, "hate@10": float(np.mean(hate)) if hate else None}
+
+
+def strategy_scores(strategy: str, data: ElicitationData, person: Person, predicted: np.ndarray, round_: int,
+                    seed: int) -> np.ndarray:
+    if strategy == "random":  # seeded per (seed, person, round): the same draw whatever else runs
+        return np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
+    return data.scores(strategy, np.asarray(person.answered, dtype=np.int64), predicted)
+
+
+def shown_next(strategy: str, data: ElicitationData, person: Person, predicted: np.ndarray, round_: int,
+               seed: int) -> np.ndarray:
+    """The 10 movies shown this round. A strategy named "NAME+unlisted" also leaves out the movies on
+    the person's current top and bottom 10 (as the function does: a movie is never on the page twice)."""
+    name, _, rule = strategy.partition("+")
+    exclude = np.asarray(person.answered + person.skipped, np.int64)
+    scores = strategy_scores(name, data, person, predicted, round_, seed)
+    if rule == "unlisted":
+        return elicit.choose_unlisted(scores, predicted, np.asarray(person.answered, np.int64), exclude)
+    return elicit.choose(scores, exclude, PER_ROUND)
+
+
+def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRATEGIES, scale=None,
+             rounds: int = ROUNDS, seed: int = 0, log=None) -> dict:
+    """Every strategy on ``test``'s eligible users, for a fitted cold-start ``model``.
+
+    model: the protocol surface, ``predict(given_rows (B, 16), given_ratings (B, 16)) -> (B, n_movies)``.
+    Returns {strategy: {"rounds": [metrics after round 0..rounds]}, "reference_16_random": metrics,
+    "n_users"}, each metrics dict with "remaining" (the issue's measure: each strategy on the ratings
+    its person has not given yet) and "common" (every strategy and the reference on the same targets
+    and candidates: the ratings no strategy and no reference draw ever asked for; see ``common_metrics``).
+    """
+    users = protocol.eligible(test)
+    lo, hi = (scale.min, scale.max) if scale is not None else (-np.inf, np.inf)
+
+    def predict(given):
+        rows, ratings = zip(*given)
+        return np.clip(model.predict(np.stack(rows), np.stack(ratings)), lo, hi).astype(np.float32)
+
+    # snapshots[strategy][round] = (predictions (U, n_movies), answered rows per person, answers, shown)
+    snapshots = {}
+    for strategy in strategies:
+        people = [Person(int(test.user_ids[u]), *test.user(u)) for u in users]
+        predicted = predict([p.given() for p in people])
+        snaps = []
+        for round_ in range(rounds + 1):
+            if round_:
+                for i, person in enumerate(people):
+                    if person.done:
+                        continue
+                    person.answer(shown_next(strategy, data, person, predicted[i], round_, seed))
+                predicted = predict([p.given() for p in people])
+            snaps.append((predicted, [np.asarray(p.answered, np.int64) for p in people],
+                          float(np.mean([len(p.answered) for p in people])),
+                          float(np.mean([len(p.answered) + len(p.skipped) for p in people]))))
+        snapshots[strategy] = snaps
+    draws = [protocol.draw(test, s, MAX_ANSWERS) for s in protocol.SEEDS]
+    reference_predictions = [np.clip(model.predict(d.given_rows, d.given_ratings), lo, hi) for d in draws]
+
+    # Common targets: a person's ratings that no strategy (final answers) and no reference draw asked for.
+    asked = [set() for _ in users]
+    for snaps in snapshots.values():
+        for i, rows in enumerate(snaps[-1][1]):
+            asked[i].update(rows.tolist())
+    for d in draws:
+        for i in range(len(users)):
+            asked[i].update(d.given_rows[i].tolist())
+    common = []
+    for i, u in enumerate(users):
+        rows, ratings = test.user(u)
+        keep = ~np.isin(rows, list(asked[i]))
+        common.append((np.asarray(sorted(asked[i]), np.int64), rows[keep], ratings[keep]))
+
+    out = {"n_users": int(len(users))}
+    for strategy, snaps in snapshots.items():
+        history = []
+        for round_, (predicted, answered, answers, shown) in enumerate(snaps):
+            remaining = []
+            for i, u in enumerate(users):
+                rows, ratings = test.user(u)
+                keep = ~np.isin(rows, answered[i])
+                remaining.append(list_metrics(predicted[i], answered[i], rows[keep], ratings[keep]))
+            history.append({"round": round_, "answers": answers, "shown": shown, "remaining": pooled(remaining),
+                            "common": pooled([list_metrics(predicted[i], *common[i]) for i in range(len(users))])})
+        out[strategy] = {"rounds": history}
+        if log:
+            log(f"  {strategy}: " + ", ".join(
+                f"r{h['round']} {h['answers']:.1f} ans, rmse {h['remaining']['rmse']:.4f}/{h['common']['rmse']:.4f}, "
+                f"rec {h['remaining']['recall@10']:.3f}/{h['common']['recall@10']:.3f}"
+                for h in history if h["round"] in (1, 2, 3, 10)))
+    remaining_ref, common_ref = [], []
+    for d, predicted in zip(draws, reference_predictions):
+        remaining_ref.append(pooled([list_metrics(predicted[i], d.given_rows[i], *d.targets.user(i))
+                                     for i in range(len(users))]))
+        common_ref.append(pooled([list_metrics(predicted[i], *common[i]) for i in range(len(users))]))
+    out["reference_16_random"] = {"answers": float(MAX_ANSWERS), "remaining": mean_metrics(remaining_ref),
+                                  "common": mean_metrics(common_ref)}
+    return out
+
+
+def mean_metrics(results: list[dict]) -> dict:
+    """Key by key mean; None (no such targets) when any result has none."""
+    return {key: None if any(r[key] is None for r in results) else float(np.mean([r[key] for r in results]))
+            for key in results[0]}
+
+
+def merge_folds(per_fold: list[dict]) -> dict:
+    """Fold results -> one table: each number is the mean over folds weighted by the fold's users."""
+    weights = np.array([f["n_users"] for f in per_fold], dtype=np.float64)
+    weights /= weights.sum()
+
+    def mean(items):
+        if isinstance(items[0], dict):
+            return {k: mean([x[k] for x in items]) for k in items[0]}
+        if any(x is None for x in items):
+            return None
+        return float(sum(w * x for w, x in zip(weights, items)))
+
+    out = {"n_users": int(sum(f["n_users"] for f in per_fold))}
+    for key in per_fold[0]:
+        if key == "n_users":
+            continue
+        if key == "reference_16_random":
+            out[key] = mean([f[key] for f in per_fold])
+        else:
+            out[key] = {"rounds": [mean([f[key]["rounds"][r] for f in per_fold])
+                                   for r in range(len(per_fold[0][key]["rounds"]))]}
+    return out
