@@ -199,7 +199,7 @@ describe("guided panel", () => {
     render(<App />);
     await guidedCards();
     recommend = async () => jsonResponse(recommendResponse({ askIds: [101, 102, 103, 104, 105, 106, 107] }));
-    const button = within(card("Ask 100")).getByRole("button", { name: "Haven't seen Ask 100 (1999)" });
+    const button = within(card("Ask 100")).getByRole("button", { name: "Haven’t seen it: Ask 100 (1999)" });
     await userEvent.click(button);
     expect(stored().skipped).toEqual([100]);
     expect(sent.at(-1)).toEqual({ ratings: [], skipped: [100] });
@@ -208,7 +208,7 @@ describe("guided panel", () => {
     expect(cards).toHaveLength(6);
     expect(cards[0]).toHaveTextContent("Ask 106"); // the freed slot takes the next movie asked; the others stay put
     expect(cards[1]).toHaveTextContent("Ask 101");
-    expect(screen.getByRole("button", { name: "Haven't seen Ask 106 (1999)" })).toHaveFocus();
+    expect(screen.getByRole("button", { name: "Haven’t seen it: Ask 106 (1999)" })).toHaveFocus();
   });
 
   it("keeps the card being rated in place while it has focus, so arrow keys stay on that movie", async () => {

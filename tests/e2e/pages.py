@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from tests.e2e import harness
+
+AXE_JS = harness.FRONTEND / "node_modules" / "axe-core" / "axe.min.js"
+
 
 def label(movie: dict) -> str:
     return f"{movie['title']} ({movie['year']})" if movie.get("year") else movie["title"]
@@ -13,8 +19,9 @@ def stars(value: float) -> str:
 
 
 def open_site(page, url: str) -> None:
+    """Load the site and wait for the guided panel's first cards."""
     page.goto(url)
-    page.get_by_role("list", name="Movies", exact=True).wait_for()
+    guided_cards(page).first.wait_for()
 
 
 def search(page, text: str) -> None:
@@ -25,12 +32,44 @@ def catalog_rows(page):
     return page.get_by_role("list", name="Movies", exact=True).get_by_role("listitem")
 
 
+def guided_cards(page):
+    return page.get_by_role("list", name="Movies to rate", exact=True).get_by_role("listitem")
+
+
+def guided_ids(page) -> list[int]:
+    cards = guided_cards(page)
+    return [int(cards.nth(i).get_attribute("data-movie-id")) for i in range(cards.count())]
+
+
+def star_group(scope, movie: dict):
+    return scope.get_by_role("radiogroup", name=f"Your rating for {label(movie)}", exact=True)
+
+
+def click_star(group, value: float) -> None:
+    """Click the star slice a pointer would click for ``value`` (mouse layout)."""
+    group.get_by_title(stars(value), exact=True).click()
+
+
 def rate(page, movie: dict, value: float) -> None:
     """Find the movie by searching its title, then click its star for ``value``."""
     search(page, movie["title"])
-    group = page.get_by_role("list", name="Movies", exact=True).get_by_role(
-        "radiogroup", name=f"Your rating for {label(movie)}", exact=True)
-    group.get_by_title(stars(value), exact=True).click()  # the star slice a pointer clicks
+    click_star(star_group(page.get_by_role("list", name="Movies", exact=True), movie), value)
+
+
+def rate_guided(page, index: int, value: float) -> int:
+    """Rate the guided panel's card at ``index``; returns its movie id."""
+    card = guided_cards(page).nth(index)
+    movie_id = int(card.get_attribute("data-movie-id"))
+    click_star(card.get_by_role("radiogroup"), value)
+    return movie_id
+
+
+def skip_guided(page, index: int) -> int:
+    """Press "Haven't seen it" on the guided card at ``index``; returns its movie id."""
+    card = guided_cards(page).nth(index)
+    movie_id = int(card.get_attribute("data-movie-id"))
+    card.get_by_role("button", name="Haven’t seen it", exact=False).click()
+    return movie_id
 
 
 def results_seq(page) -> int:
@@ -54,7 +93,17 @@ def result_ids(page, which: str) -> list[int]:
     return [int(items.nth(i).get_attribute("data-movie-id")) for i in range(items.count())]
 
 
-def get_recommendations(page) -> None:
-    seq = results_seq(page)
-    page.get_by_role("button", name="Get recommendations").click()
-    wait_for_results(page, seq)
+def stored_answers(page) -> dict:
+    return page.evaluate("JSON.parse(localStorage.getItem('screen-genius.answers.v2') || 'null')")
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """axe-core (from node_modules, nothing downloaded) run on the page as it is now."""
+    if not Path(AXE_JS).exists():
+        raise harness.SetupError(f"{AXE_JS} is missing: run `make web-setup`")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate("async () => (await axe.run(document)).violations"
+                          ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+                          " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
+    return [v for v in found if v["impact"] in impacts]

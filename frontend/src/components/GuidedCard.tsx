@@ -25,7 +25,7 @@ export function GuidedCard({ movie, scale, rating, onRate, onSkip, onActive }: G
       <Genres genres={movie.genres} />
       <StarRating scale={scale} value={rating} onChange={(v) => onRate(movie.movie_id, v)} label={`Your rating for ${label}`} />
       {rating === undefined ? (
-        <button type="button" className="skip-button" onClick={() => onSkip(movie.movie_id)} aria-label={`Haven't seen ${label}`}>
+        <button type="button" className="skip-button" onClick={() => onSkip(movie.movie_id)} aria-label={`Haven’t seen it: ${label}`}>
           Haven’t seen it
         </button>
       ) : (
