@@ -168,6 +168,6 @@ step "Done. Deploy (the first time with _PUBLISH_MODEL=true, which trains and pu
 cat <<EOF
   gcloud builds submit --project $PROJECT --config cloudbuild.yaml \\
       --service-account projects/$PROJECT/serviceAccounts/$DEPLOY_EMAIL \\
-      --substitutions _BUCKET=$BUCKET,_PUBLISH_MODEL=true
+      --substitutions _BUCKET=$BUCKET,_PUBLISH_MODEL=true,_REVISION=\$(git rev-parse HEAD)
   curl -sI https://$PROJECT.web.app/api/health
 EOF

@@ -25,6 +25,7 @@ import numpy as np
 from screen_genius import elicit, features
 from screen_genius.manifest import write_manifest
 from training.atomic import atomic_directory
+from training.export.provenance import provenance
 
 PARITY_TOLERANCE = 1e-5
 
@@ -148,5 +149,6 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
             model={"input": "float32 [batch, 16, 16] user matrices (screen_genius.features)",
                    "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
                    "tflite_parity_max_abs_diff": diff},
+            provenance=provenance(ds, trained, SERVED_MODEL),
         )
     return manifest
