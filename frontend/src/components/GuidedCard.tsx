@@ -1,23 +1,26 @@
+import { memo } from "react";
 import { movieLabel } from "../format";
 import type { Ask, RatingScale } from "../types";
 import { Genres } from "./Genres";
 import { StarRating } from "./StarRating";
 
 interface GuidedCardProps {
+  /** Which of the panel's slots this card is in. */
+  slot: number;
   movie: Ask;
   scale: RatingScale;
   rating: number | undefined;
   onRate: (movieId: number, rating: number | null) => void;
   onSkip: (movieId: number) => void;
   /** The person touched or focused this card (it stays put once rated, until they move on). */
-  onActive: () => void;
+  onActive: (slot: number) => void;
 }
 
 /** One movie the function would like rated: stars, or "Haven't seen it". */
-export function GuidedCard({ movie, scale, rating, onRate, onSkip, onActive }: GuidedCardProps) {
+export const GuidedCard = memo(function GuidedCard({ slot, movie, scale, rating, onRate, onSkip, onActive }: GuidedCardProps) {
   const label = movieLabel(movie.title, movie.year);
   return (
-    <li className="guided-card" data-movie-id={movie.movie_id} onFocus={onActive} onPointerDown={onActive}>
+    <li className="guided-card" data-movie-id={movie.movie_id} onFocus={() => onActive(slot)} onPointerDown={() => onActive(slot)}>
       <p className="card-title">
         <span className="movie-title">{movie.title}</span>
         {movie.year ? <span className="movie-year"> ({movie.year})</span> : null}
@@ -33,4 +36,4 @@ export function GuidedCard({ movie, scale, rating, onRate, onSkip, onActive }: G
       )}
     </li>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useLayoutEffect, useRef, useState } from "react";
 import type { Ask, RatingScale } from "../types";
 import { GuidedCard } from "./GuidedCard";
 import { StatusMessage } from "./StatusMessage";
@@ -38,6 +38,9 @@ export function GuidedPanel({ candidates, scale, ratingOf, onRate, onSkip }: Gui
   const [slots, setSlots] = useState<Ask[]>([]);
   const active = useRef<number | null>(null);
   const ratingOfRef = useRef(ratingOf);
+  const onActive = useCallback((slot: number) => {
+    active.current = slot;
+  }, []);
 
   useLayoutEffect(() => {
     ratingOfRef.current = ratingOf;
@@ -69,14 +72,13 @@ export function GuidedPanel({ candidates, scale, ratingOf, onRate, onSkip }: Gui
             <GuidedCard
               // Keyed by slot: when a slot gets its next movie, focus stays on its button.
               key={i}
+              slot={i}
               movie={movie}
               scale={scale}
               rating={ratingOf.get(movie.movie_id)}
               onRate={onRate}
               onSkip={onSkip}
-              onActive={() => {
-                active.current = i;
-              }}
+              onActive={onActive}
             />
           ))}
         </ul>

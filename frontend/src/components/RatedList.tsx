@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef } from "react";
 import type { Answers, Movie, RatedMovie, RatingScale } from "../types";
 import { MovieRow } from "./MovieRow";
 import { StatusMessage } from "./StatusMessage";
@@ -50,6 +50,14 @@ export function RatedList({ moviesById, scale, ratings, onRate, onClearAll, clea
     if (cleared) undoRef.current?.focus();
   }, [cleared]);
 
+  const remove = useCallback(
+    (movieId: number) => {
+      removedAt.current = ratings.findIndex((r) => r.movie_id === movieId);
+      onRate(movieId, null);
+    },
+    [ratings, onRate],
+  );
+
   return (
     <section className="panel rated" aria-labelledby="rated-heading">
       <div className="panel-head">
@@ -85,17 +93,14 @@ export function RatedList({ moviesById, scale, ratings, onRate, onClearAll, clea
         cleared ? null : <p className="empty">Nothing rated yet. Rate the movies above, or search for one you have seen.</p>
       ) : (
         <ul className="movie-list" aria-label="Rated movies" ref={listRef}>
-          {rated.map(({ movie, rating }, i) => (
+          {rated.map(({ movie, rating }) => (
             <MovieRow
               key={movie.movie_id}
               movie={movie}
               scale={scale}
               rating={rating}
               onRate={onRate}
-              onRemove={() => {
-                removedAt.current = i;
-                onRate(movie.movie_id, null);
-              }}
+              onRemove={remove}
             />
           ))}
         </ul>

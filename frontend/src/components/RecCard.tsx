@@ -1,3 +1,4 @@
+import { memo } from "react";
 import { movieLabel } from "../format";
 import type { RatingScale, Recommendation } from "../types";
 import { Because } from "./Because";
@@ -9,15 +10,16 @@ interface RecCardProps {
   scale: RatingScale;
   rating: number | undefined;
   onRate: (movieId: number, rating: number | null) => void;
-  onActive: () => void;
+  /** The person touched or focused this card. */
+  onActive: (movieId: number) => void;
 }
 
 /** One recommendation: title, year, genres, predicted stars, the reason, and stars to rate it if seen. */
-export function RecCard({ rec, scale, rating, onRate, onActive }: RecCardProps) {
+export const RecCard = memo(function RecCard({ rec, scale, rating, onRate, onActive }: RecCardProps) {
   const label = movieLabel(rec.title, rec.year);
   const predicted = Math.round(rec.predicted_rating * 10) / 10;
   return (
-    <li className="rec-card" data-movie-id={rec.movie_id} onFocus={onActive} onPointerDown={onActive}>
+    <li className="rec-card" data-movie-id={rec.movie_id} onFocus={() => onActive(rec.movie_id)} onPointerDown={() => onActive(rec.movie_id)}>
       <div className="rec-head">
         <span className="movie-title">
           {rec.title}
@@ -35,4 +37,4 @@ export function RecCard({ rec, scale, rating, onRate, onActive }: RecCardProps) 
       </div>
     </li>
   );
-}
+});

@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from "react";
+import { useCallback, useLayoutEffect, useRef } from "react";
 import type { RatingScale, Recommendation } from "../types";
 import { RecCard } from "./RecCard";
 
@@ -19,6 +19,9 @@ interface RecListProps {
 export function RecList({ id, title, recommendations, scale, ratingOf, onRate }: RecListProps) {
   const active = useRef<number | null>(null);
   const shownBefore = useRef<Recommendation[]>([]);
+  const onActive = useCallback((movieId: number) => {
+    active.current = movieId;
+  }, []);
 
   let shown = recommendations;
   const activeId = active.current;
@@ -45,9 +48,7 @@ export function RecList({ id, title, recommendations, scale, ratingOf, onRate }:
             scale={scale}
             rating={ratingOf.get(rec.movie_id)}
             onRate={onRate}
-            onActive={() => {
-              active.current = rec.movie_id;
-            }}
+            onActive={onActive}
           />
         ))}
       </ol>
