@@ -44,8 +44,10 @@ class LibRecNCF:
 
     name = "toy_ncf_librec"
 
-    def __init__(self, embed_size: int = 16, n_epochs: int = 10, lr: float = 1e-3, reg: float | None = None,
-                 batch_size: int = 256, hidden_units: tuple[int, ...] = (128, 64, 32), use_bn: bool = True,
+    # Defaults: LibRecommender's NCF defaults except n_epochs 5 and no batch norm, the best of 9 variants
+    # on 10% of warm-start fold 0's training ratings (validation RMSE 0.8815; library defaults 0.9826).
+    def __init__(self, embed_size: int = 16, n_epochs: int = 5, lr: float = 1e-3, reg: float | None = None,
+                 batch_size: int = 256, hidden_units: tuple[int, ...] = (128, 64, 32), use_bn: bool = False,
                  dropout_rate: float | None = None, rating_range: tuple[float, float] = (0.5, 5.0), seed: int = 0,
                  timeout_s: float = 900.0):
         self.params = dict(embed_size=embed_size, n_epochs=n_epochs, lr=lr, reg=reg, batch_size=batch_size,
