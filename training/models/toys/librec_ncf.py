@@ -20,6 +20,7 @@ have as ``tensorflow-cpu``; the worker puts that directory on its path.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -62,7 +63,7 @@ class LibRecNCF:
         np.save(self._dir / "users.npy", np.asarray(users, dtype=np.int64))
         np.save(self._dir / "items.npy", np.asarray(items, dtype=np.int64))
         np.save(self._dir / "ratings.npy", np.asarray(ratings, dtype=np.float32))
-        (self._dir / "params.json").write_text(__import__("json").dumps(self.params))
+        (self._dir / "params.json").write_text(json.dumps(self.params))
         self._ask("fit")
 
     def predict(self, users, items) -> np.ndarray:
@@ -114,8 +115,6 @@ def _stop(worker: subprocess.Popen, log, directory: Path) -> None:
 
 def _serve() -> int:
     """Worker loop: one command per stdin line, "ok" or "error: ..." per stdout line."""
-    import json
-
     # LibRecommender prints progress to stdout: keep stdout for answers only, send the rest to stderr.
     channel = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
