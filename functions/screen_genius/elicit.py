@@ -5,13 +5,16 @@ little effort, so a good question is a movie that is likely to have been seen
 *and* whose rating would move this person's predictions. The strategies below
 score every catalog movie; ``choose`` takes the 10 best that are neither rated
 nor skipped (ties to the lower catalog row, so the answer is deterministic and
-does not depend on the order of the ratings).
+does not depend on the order of the ratings). ``NAME+unlisted`` also leaves
+out the movies on the person's current top and bottom 10 (``choose_unlisted``):
+a movie is never on the page twice, and a listed movie can be rated where it
+is listed.
 
 - ``popular``: how many training users rated the movie.
 - ``pop_entropy``: log popularity x entropy of its ratings (Rashid et al. 2002,
   "Getting to know you"): seen by many, and people disagree about it.
-- ``expected_change`` (served; chosen by ``python -m training elicit``, see
-  docs/models.md): P(seen) x the expected squared change of this person's
+- ``expected_change`` (served as ``expected_change+unlisted``, chosen by
+  ``python -m training elicit``, see docs/models.md): P(seen) x the expected squared change of this person's
   predictions over the catalog if they rated the movie, expected over how
   people rate it. The model's taste space is treated as a Bayesian linear
   fold-in: a person's taste theta (D,) has prior N(0, prior_cov); a rating of
@@ -37,7 +40,7 @@ import numpy as np
 
 FILE = "elicitation.npz"
 STRATEGIES = ("popular", "pop_entropy", "expected_change")
-SERVED = "expected_change"
+SERVED = "expected_change+unlisted"
 ASK_K = 10
 
 
@@ -128,6 +131,12 @@ class ElicitationData:
         own = ((f @ cov) * f).sum(axis=1)  # f_c S f_c: what we do not know of c's rating
         surprise = self.var if predicted is None else self.var + (self.mean - predicted) ** 2
         return self.p_seen * spread / (self.noise_var + own) ** 2 * surprise / self.catalog_size
+
+
+def known(strategy: str) -> bool:
+    """``NAME`` or ``NAME+unlisted`` with NAME one of STRATEGIES (the manifest's ``serving.ask_next``)."""
+    name, plus, rule = strategy.partition("+") if isinstance(strategy, str) else ("", "", "")
+    return name in STRATEGIES and (not plus or rule == "unlisted")
 
 
 def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.ndarray:

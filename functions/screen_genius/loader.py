@@ -54,8 +54,12 @@ class Model:
 
     def ask_next(self, rated_rows: np.ndarray, skipped_rows: np.ndarray, predicted: np.ndarray) -> np.ndarray:
         """Catalog rows of the movies to ask about next (``screen_genius.elicit``)."""
-        scores = self.elicitation.scores(self.ask_strategy, rated_rows, predicted)
-        return elicit.choose(scores, np.concatenate([rated_rows, skipped_rows]), elicit.ASK_K)
+        name, _, rule = self.ask_strategy.partition("+")
+        scores = self.elicitation.scores(name, rated_rows, predicted)
+        exclude = np.concatenate([rated_rows, skipped_rows])
+        if rule == "unlisted":  # not the movies on this answer's top and bottom 10 either
+            return elicit.choose_unlisted(scores, predicted, rated_rows, exclude, elicit.ASK_K)
+        return elicit.choose(scores, exclude, elicit.ASK_K)
 
 
 def genre_list(genres) -> list[str]:
@@ -137,7 +141,7 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
         try:
             elicitation = elicit.ElicitationData.from_bytes(elicitation_bytes)
             strategy = manifest.get("serving", {}).get("ask_next", elicit.SERVED)
-            if elicitation.catalog_size != size or strategy not in elicit.STRATEGIES:
+            if elicitation.catalog_size != size or not elicit.known(strategy):
                 raise ValueError(f"need {size} movies and a strategy in {elicit.STRATEGIES}; has "
                                  f"{elicitation.catalog_size} and serving.ask_next {strategy!r}")
         except (ValueError, np.linalg.LinAlgError) as e:

@@ -141,7 +141,7 @@ def test_no_ratings_yet_answers_200_with_lists_and_the_first_movies_to_ask(funct
     assert all(r["because"] == [] for r in body["top"] + body["bottom"])  # nothing rated, nothing to name
 
 
-def test_ask_next_leaves_out_rated_and_skipped_movies_whatever_their_order(function):
+def test_ask_next_leaves_out_rated_skipped_and_listed_movies_whatever_their_order(function):
     ratings = RATINGS16[:5]
     first = recommend(function, {"ratings": []})[2]["ask_next"]
     skipped = [a["movie_id"] for a in first[:6] if a["movie_id"] not in {r["movie_id"] for r in ratings}]
@@ -150,6 +150,7 @@ def test_ask_next_leaves_out_rated_and_skipped_movies_whatever_their_order(funct
     assert body == again
     asked = {a["movie_id"] for a in body["ask_next"]}
     assert len(asked) == 10 and not asked & (set(skipped) | {r["movie_id"] for r in ratings})
+    assert not asked & {r["movie_id"] for r in body["top"] + body["bottom"]}  # never twice on the page
 
 
 def test_because_names_only_rated_movies_in_the_direction_each_movie_was_placed(function):

@@ -76,6 +76,15 @@ def test_choose_takes_the_best_scores_skips_excluded_rows_and_breaks_ties_by_row
     assert list(elicit.choose(scores, np.arange(6), k=3)) == []
 
 
+def test_choose_unlisted_also_leaves_out_the_current_top_and_bottom():
+    scores = np.arange(12, dtype=np.float64)  # 11 is the most worth asking
+    predicted = np.array([3.0, 3, 3, 3, 3, 3, 3, 3, 3, 5, 3, 1])  # 9 tops the list, 11 is at its bottom
+    assert list(elicit.choose_unlisted(scores, predicted, np.array([0]), np.array([0, 10]), k=1)) == [8]
+    assert list(elicit.listed(predicted, np.array([0]), k=1)) == [9, 11]
+    assert elicit.known("expected_change+unlisted") and elicit.known("popular")
+    assert not elicit.known("expected_change+listed") and not elicit.known("coin")
+
+
 def test_elicitation_file_round_trips_and_bad_contents_are_refused():
     data = elicitation_data(CATALOG, 0)
     back = ElicitationData.from_bytes(data.to_bytes())
@@ -96,16 +105,17 @@ def test_ask_next_is_the_served_strategy_over_unrated_unskipped_movies(model):
     rows = np.array([0, 3, 8])
     predicted, _ = model.scorer.predict(rows, np.array([4.0, 5.0, 4.0]))
     scores = model.elicitation.expected_change(rows, predicted)
-    expected = elicit.choose(scores, np.array([0, 3, 8, 1, 2]))
-    assert model.ask_strategy == "expected_change"
+    best, worst = model.scorer.rank(predicted, rows, 10)
+    expected = elicit.choose(scores, np.concatenate([[0, 3, 8, 1, 2], best, worst]))
+    assert model.ask_strategy == "expected_change+unlisted"
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
     assert answer["ask_next"][0] == {"movie_id": movie_id(int(expected[0])), "title": f"Movie {expected[0]}",
                                      "year": 1950 + int(expected[0]) % 70, "genres": ["Drama"]}
 
 
 def test_ask_next_is_deterministic_and_independent_of_the_order_of_ratings_and_skips(model):
-    pairs = [(movie_id(r), 0.5 + r % 10 * 0.5) for r in range(0, 30, 3)]
-    skipped = [movie_id(r) for r in range(1, 30, 3)]
+    pairs = [(movie_id(r), 0.5 + r % 10 * 0.5) for r in range(0, 15, 3)]
+    skipped = [movie_id(r) for r in range(1, 15, 3)]
     first = api.recommend(model, pairs, skipped)["ask_next"]
     assert first == api.recommend(model, pairs[::-1], skipped[::-1] + skipped[:2])["ask_next"]
     assert len(first) == 10
@@ -114,8 +124,10 @@ def test_ask_next_is_deterministic_and_independent_of_the_order_of_ratings_and_s
 def test_with_nothing_rated_ask_next_is_the_strategy_over_the_whole_catalog(model):
     answer = api.recommend(model, [], [])
     predicted, _ = model.scorer.predict(np.zeros(0, np.int64), np.zeros(0))
-    expected = elicit.choose(model.elicitation.expected_change(np.zeros(0, np.int64), predicted), np.zeros(0, np.int64))
+    expected = elicit.choose(model.elicitation.expected_change(np.zeros(0, np.int64), predicted),
+                             np.array([r["movie_id"] for r in answer["top"] + answer["bottom"]]) // 7 - 14)
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
+    assert not {a["movie_id"] for a in answer["ask_next"]} & {r["movie_id"] for r in answer["top"] + answer["bottom"]}
     assert answer["used_ratings"] == 0 and len(answer["top"]) == len(answer["bottom"]) == 10
 
 
