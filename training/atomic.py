@@ -80,7 +80,7 @@ def _leftovers(out: Path, kind: str) -> list[Path]:
     """Siblings ``.<name>.<kind>-<pid>-*`` left by processes that no longer run, oldest first."""
     found = []
     for path in out.parent.glob(f".{out.name}.{kind}-*"):
-        pid = path.name[len(f".{out.name}.{kind}-"):].split("-", 1)[0]
+        pid = path.name[len(f".{out.name}.{kind}-") :].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
             found.append(path)
     return sorted(found, key=lambda p: p.stat().st_mtime)

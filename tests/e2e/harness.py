@@ -60,9 +60,11 @@ def require_chromium() -> str:
 def train_artifacts(to: Path, log_path: Path) -> str:
     """Publish a quick-profile artifact set of the bundled dataset into ``to``; returns the URI.
 
-    Intermediate data, models and reports go next to ``to`` (``--work``), not into the checkout.
+    Only what the website is served is trained: ``--no-toys`` skips the warm-start toy models,
+    which the function never loads. Intermediate data, models and reports go next to ``to``
+    (``--work``), not into the checkout.
     """
-    cmd = [sys.executable, "-m", "training", "run", "--dataset", "movielens-sample", "--quick",
+    cmd = [sys.executable, "-m", "training", "run", "--dataset", "movielens-sample", "--quick", "--no-toys",
            "--to", str(to), "--work", str(Path(to).parent / "work")]
     with open(log_path, "wb") as log:
         done = subprocess.run(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,

@@ -37,8 +37,13 @@ console.log(JSON.stringify(out));
 def headers_set_by_rules(paths: list[str]) -> dict[str, dict[str, str]]:
     """The headers firebase.json's rules set on each path, as Hosting's own glob matcher decides (last rule wins)."""
     rules = json.loads((harness.REPO / "firebase.json").read_text())["hosting"]["headers"]
-    done = subprocess.run(["node", "-e", MATCHER, json.dumps([rules, paths])], cwd=harness.FRONTEND,
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["node", "-e", MATCHER, json.dumps([rules, paths])],
+        cwd=harness.FRONTEND,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
 
@@ -51,9 +56,13 @@ def test_header_rules_leave_the_api_its_own_cache_control():
 
 def test_header_rules_cache_the_app_shell_never_and_hashed_assets_for_a_year():
     got = headers_set_by_rules(["/", "/index.html", "/some/deep/link", "/apiary", "/assets/index-abc123.js"])
-    assert got == {"/": {"cache-control": "no-cache"}, "/index.html": {"cache-control": "no-cache"},
-                   "/some/deep/link": {"cache-control": "no-cache"}, "/apiary": {"cache-control": "no-cache"},
-                   "/assets/index-abc123.js": {"cache-control": IMMUTABLE}}
+    assert got == {
+        "/": {"cache-control": "no-cache"},
+        "/index.html": {"cache-control": "no-cache"},
+        "/some/deep/link": {"cache-control": "no-cache"},
+        "/apiary": {"cache-control": "no-cache"},
+        "/assets/index-abc123.js": {"cache-control": IMMUTABLE},
+    }
 
 
 def get(url: str) -> tuple[int, dict, bytes]:

@@ -7,6 +7,7 @@ swapped in; swapped in but the old one not yet removed).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
@@ -85,18 +86,17 @@ WRITER = textwrap.dedent("""
 
 
 def start_writer(out: Path, mode: str, first_version: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(out), mode, str(first_version)], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(out), mode, str(first_version)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
 
 
 def kill_when(proc: subprocess.Popen, line: str, delay: float = 0.0) -> None:
     got = proc.stdout.readline().strip()
     assert got == line, f"writer said {got!r}, expected {line!r}"
     if delay:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            pass
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
     proc.stdout.close()
@@ -117,10 +117,9 @@ def test_an_error_in_the_block_leaves_the_old_directory_and_no_staging_directory
     out = tmp_path / "out"
     with atomic_directory(out) as staging:
         write_version(staging, 1)
-    with pytest.raises(KeyboardInterrupt):
-        with atomic_directory(out) as staging:
-            write_version(staging, 2)
-            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt), atomic_directory(out) as staging:
+        write_version(staging, 2)
+        raise KeyboardInterrupt
     assert version_of(out) == 1
     assert siblings(out) == ["out"]
 

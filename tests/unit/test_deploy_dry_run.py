@@ -64,13 +64,23 @@ EXPECTED_GRANTS = {
     ("project", PROJECT, FN_BUILD, "roles/artifactregistry.writer", None),
     ("project", PROJECT, FN_BUILD, "roles/storage.objectAdmin", GCF_SOURCES_ONLY),
 }
-APIS = {"cloudresourcemanager.googleapis.com", "serviceusage.googleapis.com", "iam.googleapis.com",
-        "cloudbuild.googleapis.com", "cloudfunctions.googleapis.com", "run.googleapis.com",
-        "artifactregistry.googleapis.com", "storage.googleapis.com", "logging.googleapis.com",
-        "firebase.googleapis.com", "firebasehosting.googleapis.com"}
+APIS = {
+    "cloudresourcemanager.googleapis.com",
+    "serviceusage.googleapis.com",
+    "iam.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "run.googleapis.com",
+    "artifactregistry.googleapis.com",
+    "storage.googleapis.com",
+    "logging.googleapis.com",
+    "firebase.googleapis.com",
+    "firebasehosting.googleapis.com",
+}
 
 
 # ---- bootstrap ------------------------------------------------------------------------------
+
 
 def bootstrap(cloud: Cloud, *args: str):
     return cloud.run(["bash", str(BOOTSTRAP), *args], cwd=REPO)
@@ -98,14 +108,19 @@ def kind(call: Call) -> str:
     w = call.words
     if call.tool == "firebase":
         return w[0]
-    table = {("billing",): "billing", ("services", "enable"): "enable apis",
-             ("storage", "buckets", "describe"): "bucket describe", ("storage", "buckets", "create"): "bucket create",
-             ("iam", "service-accounts", "describe"): "service-account describe",
-             ("iam", "service-accounts", "create"): "service-account create",
-             ("iam", "roles", "describe"): "role describe", ("iam", "roles", "create"): "role create",
-             ("iam", "roles", "update"): "role update"}
+    table = {
+        ("billing",): "billing",
+        ("services", "enable"): "enable apis",
+        ("storage", "buckets", "describe"): "bucket describe",
+        ("storage", "buckets", "create"): "bucket create",
+        ("iam", "service-accounts", "describe"): "service-account describe",
+        ("iam", "service-accounts", "create"): "service-account create",
+        ("iam", "roles", "describe"): "role describe",
+        ("iam", "roles", "create"): "role create",
+        ("iam", "roles", "update"): "role update",
+    }
     for prefix, name in table.items():
-        if tuple(w[:len(prefix)]) == prefix:
+        if tuple(w[: len(prefix)]) == prefix:
             return name
     return "grant" if "add-iam-policy-binding" in w else " ".join(w[:3])
 
@@ -124,17 +139,35 @@ def bootstrapped(cloud):
 
 def test_bootstrap_on_a_new_project_runs_every_step_in_order(bootstrapped):
     kinds = [kind(c) for c in bootstrapped.calls()]
-    order = ["billing", "enable apis", "apps:list", "projects:addfirebase", "hosting:sites:get",
-             "hosting:sites:create", "bucket describe", "bucket create", "bucket describe", "bucket create",
-             "service-account describe", "service-account create"] * 1
-    assert kinds[:len(order)] == order
-    rest = kinds[len(order):]
+    order = [
+        "billing",
+        "enable apis",
+        "apps:list",
+        "projects:addfirebase",
+        "hosting:sites:get",
+        "hosting:sites:create",
+        "bucket describe",
+        "bucket create",
+        "bucket describe",
+        "bucket create",
+        "service-account describe",
+        "service-account create",
+    ] * 1
+    assert kinds[: len(order)] == order
+    rest = kinds[len(order) :]
     assert rest[:4] == ["service-account describe", "service-account create"] * 2
     assert rest[4:7] == ["role describe", "role create", "role update"]
     assert set(rest[7:]) == {"grant"} and len(rest[7:]) == len(EXPECTED_GRANTS)
     assert bootstrapped.load()["exists"] == [
-        f"firebase:{PROJECT}", f"site:{PROJECT}", f"gs://{BUCKET}", f"gs://{PROJECT}_cloudbuild",
-        f"sa:{RUNTIME}", f"sa:{DEPLOYER}", f"sa:{FN_BUILD}", f"role:{ENV['INVOKER_POLICY_ROLE']}"]
+        f"firebase:{PROJECT}",
+        f"site:{PROJECT}",
+        f"gs://{BUCKET}",
+        f"gs://{PROJECT}_cloudbuild",
+        f"sa:{RUNTIME}",
+        f"sa:{DEPLOYER}",
+        f"sa:{FN_BUILD}",
+        f"role:{ENV['INVOKER_POLICY_ROLE']}",
+    ]
 
 
 def test_bootstrap_enables_every_api_the_deploy_uses(bootstrapped):
@@ -172,9 +205,18 @@ def test_the_runtime_account_may_only_read_the_model_bucket(bootstrapped):
 
 
 def test_no_account_gets_a_basic_or_iam_admin_role(bootstrapped):
-    broad = {"roles/owner", "roles/editor", "roles/viewer", "roles/run.admin", "roles/cloudfunctions.admin",
-             "roles/firebase.admin", "roles/storage.admin", "roles/resourcemanager.projectIamAdmin",
-             "roles/iam.serviceAccountAdmin", "roles/cloudbuild.builds.builder"}
+    broad = {
+        "roles/owner",
+        "roles/editor",
+        "roles/viewer",
+        "roles/run.admin",
+        "roles/cloudfunctions.admin",
+        "roles/firebase.admin",
+        "roles/storage.admin",
+        "roles/resourcemanager.projectIamAdmin",
+        "roles/iam.serviceAccountAdmin",
+        "roles/cloudbuild.builds.builder",
+    }
     assert not {g[3] for g in grants(bootstrapped.calls())} & broad
     # Project-wide object admin only for the function build, and only on Cloud Functions' source buckets.
     for where, _, member, role, condition in grants(bootstrapped.calls()):
@@ -187,8 +229,10 @@ def test_the_invoker_policy_role_holds_only_the_two_cloud_run_iam_permissions(bo
     assert len(role_calls) == 2
     for call in role_calls:
         assert call.words[3] == ENV["INVOKER_POLICY_ROLE"] and call.flag("--project") == PROJECT
-        assert sorted(call.flag("--permissions").split(",")) == ["run.services.getIamPolicy",
-                                                                 "run.services.setIamPolicy"]
+        assert sorted(call.flag("--permissions").split(",")) == [
+            "run.services.getIamPolicy",
+            "run.services.setIamPolicy",
+        ]
 
 
 def test_every_granted_role_is_explained_in_docs_deploy_md():
@@ -196,8 +240,11 @@ def test_every_granted_role_is_explained_in_docs_deploy_md():
     for _, _, member, role, _ in EXPECTED_GRANTS:
         name = role.rsplit("/", 1)[-1] if role.startswith("projects/") else role
         account = member.split("@")[0]
-        rows = [line for line in docs.splitlines() if line.startswith("|") and f"`{name}`" in line
-                and f"`{account}`" in line]
+        rows = [
+            line
+            for line in docs.splitlines()
+            if line.startswith("|") and f"`{name}`" in line and f"`{account}`" in line
+        ]
         assert rows, f"docs/deploy.md: no table row naming `{name}` for `{account}`"
         reason = rows[0].rstrip("| ").rsplit("|", 1)[-1].strip()
         assert len(reason) >= 30, f"docs/deploy.md: say why `{account}` needs `{name}` (got {reason!r})"
@@ -256,6 +303,7 @@ class SubstitutionError(ValueError):
 
 def substitute(text: str, values: dict[str, str]) -> str:
     """Cloud Build's rule: $$ is a literal $; $NAME and ${NAME} must be substitutions; any other $ is refused."""
+
     def one(match: re.Match) -> str:
         if match.group(1) == "$":
             return "$"
@@ -263,9 +311,11 @@ def substitute(text: str, values: dict[str, str]) -> str:
         if name is None:
             raise SubstitutionError(f"bare '$' before {match.group(1)!r} in {text[:80]!r}: escape it as $$")
         if name not in values:
-            raise SubstitutionError(f"${name} is neither a declared substitution nor a built-in (use $${name} for "
-                                    f"a shell variable)")
+            raise SubstitutionError(
+                f"${name} is neither a declared substitution nor a built-in (use $${name} for a shell variable)"
+            )
         return values[name]
+
     return _TOKEN.sub(one, text)
 
 
@@ -360,12 +410,19 @@ def test_deploy_function_runs_as_the_runtime_account_with_the_measured_settings(
     (deploy,) = [c for c in cloud.calls() if c.tool == "gcloud"]
     assert deploy.words[:3] == ["functions", "deploy", ENV["FUNCTION_ID"]]
     expected = {
-        "--project": PROJECT, "--region": ENV["REGION"], "--runtime": ENV["FUNCTION_RUNTIME"],
-        "--entry-point": "recommend", "--source": "functions", "--service-account": RUNTIME,
+        "--project": PROJECT,
+        "--region": ENV["REGION"],
+        "--runtime": ENV["FUNCTION_RUNTIME"],
+        "--entry-point": "recommend",
+        "--source": "functions",
+        "--service-account": RUNTIME,
         "--build-service-account": f"projects/{PROJECT}/serviceAccounts/{FN_BUILD}",
-        "--cpu": ENV["FUNCTION_CPU"], "--memory": ENV["FUNCTION_MEMORY"],
-        "--concurrency": ENV["FUNCTION_CONCURRENCY"], "--timeout": ENV["FUNCTION_TIMEOUT"],
-        "--min-instances": "1", "--max-instances": "7",
+        "--cpu": ENV["FUNCTION_CPU"],
+        "--memory": ENV["FUNCTION_MEMORY"],
+        "--concurrency": ENV["FUNCTION_CONCURRENCY"],
+        "--timeout": ENV["FUNCTION_TIMEOUT"],
+        "--min-instances": "1",
+        "--max-instances": "7",
     }
     assert {flag: deploy.flag(flag) for flag in expected} == expected
     for switch in ("--gen2", "--trigger-http", "--allow-unauthenticated"):
@@ -373,7 +430,9 @@ def test_deploy_function_runs_as_the_runtime_account_with_the_measured_settings(
     assert set_env_vars(deploy) == {
         "MODEL_URI": f"gs://{BUCKET}/screen-genius",
         "ALLOWED_ORIGINS": f"https://{PROJECT}.web.app,https://{PROJECT}.firebaseapp.com",
-        "THREADS": ENV["FUNCTION_CONCURRENCY"], "WORKERS": "1"}
+        "THREADS": ENV["FUNCTION_CONCURRENCY"],
+        "WORKERS": "1",
+    }
 
 
 def test_measured_settings_are_ones_cloud_run_accepts():
@@ -423,8 +482,15 @@ def test_publish_trains_and_publishes_only_when_asked(cloud, workspace):
     done = run_step(cloud, workspace, "publish", _PUBLISH_MODEL="true")
     assert done.returncode == 0, done.stderr
     (python,) = cloud.calls()
-    assert python.argv == ["-m", "training", "run", "--dataset", "movielens-sample", "--to",
-                           f"gs://{BUCKET}/screen-genius"]
+    assert python.argv == [
+        "-m",
+        "training",
+        "run",
+        "--dataset",
+        "movielens-sample",
+        "--to",
+        f"gs://{BUCKET}/screen-genius",
+    ]
 
 
 def test_test_step_runs_make_test(cloud, workspace):
@@ -453,8 +519,10 @@ def test_check_refuses_to_deploy_before_any_model_is_published(workspace):
     assert run_step(cloud, workspace, "check", _PUBLISH_MODEL="true").returncode == 0
 
 
-@pytest.mark.parametrize("overrides, message", [({"_BUCKET": ""}, "set the _BUCKET substitution"),
-                                                ({"_PUBLISH_MODEL": "yes"}, "must be true or false")])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [({"_BUCKET": ""}, "set the _BUCKET substitution"), ({"_PUBLISH_MODEL": "yes"}, "must be true or false")],
+)
 def test_check_refuses_bad_substitutions(workspace, overrides, message):
     cloud = Cloud(workspace.parent / "cloud", account=DEPLOYER)
     done = run_step(cloud, workspace, "check", **overrides)

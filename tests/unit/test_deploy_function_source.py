@@ -27,11 +27,21 @@ from packaging.utils import canonicalize_name
 REPO = Path(__file__).resolve().parents[2]
 FUNCTIONS = REPO / "functions"
 # What a test run, an editor or a local publish may leave in functions/.
-CLUTTER = ["__pycache__/main.cpython-311.pyc", "screen_genius/__pycache__/api.cpython-311.pyc",
-           ".pytest_cache/v/cache/lastfailed", ".env", "artifacts/latest.json",
-           "artifacts/versions/v1/user_tower.tflite", "tests/test_local.py", "scratch.py",
-           "screen_genius/notes.txt", "screen_genius/experiments/try.py", ".venv/bin/python",
-           "main.py.orig", "openapi.yaml"]
+CLUTTER = [
+    "__pycache__/main.cpython-311.pyc",
+    "screen_genius/__pycache__/api.cpython-311.pyc",
+    ".pytest_cache/v/cache/lastfailed",
+    ".env",
+    "artifacts/latest.json",
+    "artifacts/versions/v1/user_tower.tflite",
+    "tests/test_local.py",
+    "scratch.py",
+    "screen_genius/notes.txt",
+    "screen_genius/experiments/try.py",
+    ".venv/bin/python",
+    "main.py.orig",
+    "openapi.yaml",
+]
 
 
 def _part_matches(parts: list[str], path: str) -> bool:
@@ -104,10 +114,13 @@ def test_upload_is_only_the_function_code_and_requirements(cluttered_functions):
 
 @pytest.mark.skipif(shutil.which("gcloud") is None, reason="gcloud is not installed; the test above covers the rules")
 def test_gcloud_itself_uploads_only_the_function_code_and_requirements(cluttered_functions, tmp_path):
-    done = subprocess.run(["gcloud", "meta", "list-files-for-upload", str(cluttered_functions)],
-                          capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "CLOUDSDK_CONFIG": str(tmp_path / "gcloud-config"),
-                               "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"})
+    done = subprocess.run(
+        ["gcloud", "meta", "list-files-for-upload", str(cluttered_functions)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "CLOUDSDK_CONFIG": str(tmp_path / "gcloud-config"), "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"},
+    )
     assert done.returncode == 0, done.stderr
     assert sorted(done.stdout.split()) == function_code()
 

@@ -13,10 +13,16 @@ from training.dataset import Dataset
 from training.export.provenance import code_revision, provenance
 
 INFO = {"name": "movielens-sample", "source": "movielens-sample", "counts": {"ratings": 100, "users": 7, "movies": 9}}
-TRAINING = {"quick": True, "n_training_users": 6, "n_training_ratings": 80,
-            "movie_vectors": {"config": {"epochs": 2, "seed": 3}},
-            "towers": {"user_tower": {"config": {"epochs": 3, "seed": 3, "ensemble": 2}, "history": {}},
-                       "seed_cnn": {"config": {"epochs": 9, "seed": 3}, "history": {}}}}
+TRAINING = {
+    "quick": True,
+    "n_training_users": 6,
+    "n_training_ratings": 80,
+    "movie_vectors": {"config": {"epochs": 2, "seed": 3}},
+    "towers": {
+        "user_tower": {"config": {"epochs": 3, "seed": 3, "ensemble": 2}, "history": {}},
+        "seed_cnn": {"config": {"epochs": 9, "seed": 3}, "history": {}},
+    },
+}
 
 
 @pytest.fixture
@@ -32,9 +38,13 @@ def git(root, *args):
 
 def test_data_fingerprint_is_the_sha256_of_dataset_json_with_source_and_counts(store, tmp_path):
     got = provenance(store, SimpleNamespace(info=TRAINING), "user_tower", root=tmp_path)["data"]
-    assert got == {"name": "movielens-sample", "source": "movielens-sample", "counts": INFO["counts"],
-                   "dataset_json_sha256": hashlib.sha256((tmp_path / "dataset.json").read_bytes()).hexdigest(),
-                   "split_json_sha256": hashlib.sha256((tmp_path / "split.json").read_bytes()).hexdigest()}
+    assert got == {
+        "name": "movielens-sample",
+        "source": "movielens-sample",
+        "counts": INFO["counts"],
+        "dataset_json_sha256": hashlib.sha256((tmp_path / "dataset.json").read_bytes()).hexdigest(),
+        "split_json_sha256": hashlib.sha256((tmp_path / "split.json").read_bytes()).hexdigest(),
+    }
 
 
 def test_another_ingest_of_other_data_gets_another_fingerprint(store, tmp_path):
@@ -46,9 +56,14 @@ def test_another_ingest_of_other_data_gets_another_fingerprint(store, tmp_path):
 
 def test_training_configuration_is_the_served_towers(store, tmp_path):
     got = provenance(store, SimpleNamespace(info=TRAINING), "user_tower", root=tmp_path)["training"]
-    assert got == {"profile": "quick", "seed": 3, "movie_vectors": {"epochs": 2, "seed": 3},
-                   "user_tower": {"epochs": 3, "seed": 3, "ensemble": 2},
-                   "n_training_users": 6, "n_training_ratings": 80}
+    assert got == {
+        "profile": "quick",
+        "seed": 3,
+        "movie_vectors": {"epochs": 2, "seed": 3},
+        "user_tower": {"epochs": 3, "seed": 3, "ensemble": 2},
+        "n_training_users": 6,
+        "n_training_ratings": 80,
+    }
 
 
 def test_code_revision_is_the_git_commit_and_says_when_tracked_files_changed(tmp_path, monkeypatch):

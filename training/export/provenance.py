@@ -29,6 +29,7 @@ def sha256_file(path: Path) -> str:
 
 def code_revision(root: Path = REPO) -> dict | None:
     """The git commit of ``root`` and whether tracked files differ from it; else $SOURCE_REVISION; else None."""
+
     def git(*args: str) -> subprocess.CompletedProcess | None:
         try:
             return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=30)
