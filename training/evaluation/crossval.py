@@ -57,6 +57,14 @@ def draw_all(test: CatalogRatings, seed: int) -> protocol.ColdStartDraw | None:
     return protocol.ColdStartDraw(seed, given_rows, given_ratings, targets)
 
 
+def ranked_lists(model, rows, values, scores, exclude) -> tuple[np.ndarray, np.ndarray]:
+    """The model's top and bottom 10: by its ``rank_scores`` (top, bottom) when it has them, else by its scores."""
+    if hasattr(model, "rank_scores"):
+        top_scores, bottom_scores = model.rank_scores(rows, values)
+        return lists.top_bottom(top_scores, exclude)[0], lists.top_bottom(bottom_scores, exclude)[1]
+    return lists.top_bottom(scores, exclude)
+
+
 def dense(ratings: CatalogRatings) -> np.ndarray:
     """(U, n_movies) float64 ratings, NaN where the user has none."""
     out = np.full((ratings.n_users, ratings.n_items), np.nan)
@@ -115,11 +123,19 @@ def cross_validate(ratings: CatalogRatings, make_models: Callable[[CatalogRating
     """Fit ``make_models(train, fold)`` per fold and collect every model's per-user statistics on the test fold.
 
     ``make_models`` returns fitted cold-start models (``protocol.ColdStartModel``, plus an optional
-    ``predicts_ratings`` attribute, True by default) trained on ``train`` only.
+    ``predicts_ratings`` attribute, True by default, and optional ``rank_scores``) trained on ``train`` only.
     """
-    result = CrossValResult(n_folds, seed, ratings.n_items, list(ks) + ([ALL] if with_all else []))
-    for fold in range(n_folds):
-        train, test = folds.split_fold(ratings, fold, n_folds, seed)
+    splits = ((fold, *folds.split_fold(ratings, fold, n_folds, seed)) for fold in range(n_folds))
+    return evaluate_splits(splits, make_models, n_folds, seed, ks, with_all, log)
+
+
+def evaluate_splits(splits, make_models: Callable[[CatalogRatings, int], list], n_splits: int, seed: int = 0,
+                    ks=KS, with_all: bool = True, log=None) -> CrossValResult:
+    """``cross_validate`` over given (fold, train, test) splits (one split: the published held-out users)."""
+    result = None
+    for fold, train, test in splits:
+        if result is None:
+            result = CrossValResult(n_splits, seed, train.n_items, list(ks) + ([ALL] if with_all else []))
         started = time.perf_counter()
         models = make_models(train, fold)
         fit_seconds = time.perf_counter() - started
@@ -127,6 +143,9 @@ def cross_validate(ratings: CatalogRatings, make_models: Callable[[CatalogRating
         mu = train.mean()
         chart_rows = lists.chart(mu + (sums - counts * mu) / (counts + 5.0))
         first16 = protocol.draw(test, seed)  # one permutation per user: the first k given, the same targets
+        if first16.targets.n_users == 0:
+            raise ValueError(f"no test user has {protocol.KS[-1] + protocol.MIN_TARGETS} or more catalog ratings "
+                             "to evaluate on; ingest more data or a larger catalog")
         draws = {k: first16 for k in ks}
         if with_all:
             extra = draw_all(test, seed)
@@ -143,14 +162,15 @@ def cross_validate(ratings: CatalogRatings, make_models: Callable[[CatalogRating
                 rows, values = (d.given_rows, d.given_ratings) if k == ALL else d.given(k)
                 scores = np.asarray(model.predict(rows, values), dtype=np.float64)
                 targets = dense(d.targets)
-                top, bottom = lists.top_bottom(scores, given_mask(rows, ratings.n_items))
+                exclude = given_mask(rows, train.n_items)
+                top, bottom = ranked_lists(model, rows, values, scores, exclude)
                 stats = lists.list_stats(top, bottom, targets, chart_rows)
                 stats.update(lists.rating_stats(scores, targets, with_errors=rates))
                 stats["top"], stats["bottom"] = top, bottom
                 result.add(model.name, k, fold, stats)
             result.seconds[model.name] = result.seconds.get(model.name, 0.0) + time.perf_counter() - started
         if log:
-            log(f"  fold {fold + 1}/{n_folds}: {train.n_users} training users, {draws[ks[0]].targets.n_users} "
+            log(f"  split {fold + 1}/{n_splits}: {train.n_users} training users, {first16.targets.n_users} "
                 f"test users, {len(models)} models ({fit_seconds:.1f} s to fit)")
     return result.merged()
 
