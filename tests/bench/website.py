@@ -112,7 +112,8 @@ def summary(values: list[float]) -> dict:
 def build_site() -> dict:
     """Build frontend/dist and measure its JavaScript, raw and gzipped (level 9)."""
     if not (harness.FRONTEND / "node_modules" / "vite").exists():
-        subprocess.run(["npm", "--prefix", str(harness.FRONTEND), "ci", "--ignore-scripts", "--no-audit", "--no-fund"], check=True)
+        subprocess.run(["npm", "--prefix", str(harness.FRONTEND), "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
+                       check=True)
     subprocess.run(["npm", "--prefix", str(harness.FRONTEND), "run", "build"], check=True,
                    stdout=subprocess.DEVNULL)
     scripts = sorted((harness.DIST / "assets").glob("*.js"))
@@ -225,7 +226,8 @@ def markdown(r: dict) -> str:
             f"p50 <= {t['rating_to_results_p50_ms']:.0f} ms"),
         *(row(f"rating to results rendered, ratings {k}", v) for k, v in r["later_by_ratings_ms"].items()),
         row("rating to results in the DOM, all ratings", r["rating_to_dom_ms"]),
-        row("page load to the first guided cards (first visit)", r["first_cards_ms"], f"<= {t['first_cards_ms']:.0f} ms"),
+        row("page load to the first guided cards (first visit)", r["first_cards_ms"],
+            f"<= {t['first_cards_ms']:.0f} ms"),
         f"| same request, function only ({r['function_direct_ms']['ratings']} ratings, no browser, no proxy) | "
         f"{r['function_direct_ms']['p50']} ms | {r['function_direct_ms']['p90']} ms | | |",
         "",

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e import harness
 from tests.fixtures.function_server import FunctionServer
 
 ENABLED = os.environ.get("SCREEN_GENIUS_WEB_TESTS") == "1"
+# The same patience as the pages' default timeout: the machine is often shared and loaded.
+expect.set_options(timeout=15_000)
 
 
 def pytest_collection_modifyitems(config, items):

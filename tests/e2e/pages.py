@@ -88,6 +88,17 @@ def wait_for_results(page, after_seq: int = 0) -> None:
     )
 
 
+def wait_for_answer_to(page, ratings: int) -> None:
+    """Until the answer for ``ratings`` ratings is rendered and no newer request is in flight."""
+    page.wait_for_function(
+        """(n) => {
+             const r = document.querySelector('[data-testid="results"]');
+             return r && r.dataset.state === 'ready' && Number(r.dataset.ratings) === n;
+           }""",
+        arg=ratings,
+    )
+
+
 def result_ids(page, which: str) -> list[int]:
     items = page.get_by_test_id(which).get_by_role("listitem")
     return [int(items.nth(i).get_attribute("data-movie-id")) for i in range(items.count())]

@@ -55,7 +55,7 @@ export function ResultsPanel({ state, ratedCount, scale, ratingOf, onRate, onRet
         <StatusMessage kind="loading">Finding your movies…</StatusMessage>
       ) : null}
       {lists ? (
-        <div className="results" data-testid="results" data-state={status} data-seq={seq} aria-busy={busy}>
+        <div className="results" data-testid="results" data-state={status} data-seq={seq} data-ratings={state.dataRatings} aria-busy={busy}>
           <p className="hint">
             From {lists.used_ratings} of your ratings · model {lists.model_version}
           </p>
