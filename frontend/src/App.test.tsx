@@ -194,6 +194,23 @@ describe("results without a button", () => {
   });
 });
 
+describe("model still loading", () => {
+  it("says so, then asks again by itself after Retry-After", async () => {
+    let loading = true;
+    recommend = async (body) =>
+      loading
+        ? jsonResponse({ error: { code: "model_unavailable", message: "loading" } }, 503, { "Retry-After": "1" })
+        : jsonResponse(recommendResponse({ usedRatings: body.ratings.length }));
+    window.localStorage.setItem(STORAGE_KEY, JSON.stringify({ ratings: [{ movie_id: 10, rating: 4 }], skipped: [] }));
+    render(<App />);
+    expect(await screen.findByRole("alert")).toHaveTextContent("The recommender is starting up. Please try again in 1 s.");
+    loading = false;
+    await screen.findByTestId("top", {}, { timeout: 3000 });
+    expect(screen.queryByRole("alert")).not.toBeInTheDocument();
+    expect(sent).toHaveLength(2);
+  });
+});
+
 describe("guided panel", () => {
   it("“Haven't seen it” stores the movie as skipped, sends it, and refills the card from the next answer", async () => {
     render(<App />);

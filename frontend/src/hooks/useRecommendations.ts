@@ -19,7 +19,8 @@ export interface RecommendationsState {
  * A newer request aborts the one in flight; there is no debounce to wait out.
  *
  * With no ratings a function older than the contract answers 400: that is not
- * an error for the visitor, just no answer yet.
+ * an error for the visitor, just no answer yet. A 503 (the model is loading) is
+ * retried by itself after its Retry-After.
  */
 export function useRecommendations(answers: Answers): { state: RecommendationsState; retry: () => void } {
   const [state, setState] = useState<RecommendationsState>({
@@ -29,6 +30,7 @@ export function useRecommendations(answers: Answers): { state: RecommendationsSt
 
   useEffect(() => {
     const controller = new AbortController();
+    let retryTimer: ReturnType<typeof setTimeout> | undefined;
     const rated = answers.ratings.length;
     setState((s) => (s.status === "loading" && s.error === null ? s : { ...s, status: "loading", error: null }));
     fetchRecommendations(answers, controller.signal)
@@ -45,8 +47,14 @@ export function useRecommendations(answers: Answers): { state: RecommendationsSt
         const apiError =
           error instanceof ApiError ? error : new ApiError(0, "unexpected", "Something went wrong. Please try again.");
         setState((s) => ({ ...s, status: "error", error: apiError }));
+        if (apiError.status === 503 && apiError.retryAfter !== null) {
+          retryTimer = setTimeout(() => setAttempt((n) => n + 1), apiError.retryAfter * 1000);
+        }
       });
-    return () => controller.abort();
+    return () => {
+      controller.abort();
+      clearTimeout(retryTimer);
+    };
   }, [answers, attempt]);
 
   const retry = useCallback(() => setAttempt((n) => n + 1), []);
