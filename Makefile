@@ -116,6 +116,19 @@ test: test-python test-web
 test-python: $(VENV_STAMP)
 	$(PY) -m pytest tests -q
 
+# ---- lint (issue 11) -----------------------------------------------------
+# ruff (lint and format check) on all Python, mypy --strict on the deployed function, mypy on
+# training; configuration in pyproject.toml. Runs every check and fails if any failed.
+# Not yet part of `make test` (the repository-wide clean-up comes first).
+.PHONY: lint
+lint: $(VENV_STAMP)
+	@status=0; \
+	$(VENV)/bin/ruff check --output-format concise . || status=1; \
+	$(VENV)/bin/ruff format --check --output-format concise . || status=1; \
+	$(VENV)/bin/mypy --strict functions || status=1; \
+	$(VENV)/bin/mypy training || status=1; \
+	exit $$status
+
 # ---- benchmarks -----------------------------------------------------------
 bench: $(VENV_STAMP) web-setup
 	$(PY) -m tests.bench --out $(REPORTS_DIR)/bench
