@@ -32,9 +32,9 @@ from tests.e2e import harness
 from tests.e2e.pages import guided_cards, open_site
 from tests.fixtures.function_server import FunctionServer
 
-RATINGS = 40        # ratings in one session, each timed
-SESSIONS = 3        # fresh first visits, each rating RATINGS movies
-LOADS = 10          # first visits timed for the guided cards
+RATINGS = 40  # ratings in one session, each timed
+SESSIONS = 3  # fresh first visits, each rating RATINGS movies
+LOADS = 10  # first visits timed for the guided cards
 CLICK_P50_TARGET_MS = 100.0
 FIRST_CARDS_TARGET_MS = 1000.0
 JS_TARGET_KB = 200.0
@@ -105,17 +105,21 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def summary(values: list[float]) -> dict:
-    return {"p50": round(percentile(values, 50), 1), "p90": round(percentile(values, 90), 1),
-            "max": round(max(values), 1), "samples": len(values)}
+    return {
+        "p50": round(percentile(values, 50), 1),
+        "p90": round(percentile(values, 90), 1),
+        "max": round(max(values), 1),
+        "samples": len(values),
+    }
 
 
 def build_site() -> dict:
     """Build frontend/dist and measure its JavaScript, raw and gzipped (level 9)."""
     if not (harness.FRONTEND / "node_modules" / "vite").exists():
-        subprocess.run(["npm", "--prefix", str(harness.FRONTEND), "ci", "--ignore-scripts", "--no-audit", "--no-fund"],
-                       check=True)
-    subprocess.run(["npm", "--prefix", str(harness.FRONTEND), "run", "build"], check=True,
-                   stdout=subprocess.DEVNULL)
+        subprocess.run(
+            ["npm", "--prefix", str(harness.FRONTEND), "ci", "--ignore-scripts", "--no-audit", "--no-fund"], check=True
+        )
+    subprocess.run(["npm", "--prefix", str(harness.FRONTEND), "run", "build"], check=True, stdout=subprocess.DEVNULL)
     scripts = sorted((harness.DIST / "assets").glob("*.js"))
     raw = sum(p.stat().st_size for p in scripts)
     gzipped = sum(len(gzip.compress(p.read_bytes(), 9)) for p in scripts)
@@ -157,8 +161,10 @@ def run(out_dir: Path) -> dict:
     with tempfile.TemporaryDirectory(prefix="sg-bench-web-") as tmp:
         work = Path(tmp)
         model_uri = harness.artifacts_uri(work)
-        with FunctionServer({"MODEL_URI": model_uri, "ALLOWED_ORIGINS": ""}, work / "function.log") as function, \
-                harness.SitePreview(function.url, work / "preview.log") as site:
+        with (
+            FunctionServer({"MODEL_URI": model_uri, "ALLOWED_ORIGINS": ""}, work / "function.log") as function,
+            harness.SitePreview(function.url, work / "preview.log") as site,
+        ):
             status, _, catalog = function.request("GET", "/api/movies", timeout=120)
             assert status == 200, catalog
             samples = []
@@ -183,24 +189,36 @@ def run(out_dir: Path) -> dict:
         "later_rating_to_results_ms": summary(later),
         "rating_to_dom_ms": summary([s["dom"] for s in samples]),
         # rating to results split: click to request sent, request (proxy + function), answer to DOM
-        "phases_p50_ms": {k: round(statistics.median([s[k] for s in samples if s[k] is not None]), 1)
-                          for k in ("before_request", "request", "after_response")},
+        "phases_p50_ms": {
+            k: round(statistics.median([s[k] for s in samples if s[k] is not None]), 1)
+            for k in ("before_request", "request", "after_response")
+        },
         # later ratings by how many ratings the request carried (the function uses at most 16)
-        "later_by_ratings_ms": {f"{lo}-{hi}": summary([s["frame"] for s in samples if lo <= s["index"] + 1 <= hi])
-                                for lo, hi in ((2, 8), (9, 16), (17, RATINGS))},
+        "later_by_ratings_ms": {
+            f"{lo}-{hi}": summary([s["frame"] for s in samples if lo <= s["index"] + 1 <= hi])
+            for lo, hi in ((2, 8), (9, 16), (17, RATINGS))
+        },
         "first_cards_ms": {**summary(cards), "first_load": round(cards[0], 1)},
-        "function_direct_ms": {"p50": round(statistics.median(direct), 1), "p90": round(percentile(direct, 90), 1),
-                               "ratings": len(stored["ratings"])},
+        "function_direct_ms": {
+            "p50": round(statistics.median(direct), 1),
+            "p90": round(percentile(direct, 90), 1),
+            "ratings": len(stored["ratings"]),
+        },
         "sessions": SESSIONS,
         "ratings_per_session": RATINGS,
         **size,
-        "targets": {"rating_to_results_p50_ms": CLICK_P50_TARGET_MS, "first_cards_ms": FIRST_CARDS_TARGET_MS,
-                    "js_gzip_kb": JS_TARGET_KB},
+        "targets": {
+            "rating_to_results_p50_ms": CLICK_P50_TARGET_MS,
+            "first_cards_ms": FIRST_CARDS_TARGET_MS,
+            "js_gzip_kb": JS_TARGET_KB,
+        },
     }
-    result["meets_targets"] = (result["first_rating_to_results_ms"]["p50"] <= CLICK_P50_TARGET_MS
-                               and result["later_rating_to_results_ms"]["p50"] <= CLICK_P50_TARGET_MS
-                               and result["first_cards_ms"]["max"] <= FIRST_CARDS_TARGET_MS
-                               and result["js_gzip_kb"] <= JS_TARGET_KB)
+    result["meets_targets"] = (
+        result["first_rating_to_results_ms"]["p50"] <= CLICK_P50_TARGET_MS
+        and result["later_rating_to_results_ms"]["p50"] <= CLICK_P50_TARGET_MS
+        and result["first_cards_ms"]["max"] <= FIRST_CARDS_TARGET_MS
+        and result["js_gzip_kb"] <= JS_TARGET_KB
+    )
     (out_dir / "website.json").write_text(json.dumps(result, indent=2) + "\n")
     (out_dir / "website.md").write_text(markdown(result))
     return result
@@ -212,32 +230,43 @@ def markdown(r: dict) -> str:
     def row(name: str, s: dict, target: str = "") -> str:
         return f"| {name} | {s['p50']} ms | {s['p90']} ms | {s['max']} ms | {target} |"
 
-    return "\n".join([
-        "## Website",
-        "",
-        f"Chromium (headless, Playwright) -> vite preview /api proxy -> functions-framework; {r['sessions']} first "
-        f"visits, each rating {r['ratings_per_session']} movies on the guided cards, every rating timed.",
-        "",
-        "| measure | p50 | p90 | max | target |",
-        "| --- | --- | --- | --- | --- |",
-        row("rating to results rendered, first rating (lists appear)", r["first_rating_to_results_ms"],
-            f"p50 <= {t['rating_to_results_p50_ms']:.0f} ms"),
-        row("rating to results rendered, every later rating", r["later_rating_to_results_ms"],
-            f"p50 <= {t['rating_to_results_p50_ms']:.0f} ms"),
-        *(row(f"rating to results rendered, ratings {k}", v) for k, v in r["later_by_ratings_ms"].items()),
-        row("rating to results in the DOM, all ratings", r["rating_to_dom_ms"]),
-        row("page load to the first guided cards (first visit)", r["first_cards_ms"],
-            f"<= {t['first_cards_ms']:.0f} ms"),
-        f"| same request, function only ({r['function_direct_ms']['ratings']} ratings, no browser, no proxy) | "
-        f"{r['function_direct_ms']['p50']} ms | {r['function_direct_ms']['p90']} ms | | |",
-        "",
-        "Rating to results, p50 by phase: click to request sent {before_request} ms, request through the proxy "
-        "and function {request} ms, answer to DOM {after_response} ms.".format(**r["phases_p50_ms"]),
-        "",
-        f"Production JavaScript: {r['js_files']} file(s), {r['js_kb']} KB, **{r['js_gzip_kb']} KB gzipped** "
-        f"(target <= {t['js_gzip_kb']:.0f} KB).",
-        "",
-    ])
+    return "\n".join(
+        [
+            "## Website",
+            "",
+            f"Chromium (headless, Playwright) -> vite preview /api proxy -> functions-framework; {r['sessions']} first "
+            f"visits, each rating {r['ratings_per_session']} movies on the guided cards, every rating timed.",
+            "",
+            "| measure | p50 | p90 | max | target |",
+            "| --- | --- | --- | --- | --- |",
+            row(
+                "rating to results rendered, first rating (lists appear)",
+                r["first_rating_to_results_ms"],
+                f"p50 <= {t['rating_to_results_p50_ms']:.0f} ms",
+            ),
+            row(
+                "rating to results rendered, every later rating",
+                r["later_rating_to_results_ms"],
+                f"p50 <= {t['rating_to_results_p50_ms']:.0f} ms",
+            ),
+            *(row(f"rating to results rendered, ratings {k}", v) for k, v in r["later_by_ratings_ms"].items()),
+            row("rating to results in the DOM, all ratings", r["rating_to_dom_ms"]),
+            row(
+                "page load to the first guided cards (first visit)",
+                r["first_cards_ms"],
+                f"<= {t['first_cards_ms']:.0f} ms",
+            ),
+            f"| same request, function only ({r['function_direct_ms']['ratings']} ratings, no browser, no proxy) | "
+            f"{r['function_direct_ms']['p50']} ms | {r['function_direct_ms']['p90']} ms | | |",
+            "",
+            "Rating to results, p50 by phase: click to request sent {before_request} ms, request through the proxy "
+            "and function {request} ms, answer to DOM {after_response} ms.".format(**r["phases_p50_ms"]),
+            "",
+            f"Production JavaScript: {r['js_files']} file(s), {r['js_kb']} KB, **{r['js_gzip_kb']} KB gzipped** "
+            f"(target <= {t['js_gzip_kb']:.0f} KB).",
+            "",
+        ]
+    )
 
 
 if __name__ == "__main__":

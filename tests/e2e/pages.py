@@ -114,7 +114,9 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
         raise harness.SetupError(f"{AXE_JS} is missing: run `make web-setup`")
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
-    found = page.evaluate("async () => (await axe.run(document)).violations"
-                          ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
-                          " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))")
+    found = page.evaluate(
+        "async () => (await axe.run(document)).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}))"
+    )
     return [v for v in found if v["impact"] in impacts]

@@ -27,8 +27,10 @@ def main(out: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="sg-shot-") as tmp:
         work = Path(tmp)
         model_uri = harness.artifacts_uri(work)
-        with FunctionServer({"MODEL_URI": model_uri, "ALLOWED_ORIGINS": ""}, work / "function.log") as function, \
-                harness.SitePreview(function.url, work / "preview.log") as site:
+        with (
+            FunctionServer({"MODEL_URI": model_uri, "ALLOWED_ORIGINS": ""}, work / "function.log") as function,
+            harness.SitePreview(function.url, work / "preview.log") as site,
+        ):
             movies = function.request("GET", "/api/movies", timeout=120)[2]["movies"]
             with harness.open_browser(width=1280, height=900) as context:
                 page = context.pages[0]

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.browser
 
 
 def some_movies(catalog, n, start=0):
-    return catalog["movies"][start:start + n]
+    return catalog["movies"][start : start + n]
 
 
 def answer(function, ratings: list[dict], skipped: list[int] = ()) -> dict:
@@ -53,7 +53,7 @@ def genre_text(genres) -> str:
 def test_first_visit_goes_through_the_guided_panel_to_results(page, site, function):
     open_site(page, site.url)
     first = answer(function, [])["ask_next"]
-    assert guided_ids(page) == [m["movie_id"] for m in first][:guided_cards(page).count()]
+    assert guided_ids(page) == [m["movie_id"] for m in first][: guided_cards(page).count()]
     assert guided_cards(page).count() >= 4
     if genre_text(first[0]["genres"]):
         expect(guided_cards(page).first).to_contain_text(genre_text(first[0]["genres"]))
@@ -144,7 +144,8 @@ def test_changing_a_rating_refreshes_the_results(page, site, function, catalog):
     page.wait_for_function(
         """(ids) => [...document.querySelectorAll('[data-testid="top"] li')]
                       .map((li) => Number(li.dataset.movieId)).join() === ids.join()""",
-        arg=expected)
+        arg=expected,
+    )
 
 
 def test_a_recommended_movie_can_be_rated_from_its_card(page, site, catalog):
