@@ -34,8 +34,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from screen_genius import features
+from training.models import layout
 
 MAX_RATINGS = features.MAX_RATINGS
+FACTORS = layout.FACTORS
+FOLD_IN_ITERATIONS = 15  # conjugate-gradient steps of the in-graph fold-in: exact for 15 unknowns
 
 
 @dataclass
@@ -55,6 +58,8 @@ class UserTowerConfig:
     ensemble: int = 5  # towers trained with seeds seed, seed+1, ...; the served graph averages their ratings
     fit_gates: bool = True  # after training, shrink the learned taste part by number of ratings (validation users)
     gate_draws: int = 4  # simulated cold-start draws per validation user and number of ratings, to fit the gates
+    base: str = "fold_in"  # the tower's starting point: "fold_in" (ridge fold-in on the movie factors) or "bias"
+    fold_in_reg: float = 8.0  # initial ridge of the fold-in (learned in training)
 
 
 def rating_offset(global_mean: float, step: float) -> float:
@@ -90,6 +95,29 @@ def _layers():
         safe = ops.where(mask > 0, d, ops.ones_like(d))
         return x / safe * mask, d * mask
 
+    def ridge_fold_in(a, e, reg, iterations: int = FOLD_IN_ITERATIONS):
+        """(batch, 16, D) rows a, (batch, 16, 1) targets e, (D,) ridge -> (batch, D): argmin |e - a z|^2 + reg . z^2.
+
+        Solved by conjugate gradients, unrolled: only matmuls and elementwise
+        ops, so the same graph runs in Keras and in LiteRT's builtin ops. With
+        D = 15 unknowns, 15 exact steps solve the system; empty rows add nothing.
+        """
+        gram = ops.matmul(ops.transpose(a, (0, 2, 1)), a) + ops.diag(reg)[None]  # (batch, D, D)
+        rhs = ops.sum(a * e, axis=1)  # (batch, D)
+        z = ops.zeros_like(rhs)
+        r = rhs
+        p = r
+        rr = ops.sum(r * r, axis=-1, keepdims=True)
+        for _ in range(iterations):
+            gp = ops.squeeze(ops.matmul(gram, p[..., None]), -1)
+            alpha = rr / ops.maximum(ops.sum(p * gp, axis=-1, keepdims=True), 1e-12)
+            z = z + alpha * p
+            r = r - alpha * gp
+            rr_new = ops.sum(r * r, axis=-1, keepdims=True)
+            p = r + rr_new / ops.maximum(rr, 1e-20) * p
+            rr = rr_new
+        return z
+
     class SetTower(layers.Layer):
         """(batch, 16, 16) -> (batch, 16) user vector, invariant to the order of rated movies.
 
@@ -106,8 +134,14 @@ def _layers():
         estimated from little evidence.
         """
 
-        def __init__(self, width: int, dropout: float, **kwargs):
+        def __init__(self, width: int, dropout: float, base: str = "bias", fold_in_reg: float = 8.0, **kwargs):
             super().__init__(**kwargs)
+            self.base = base
+            if base not in ("bias", "fold_in"):
+                raise ValueError(f"base must be 'bias' or 'fold_in', not {base!r}")
+            # softplus(raw) = the ridge of the fold-in's factors and of its user bias
+            raw = float(np.log(np.expm1(fold_in_reg)))
+            self.fold_in_raw = self.add_weight(shape=(2,), name="fold_in_reg", initializer=keras.initializers.Constant(raw))
             self.row1 = layers.Conv1D(width, 1, activation="gelu")
             self.row2 = layers.Conv1D(width, 1, activation="gelu")
             self.dense1 = layers.Dense(width, activation="gelu")
@@ -131,7 +165,14 @@ def _layers():
             count = ops.concatenate([n / MAX_RATINGS, 1.0 / ops.sqrt(ops.maximum(n, 1.0))], axis=-1)
             z = ops.concatenate([mean, user_bias, factors, count], axis=-1)
             z = self.drop(self.dense2(self.drop(self.dense1(z), training=training)), training=training)
-            base = ops.concatenate([ops.zeros_like(factors), ops.ones_like(user_bias), user_bias], axis=-1)
+            if self.base == "fold_in":
+                reg = ops.softplus(self.fold_in_raw)
+                reg = ops.concatenate([ops.ones((FACTORS,)) * reg[0], reg[1:]], axis=0)
+                a = ops.concatenate([v[..., :FACTORS], mask], axis=-1)  # (batch, 16, 15): [q, 1] per rated movie
+                folded = ridge_fold_in(a, residual, reg)  # (batch, 15): [p, b_user]
+                base = ops.concatenate([folded[:, :FACTORS], ops.ones_like(user_bias), folded[:, FACTORS:]], axis=-1)
+            else:
+                base = ops.concatenate([ops.zeros_like(factors), ops.ones_like(user_bias), user_bias], axis=-1)
             correction = self.out(z)
             # one-hot of n (a matmul, not a gather: the same ops in Keras and TFLite)
             count_onehot = ops.cast(ops.equal(n, ops.arange(MAX_RATINGS + 1, dtype="float32")[None, :]), "float32")
@@ -211,7 +252,8 @@ def build_model(movie_vectors: np.ndarray, offset: float, config: UserTowerConfi
     SetTower, SeedCNNTower, CatalogScorer, ColdStartModel, EnsembleModel = _layers()
 
     def member():
-        tower = SetTower(config.width, config.dropout) if config.tower == "set" else SeedCNNTower()
+        tower = (SetTower(config.width, config.dropout, config.base, config.fold_in_reg) if config.tower == "set"
+                 else SeedCNNTower())
         return ColdStartModel(tower, CatalogScorer(movie_vectors, offset, config.l2_scorer))
 
     model = member() if config.ensemble <= 1 else EnsembleModel([member() for _ in range(config.ensemble)])
@@ -353,6 +395,7 @@ class TrainedUserTower:
     offset: float
     config: UserTowerConfig
     history: dict = field(default_factory=dict)
+    validation: object = None  # CatalogRatings of the validation users (never stepped on), when known
 
     def predict_matrices(self, x: np.ndarray) -> np.ndarray:
         """(B, 16, 16) -> (B, n_movies) float32 predicted ratings."""
@@ -370,20 +413,32 @@ class TrainedUserTower:
         return self._serve_fn
 
 
+def split_validation(train, fraction: float, seed: int):
+    """(fit users, validation users) of ``train``: a seeded share of users never stepped on."""
+    positions = np.random.default_rng(seed).permutation(train.n_users)
+    n_val = int(round(fraction * train.n_users)) if train.n_users >= 10 else 0
+    return train.subset(positions[n_val:]), train.subset(positions[:n_val])
+
+
 def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig | None = None,
                      log=None) -> TrainedUserTower:
     """Train Model 2 on ``train`` (CatalogRatings of training users only).
 
-    A fraction of the training users is set aside (never stepped on) to pick
-    the best epoch; held-out test users are not involved at all. With
-    ``config.ensemble`` > 1, that many towers are trained one after another
-    (seeds seed, seed+1, ...; each sets aside its own validation users) and
-    put into one graph that averages their ratings.
+    A fraction of the training users is set aside (never stepped on): they
+    pick the best epoch and fit the taste gates, and the same users are kept
+    in ``TrainedUserTower.validation`` for any later choice (the list ranking).
+    Held-out test users are not involved at all. With ``config.ensemble`` > 1,
+    that many towers are trained one after another (seeds seed, seed+1, ...;
+    all with the same validation users) and put into one graph that averages
+    their ratings.
     """
     config = config or UserTowerConfig()
+    fit_users, val_users = split_validation(train, config.validation_fraction, config.seed)
     if config.ensemble <= 1:
-        return _train_one(train, movie_vectors, offset, config, log)
-    members = [_train_one(train, movie_vectors, offset,
+        trained = _train_one(fit_users, val_users, movie_vectors, offset, config, log)
+        trained.validation = val_users
+        return trained
+    members = [_train_one(fit_users, val_users, movie_vectors, offset,
                           dataclasses.replace(config, ensemble=1, seed=config.seed + i), log)
                for i in range(config.ensemble)]
     model = build_model(np.asarray(movie_vectors, dtype=np.float32), offset, config)
@@ -392,20 +447,19 @@ def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: Us
     history = dict(members[0].history)  # curves of the first member; every member's below
     history["members"] = [m.history for m in members]
     history["seconds"] = [sum(m.history["seconds"][-1] for m in members if m.history["seconds"])]
-    return TrainedUserTower(model, members[0].movie_vectors, float(offset), config, history)
+    return TrainedUserTower(model, members[0].movie_vectors, float(offset), config, history, val_users)
 
 
-def _train_one(train, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig, log=None) -> TrainedUserTower:
-    """One tower (``config.ensemble`` is ignored): streamed cold-start batches, early stopping."""
+def _train_one(fit_users, val_users, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig,
+               log=None) -> TrainedUserTower:
+    """One tower (``config.ensemble`` is ignored): streamed cold-start batches, early stopping on ``val_users``."""
     import keras
     import tensorflow as tf
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     movie_vectors = np.asarray(movie_vectors, dtype=np.float32)
-    positions = rng.permutation(train.n_users)
-    n_val = int(round(config.validation_fraction * train.n_users)) if train.n_users >= 10 else 0
-    fit_users, val_users = train.subset(positions[n_val:]), train.subset(positions[:n_val])
+    n_val = val_users.n_users
     val_batches = (fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given,
                                     config.k_distribution) if n_val else [])
 

@@ -1,0 +1,128 @@
+"""Model 1 by alternating least squares: collaborative movie vectors with the title and year as their prior.
+
+The same two-tower bilinear model as the Keras Model 1 (``movie_vectors``)
+and the same 16-D layout (``layout``), fitted in closed form:
+
+    rating = mu + b_movie + b_user + q_movie . p_user
+
+Users' [p, b_user] and movies' [q, b_movie] are solved in turn by ridge
+regression, batched (one (n, 15, 15) solve per chunk, no Python loop per
+user). Each movie's factors are pulled toward what its title embedding and
+release year predict (``q ~ W f``, W refitted by ridge after every movie
+step), so a movie with few ratings gets the factors its content suggests and a
+well-rated one gets the ones its ratings say. This is what makes the vectors
+useful to a new user: the ratings of similar people, not only the wording of
+titles, decide where a movie lies (the Keras fit's factors came mostly from the
+titles, and a ridge fold-in on them scored 0.90-0.97 RMSE at k = 16 against
+0.874 for a plain ALS fold-in; docs/models.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from training.models import layout
+
+CHUNK_RATINGS = 400_000  # ratings per batched solve: bounds the (n, 15, 15) outer products in memory
+
+
+@dataclass
+class MovieFactorsConfig:
+    factors: int = layout.FACTORS
+    reg_user: float = 8.0
+    reg_movie: float = 8.0
+    content_reg: float = 10.0  # ridge of the content -> factors map W
+    iterations: int = 12
+    bias_shrink: float = 5.0
+    seed: int = 0
+
+
+@dataclass
+class MovieFactors:
+    """``vectors``: (n_movies, 16) float32 in the layout of ``layout``; ``users``: (n_users, 15) [p, b_user]."""
+
+    vectors: np.ndarray
+    offset: float
+    users: np.ndarray
+    history: dict = field(default_factory=dict)
+
+
+def ridge_rows(indptr: np.ndarray, cols: np.ndarray, targets: np.ndarray, other: np.ndarray, reg: np.ndarray,
+               prior: np.ndarray | None = None) -> np.ndarray:
+    """Per row r of a CSR table: argmin_z sum_j (t_rj - a_j . z)^2 + sum_d reg_d (z_d - prior_rd)^2.
+
+    indptr (R + 1,), cols (nnz,), targets (nnz,): the table; other (C, D): a_j per column;
+    reg (D,): ridge per coordinate; prior (R, D) or None (zero). Returns (R, D) float64.
+    Rows with no entries get their prior.
+    """
+    n_rows, d = len(indptr) - 1, other.shape[1]
+    out = np.zeros((n_rows, d)) if prior is None else np.array(prior, dtype=np.float64)
+    counts = np.diff(indptr)
+    start = 0
+    while start < n_rows:
+        end = start
+        budget = 0
+        while end < n_rows and (budget + counts[end] <= CHUNK_RATINGS or end == start):
+            budget += counts[end]
+            end += 1
+        lo, hi = indptr[start], indptr[end]
+        a = other[cols[lo:hi]]
+        t = targets[lo:hi]
+        nonempty = np.flatnonzero(counts[start:end] > 0)
+        if len(nonempty):
+            offsets = (indptr[start:end] - lo)[nonempty]
+            gram = np.add.reduceat(a[:, :, None] * a[:, None, :], offsets, axis=0)
+            rhs = np.add.reduceat(a * t[:, None], offsets, axis=0)
+            gram += np.diag(reg)[None]
+            if prior is not None:
+                rhs += reg[None] * out[start:end][nonempty]
+            out[start + nonempty] = np.linalg.solve(gram, rhs[..., None])[..., 0]
+        start = end
+    return out
+
+
+def _transpose(train):
+    """The ratings as a per-movie CSR table: (indptr (n_movies + 1,), user positions, ratings)."""
+    users, rows, ratings = train.triples()
+    order = np.argsort(rows, kind="stable")
+    indptr = np.zeros(train.n_items + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows, minlength=train.n_items), out=indptr[1:])
+    return indptr, users[order], ratings[order].astype(np.float64)
+
+
+def fit_movie_factors(train, features: np.ndarray, offset: float, config: MovieFactorsConfig | None = None,
+                      log=None) -> MovieFactors:
+    """Fit on ``train`` (CatalogRatings of training users only); ``features``: (n_movies, F) title + year."""
+    config = config or MovieFactorsConfig()
+    rng = np.random.default_rng(config.seed)
+    f = config.factors
+    mu = train.mean()
+    sums, counts = train.item_stats()
+    item_bias = (sums - counts * mu) / (counts + config.bias_shrink)
+    feats = np.asarray(features, dtype=np.float64)
+    feats = np.concatenate([feats, np.ones((len(feats), 1))], axis=1)
+    items = np.concatenate([rng.normal(0, 0.1, (train.n_items, f)), item_bias[:, None]], axis=1)  # [q, b_movie]
+    users = np.zeros((train.n_users, f + 1))  # [p, b_user]
+    m_indptr, m_users, m_ratings = _transpose(train)
+    reg_u = np.full(f + 1, config.reg_user)
+    reg_m = np.full(f + 1, config.reg_movie)
+    history = {"train_rmse": []}
+    for _ in range(config.iterations):
+        other = np.concatenate([items[:, :f], np.ones((train.n_items, 1))], axis=1)
+        users = ridge_rows(train.indptr, train.rows, train.ratings - mu - items[train.rows, f], other, reg_u)
+        # content prior for the movie factors: W maps title + year features to factors
+        w = np.linalg.solve(feats.T @ feats + config.content_reg * np.eye(feats.shape[1]), feats.T @ items[:, :f])
+        prior = np.concatenate([feats @ w, np.zeros((train.n_items, 1))], axis=1)
+        reg_prior = reg_m.copy()
+        reg_prior[f] = config.bias_shrink  # the bias is shrunk toward 0, as the item-mean baseline's
+        other = np.concatenate([users[:, :f], np.ones((train.n_users, 1))], axis=1)
+        items = ridge_rows(m_indptr, m_users, m_ratings - mu - users[m_users, f], other, reg_prior, prior)
+        pred = mu + items[train.rows, f] + np.repeat(users[:, f], train.counts()) + np.einsum(
+            "ij,ij->i", items[train.rows, :f], np.repeat(users[:, :f], train.counts(), axis=0))
+        history["train_rmse"].append(float(np.sqrt(np.mean((pred - train.ratings) ** 2))))
+    vectors = layout.movie_vectors(items[:, :f], mu - offset + items[:, f])
+    if log:
+        log(f"Model 1 (ALS): training rmse {history['train_rmse'][-1]:.4f} after {config.iterations} iterations")
+    return MovieFactors(vectors=vectors, offset=float(offset), users=users, history=history)

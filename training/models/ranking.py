@@ -1,0 +1,77 @@
+"""The lists' ranking score: predicted stars, adjusted toward what this person watches and away from the chart.
+
+The stars shown are the rating model's. The top and bottom lists are ranked
+by scores that may differ (DESIGN.md allows it; they stay deterministic):
+
+    seen(w)      = EASE score of the movies given + w * popularity
+    top score    = stars + gamma_top * seen(popularity_top) - chart_top * prior
+    bottom score = stars - gamma_bottom * seen(popularity_bottom)
+
+``seen`` (Steck 2019's EASE on the training users' "has rated" matrix, plus
+each movie's share of raters) is how likely this person is to watch a movie,
+judged from what they rated. ``prior`` is the stars the model gives with
+nothing rated, centred: the chart. Ranking by stars alone puts the same
+highly-rated classics on everyone's top list; the first term prefers, among
+movies predicted alike, the ones people like this one tend to watch, the
+second keeps the chart from deciding the list. The parameters are chosen on
+validation users drawn from the training users only (``served.choose_ranking``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RankingParams:
+    gamma_top: float = 0.0
+    popularity_top: float = 0.0
+    chart_top: float = 0.0
+    gamma_bottom: float = 0.0
+    popularity_bottom: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# Candidates searched on validation users (top and bottom independently).
+TOP_GRID = [(g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5)
+            if g or not w]
+BOTTOM_GRID = [(g, w) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) if g or not w]
+
+
+class SeenScore:
+    """EASE weights (n_movies, n_movies) and popularity (n_movies,): ``(given_rows, w) -> (B, n_movies)``."""
+
+    def __init__(self, weights: np.ndarray, popularity: np.ndarray, lam: float | None = None):
+        self.lam = lam
+        self.weights = np.asarray(weights, dtype=np.float32)
+        self.popularity = np.asarray(popularity, dtype=np.float32)
+
+    @classmethod
+    def fit(cls, train, lam: float | None = None, seed: int = 0) -> "SeenScore":
+        from training.models.peers.ease import EASE
+
+        ease = EASE(lam=lam, seed=seed)
+        ease.fit(train)
+        return cls(ease.weights, ease.popularity, lam=ease.lam)
+
+    def personal(self, given_rows) -> np.ndarray:
+        """(B, n_movies) EASE scores of the given movies (0 with nothing given)."""
+        from training.models.peers.ease import given_matrix
+
+        return given_matrix(given_rows, len(self.weights)) @ self.weights
+
+    def __call__(self, given_rows, popularity_weight: float = 0.0) -> np.ndarray:
+        return self.personal(given_rows) + np.float32(popularity_weight) * self.popularity
+
+
+def list_scores(stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray,
+                params: RankingParams) -> tuple[np.ndarray, np.ndarray]:
+    """(top scores, bottom scores), each like ``stars`` (B, n_movies): best first / worst first."""
+    stars = np.asarray(stars, dtype=np.float64)
+    top = stars + params.gamma_top * (personal + params.popularity_top * popularity) - params.chart_top * prior
+    bottom = stars - params.gamma_bottom * (personal + params.popularity_bottom * popularity)
+    return top, bottom

@@ -1,0 +1,156 @@
+"""The served model, as one cold-start recommender: Model 1 (ALS movie vectors), Model 2 (user tower), list ranking.
+
+``ServedModel.fit(train)`` runs the whole training of what the function
+serves, on training users only:
+
+1. Model 1 (``movie_factors``): movie vectors from the training users'
+   ratings with the title and year as their prior.
+2. Model 2 (``user_tower``): the gated set-tower ensemble, starting from an
+   exact ridge fold-in on those vectors; its validation users (never stepped
+   on) pick the epochs and the gates.
+3. The list ranking (``ranking``): EASE's "likely to watch" score fitted on
+   the tower's fitting users, and its parameters chosen on the same
+   validation users (``choose_ranking``).
+
+``predict`` gives the stars shown; ``rank_scores`` the scores that order the
+top and bottom lists. Cross-validation fits one per fold; ``train`` fits one
+on the published split and exports it.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from training.models import movie_factors, ranking, user_tower
+from training.models.catalog_ratings import CatalogRatings
+
+GAMMA_KS = (1, 2, 4, 8, 16)
+
+
+def choose_ranking(tower, seen: ranking.SeenScore, prior: np.ndarray, validation: CatalogRatings,
+                   seed: int = 0) -> dict:
+    """The list-ranking parameters, chosen on validation users simulated as new users.
+
+    Top: among ``ranking.TOP_GRID``, the largest mean recall@10 (over k in 1,
+    2, 4, 8, 16) whose hits are rated at least as high, on average, as with
+    stars alone. Bottom: among ``ranking.BOTTOM_GRID``, the largest hate@10
+    whose bottom movies are rated at most as low as with stars alone.
+    Returns {"params": RankingParams, "n_users", "top_table", "bottom_table"}.
+    """
+    from training.evaluation import crossval, lists, protocol
+
+    first16 = protocol.draw(validation, seed)
+    if first16.targets.n_users < 5:
+        return {"params": ranking.RankingParams(), "n_users": int(first16.targets.n_users)}
+    targets = crossval.dense(first16.targets)
+    per_k = []
+    for k in GAMMA_KS:
+        rows, values = first16.given(k)
+        per_k.append((np.asarray(tower.predict(rows, values), dtype=np.float64), seen.personal(rows).astype(np.float64),
+                      crossval.given_mask(rows, validation.n_items)))
+    pop = seen.popularity.astype(np.float64)
+
+    def measure(params: ranking.RankingParams) -> np.ndarray:
+        sums = np.zeros(4)
+        for stars, personal, exclude in per_k:
+            top_s, bottom_s = ranking.list_scores(stars, personal, pop, prior, params)
+            st = lists.list_stats(lists.top_bottom(top_s, exclude)[0], lists.top_bottom(bottom_s, exclude)[1], targets)
+            sums += [np.nanmean(st["recall@10"]), st["hit_sum"].sum() / max(st["hit_count"].sum(), 1),
+                     np.nanmean(st["hate@10"]), st["bottom_sum"].sum() / max(st["bottom_count"].sum(), 1)]
+        return sums / len(per_k)
+
+    top_table = {c: measure(ranking.RankingParams(*c)) for c in ranking.TOP_GRID}
+    bottom_table = {c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1]))
+                    for c in ranking.BOTTOM_GRID}
+    base_top, base_bottom = top_table[ranking.TOP_GRID[0]], bottom_table[ranking.BOTTOM_GRID[0]]
+    top = max((c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c]))
+    bottom = max((c for c, v in bottom_table.items() if v[3] <= base_bottom[3]),
+                 key=lambda c: (bottom_table[c][2], [-x for x in c]))
+    names = ("recall@10", "hit_rating", "hate@10", "bottom_rating")
+    return {"params": ranking.RankingParams(*top, *bottom), "n_users": int(first16.targets.n_users),
+            "top_table": {str(c): dict(zip(names, map(float, v))) for c, v in top_table.items()},
+            "bottom_table": {str(c): dict(zip(names, map(float, v))) for c, v in bottom_table.items()}}
+
+
+class ServedModel:
+    """Model 1 + Model 2 + list ranking on the cold-start protocol surface (``protocol.ColdStartModel``)."""
+
+    predicts_ratings = True
+
+    def __init__(self, features: np.ndarray, step: float, tower_config: "user_tower.UserTowerConfig | None" = None,
+                 factors_config: "movie_factors.MovieFactorsConfig | None" = None, name: str = "user_tower",
+                 n_subsets: int = 1, rank: bool = True, log=None):
+        self.features, self.step = features, float(step)
+        self.tower_config = tower_config or user_tower.UserTowerConfig()
+        self.factors_config = factors_config or movie_factors.MovieFactorsConfig(seed=self.tower_config.seed)
+        self.name, self.n_subsets, self.rank, self.log = name, n_subsets, rank, log
+        self.timings: dict = {}
+
+    def fit(self, train: CatalogRatings) -> None:
+        t = time.perf_counter()
+        self.offset = user_tower.rating_offset(train.mean(), self.step)
+        self.factors = movie_factors.fit_movie_factors(train, self.features, self.offset, self.factors_config, self.log)
+        self.timings["movie_vectors_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        trained = user_tower.train_user_tower(train, self.factors.vectors, self.offset, self.tower_config, self.log)
+        self.tower = user_tower.UserTowerRecommender.from_trained(trained, self.name, self.n_subsets)
+        self.timings["user_tower_s"] = time.perf_counter() - t
+        self.fit_ranking(train, trained.validation)
+
+    def fit_ranking(self, train: CatalogRatings, validation: CatalogRatings | None) -> None:
+        """EASE on the training users other than ``validation``; ranking parameters chosen on ``validation``."""
+        t = time.perf_counter()
+        self.prior = self.no_information_prior()
+        if not self.rank or validation is None or validation.n_users == 0:
+            self.seen, self.choice = None, {"params": ranking.RankingParams()}
+            return
+        held = np.isin(train.user_ids, validation.user_ids)
+        seen = ranking.SeenScore.fit(train.subset(np.flatnonzero(~held)), seed=self.tower_config.seed)
+        self.choice = choose_ranking(self.tower, seen, self.prior, validation, seed=self.tower_config.seed)
+        # the parameters stay; EASE is refitted on every training user for serving
+        self.seen = ranking.SeenScore.fit(train, lam=seen.lam, seed=self.tower_config.seed)
+        self.timings["ranking_s"] = time.perf_counter() - t
+        if self.log:
+            self.log(f"  list ranking: {self.params} ({self.choice.get('n_users')} validation users)")
+
+    @property
+    def params(self) -> ranking.RankingParams:
+        return self.choice["params"]
+
+    def no_information_prior(self) -> np.ndarray:
+        """(n_movies,) float64: the stars with nothing rated, centred (the chart the top list is pulled from)."""
+        empty = np.full((1, user_tower.MAX_RATINGS), -1)
+        prior = np.asarray(self.tower.predict(empty, np.zeros(empty.shape, np.float32)), dtype=np.float64)[0]
+        return prior - prior.mean()
+
+    @property
+    def movie_vectors(self) -> np.ndarray:
+        return self.factors.vectors
+
+    def predict(self, given_rows, given_ratings) -> np.ndarray:
+        return self.tower.predict(given_rows, given_ratings)
+
+    def rank_scores(self, given_rows, given_ratings) -> tuple[np.ndarray, np.ndarray]:
+        stars = np.asarray(self.predict(given_rows, given_ratings), dtype=np.float64)
+        if self.seen is None:
+            return stars, stars
+        return ranking.list_scores(stars, self.seen.personal(given_rows).astype(np.float64),
+                                   self.seen.popularity.astype(np.float64), self.prior, self.params)
+
+    def stars_only(self, name: str) -> "StarsOnly":
+        """The same fitted model with lists ranked by the stars alone (a variant in the report)."""
+        return StarsOnly(self, name)
+
+
+class StarsOnly:
+    """A fitted ServedModel whose lists follow the predicted stars (no list ranking)."""
+
+    predicts_ratings = True
+
+    def __init__(self, served: ServedModel, name: str):
+        self.served, self.name = served, name
+
+    def predict(self, given_rows, given_ratings) -> np.ndarray:
+        return self.served.predict(given_rows, given_ratings)
