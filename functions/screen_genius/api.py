@@ -193,7 +193,8 @@ def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) ->
     top / bottom: the 10 best and worst unrated movies, each with ``because``:
     up to 2 of the person's ratings that moved it most in the direction it was
     placed (``Scorer.explain``), none below MIN_EFFECT stars. ask_next: the 10
-    unrated, unskipped movies to rate next (``screen_genius.elicit``).
+    unrated, unskipped movies to rate next, by the manifest's strategy
+    (``screen_genius.elicit``; the served one also leaves out top and bottom).
     """
     scale = model.scale
     by_movie: dict[int, float] = {}
@@ -217,8 +218,8 @@ def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) ->
     explained = model.scorer.explain(rows, ratings)
     predicted = explained.predicted
     best, worst = model.scorer.rank(predicted, rows, TOP_K)
-    ask = model.ask_next(rows, np.asarray(skipped_rows, dtype=np.int64), predicted)
     listed = np.concatenate([best, worst])
+    ask = model.ask_next(rows, np.asarray(skipped_rows, dtype=np.int64), listed, predicted)
     signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))]).astype(np.float32)
     # (listed, ratings): how far each rating moved each listed movie the way it was placed
     toward = explained.effects[:, listed].T * signs[:, None]

@@ -147,20 +147,10 @@ def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.n
     return candidates[np.lexsort((candidates, -scores[candidates]))[:k]]
 
 
-def listed(predicted: np.ndarray, rated_rows: np.ndarray, k: int = ASK_K) -> np.ndarray:
-    """Rows of the person's current top and bottom k (as ``Scorer.rank`` picks them: rated movies skipped)."""
-    keep = np.ones(len(predicted), dtype=bool)
-    keep[np.asarray(rated_rows, dtype=np.int64)] = False
-    candidates = np.flatnonzero(keep)
-    best = candidates[np.lexsort((candidates, -predicted[candidates]))[:k]]
-    worst = candidates[np.lexsort((candidates, predicted[candidates]))[:k]]
-    return np.concatenate([best, worst])
-
-
-def choose_unlisted(scores: np.ndarray, predicted: np.ndarray, rated_rows: np.ndarray, exclude_rows: np.ndarray,
-                    k: int = ASK_K) -> np.ndarray:
-    """``choose``, also leaving out the person's current top and bottom k: a movie is never on the page twice."""
-    return choose(scores, np.concatenate([exclude_rows, listed(predicted, rated_rows, k)]), k)
+def choose_unlisted(scores: np.ndarray, exclude_rows: np.ndarray, listed_rows: np.ndarray, k: int = ASK_K) -> np.ndarray:
+    """``choose``, also leaving out ``listed_rows`` (the person's current top and bottom lists): a movie is
+    never on the page twice."""
+    return choose(scores, np.concatenate([np.asarray(exclude_rows, np.int64), np.asarray(listed_rows, np.int64)]), k)
 
 
 def catalog_order(catalog_size: int) -> "ElicitationData":

@@ -52,13 +52,17 @@ class Model:
     elicitation: elicit.ElicitationData | None = field(repr=False, default=None)
     ask_strategy: str = "popular"
 
-    def ask_next(self, rated_rows: np.ndarray, skipped_rows: np.ndarray, predicted: np.ndarray) -> np.ndarray:
-        """Catalog rows of the movies to ask about next (``screen_genius.elicit``)."""
+    def ask_next(self, rated_rows: np.ndarray, skipped_rows: np.ndarray, listed_rows: np.ndarray,
+                 predicted: np.ndarray) -> np.ndarray:
+        """Catalog rows of the movies to ask about next (``screen_genius.elicit``).
+
+        listed_rows: this answer's top and bottom movies; predicted: (catalog_size,) its stars.
+        """
         name, _, rule = self.ask_strategy.partition("+")
         scores = self.elicitation.scores(name, rated_rows, predicted)
         exclude = np.concatenate([rated_rows, skipped_rows])
         if rule == "unlisted":  # not the movies on this answer's top and bottom 10 either
-            return elicit.choose_unlisted(scores, predicted, rated_rows, exclude, elicit.ASK_K)
+            return elicit.choose_unlisted(scores, exclude, listed_rows, elicit.ASK_K)
         return elicit.choose(scores, exclude, elicit.ASK_K)
 
 

@@ -1,7 +1,10 @@
-"""Serving benchmark: the recommend function (LiteRT) against the original TensorFlow way.
+"""Serving benchmark: the recommend function (LiteRT) against today's answer and the original TensorFlow way.
 
-``run(out_dir)`` measures, in one run on this machine:
-- warm latency over loopback HTTP, 16 ratings, top and bottom 10 (p50, p99);
+``run(out_dir)`` measures, in one run on this machine, for the function as it
+is (top and bottom 10 with ``because``, ``ask_next``) and, side by side, for
+today's answer (the function's source at ``BASELINE_COMMIT``: top and bottom
+10 only, served from the same artifact set):
+- warm latency over loopback HTTP, 16 ratings (p50, p99);
 - cold start: new function process to the first 200, artifacts read from the
   storage emulator;
 - peak RSS of the function after 10,000 requests at concurrency 32;
@@ -37,6 +40,10 @@ from training.publish import publish
 CATALOG_SIZE = 970  # the seed's catalog
 PER_MOVIE_SAMPLE = 100  # per-movie predict calls timed; the total is scaled to CATALOG_SIZE
 RATINGS = [{"movie_id": movie_id(r * 37 % CATALOG_SIZE), "rating": 0.5 + (r % 10) * 0.5} for r in range(16)]
+SKIPPED = [movie_id(r) for r in range(2, 40, 3)]  # a few "not seen" answers, as the site sends them
+BODY = {"ratings": RATINGS, "skipped": SKIPPED}
+# The function before because / ask_next (its main.py and screen_genius at this commit).
+BASELINE_COMMIT = "d5d8970"
 TARGETS = {"warm_p50_ms": 2.0, "warm_p99_ms": 10.0, "cold_start_s": 1.0, "peak_rss_mb": 150.0, "throughput_rps_2_workers": 500.0}
 
 
@@ -54,15 +61,15 @@ def rss_mb(pid: int) -> dict:
     return out
 
 
-def cold_start(env: dict, log: Path) -> float:
+def cold_start(env: dict, log: Path, source: Path | None = None) -> float:
     """Seconds from spawning the function to its first 200 answer to a recommend request."""
-    server = FunctionServer(env, log)
+    server = FunctionServer(env, log, source=source)
     started = time.perf_counter()
     server.start(wait=False)
     try:
         while True:
             try:
-                status = server.request("POST", "/api/recommend", {"ratings": RATINGS}, timeout=10)[0]
+                status = server.request("POST", "/api/recommend", BODY, timeout=10)[0]
                 if status == 200:
                     return time.perf_counter() - started
                 raise RuntimeError(f"cold start answered {status}:\n{server.log()}")
@@ -77,7 +84,7 @@ def warm_latencies(server: FunctionServer, n: int) -> list[float]:
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-    payload = json.dumps({"ratings": RATINGS})
+    payload = json.dumps(BODY)
     out = []
     for _ in range(n):
         started = time.perf_counter()
@@ -178,6 +185,41 @@ def original_way(work: Path) -> dict:
     }
 
 
+def baseline_source(work: Path) -> Path:
+    """main.py of the function at BASELINE_COMMIT, extracted with ``git archive`` (today's answer)."""
+    repo = Path(__file__).resolve().parents[2]
+    archive = subprocess.run(["git", "archive", BASELINE_COMMIT, "functions"], cwd=repo, capture_output=True, check=True)
+    work.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
+    return work / "functions" / "main.py"
+
+
+def measure_function(env: dict, work: Path, name: str, source: Path | None, colds: list[float]) -> dict:
+    """Latency, memory and throughput of one version of the function (cold starts measured by the caller)."""
+    with FunctionServer(env, work / f"{name}-warm.log", source=source) as server:
+        answer = server.request("POST", "/api/recommend", BODY)[2]
+        warm_latencies(server, 200)  # load and settle
+        lat = warm_latencies(server, 3000)
+        load = run_load(server.port, BODY, total=10_000, concurrency=32)
+        assert not load["errors"] and load["statuses"] == {200: 10_000}, load["statuses"]
+        memory = rss_mb(server.proc.pid)
+    with FunctionServer({**env, "WORKERS": "2"}, work / f"{name}-two.log", source=source) as server:
+        run_load(server.port, BODY, total=1000, concurrency=32)  # both workers load
+        two = run_load(server.port, BODY, total=10_000, concurrency=32)
+        assert not two["errors"] and two["statuses"] == {200: 10_000}, two["statuses"]
+    return {
+        "answer_fields": sorted(answer),
+        "warm_p50_ms": 1000 * percentile(lat, 50),
+        "warm_p99_ms": 1000 * percentile(lat, 99),
+        "cold_start_s": statistics.median(colds),
+        "cold_start_all_s": colds,
+        "peak_rss_mb": max(v["VmHWM"] for v in memory.values()),
+        "rss_by_process_mb": {str(k): v for k, v in memory.items()},
+        "load_test_1_worker_rps": 10_000 / load["wall_s"],
+        "throughput_rps_2_workers": 10_000 / two["wall_s"],
+    }
+
+
 def run(out_dir: Path) -> dict:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -187,38 +229,23 @@ def run(out_dir: Path) -> dict:
         uri = f"gs://{BUCKET}/bench"
         publish(work / "v1", uri)
         env = {"MODEL_URI": uri, "STORAGE_EMULATOR_HOST": emu.host}
-
-        colds = [cold_start(env, work / f"cold{i}.log") for i in range(5)]
-
-        with FunctionServer(env, work / "warm.log") as server:
-            warm_latencies(server, 200)  # load and settle
-            lat = warm_latencies(server, 3000)
-            load = run_load(server.port, {"ratings": RATINGS}, total=10_000, concurrency=32)
-            assert not load["errors"] and load["statuses"] == {200: 10_000}, load["statuses"]
-            memory = rss_mb(server.proc.pid)
-
-        with FunctionServer({**env, "WORKERS": "2"}, work / "two.log") as server:
-            run_load(server.port, {"ratings": RATINGS}, total=1000, concurrency=32)  # both workers load
-            two = run_load(server.port, {"ratings": RATINGS}, total=10_000, concurrency=32)
-            assert not two["errors"] and two["statuses"] == {200: 10_000}, two["statuses"]
-
+        today_source = baseline_source(work / "baseline")
+        colds = {"function": [], "today": []}
+        for i in range(5):  # interleaved, so load from elsewhere on the machine falls on both alike
+            colds["function"].append(cold_start(env, work / f"function-cold{i}.log"))
+            colds["today"].append(cold_start(env, work / f"today-cold{i}.log", today_source))
+        function = measure_function(env, work, "function", None, colds["function"])
+        today = measure_function(env, work, "today", today_source, colds["today"])
+        assert "ask_next" in function["answer_fields"] and "ask_next" not in today["answer_fields"]
         original = original_way(work)
 
-    warm_p50 = 1000 * percentile(lat, 50)
+    warm_p50 = function["warm_p50_ms"]
     results = {
         "date": date.today().isoformat(),
         "machine": f"{os.cpu_count()}-core {platform.machine()}, Python {platform.python_version()}",
         "catalog_size": CATALOG_SIZE,
-        "litert_function": {
-            "warm_p50_ms": warm_p50,
-            "warm_p99_ms": 1000 * percentile(lat, 99),
-            "cold_start_s": statistics.median(colds),
-            "cold_start_all_s": colds,
-            "peak_rss_mb": max(v["VmHWM"] for v in memory.values()),
-            "rss_by_process_mb": {str(k): v for k, v in memory.items()},
-            "load_test_1_worker_rps": 10_000 / load["wall_s"],
-            "throughput_rps_2_workers": 10_000 / two["wall_s"],
-        },
+        "litert_function": function,
+        "today_answer": {**today, "source": f"functions/ at {BASELINE_COMMIT} (top and bottom 10, no because or ask_next)"},
         "original_tensorflow": original,
         "targets": TARGETS,
     }
@@ -228,6 +255,8 @@ def run(out_dir: Path) -> dict:
         "latency_batched_predict_over_function_p50": o["batched_predict"]["latency_p50_ms"] / warm_p50,
         "cold_start_tf_over_function": o["batched_predict"]["cold_start_s"] / f["cold_start_s"],
         "rss_tf_over_function": o["batched_predict"]["peak_rss_mb"] / f["peak_rss_mb"],
+        "cold_start_function_over_today": f["cold_start_s"] / today["cold_start_s"],
+        "peak_rss_function_over_today": f["peak_rss_mb"] / today["peak_rss_mb"],
     }
     results["meets_targets"] = {
         "warm_p50_ms": f["warm_p50_ms"] <= TARGETS["warm_p50_ms"],
@@ -235,6 +264,8 @@ def run(out_dir: Path) -> dict:
         "cold_start_s": f["cold_start_s"] <= TARGETS["cold_start_s"],
         "peak_rss_mb": f["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
         "throughput_rps_2_workers": f["throughput_rps_2_workers"] >= TARGETS["throughput_rps_2_workers"],
+        "cold_start_within_10pct_of_today": f["cold_start_s"] <= 1.1 * today["cold_start_s"],
+        "peak_rss_within_10pct_of_today": f["peak_rss_mb"] <= 1.1 * today["peak_rss_mb"],
     }
     (out_dir / "serving.json").write_text(json.dumps(results, indent=2) + "\n")
     (out_dir / "serving.md").write_text(markdown(results))
@@ -242,20 +273,22 @@ def run(out_dir: Path) -> dict:
 
 
 def markdown(r: dict) -> str:
-    f, o, x, ok = r["litert_function"], r["original_tensorflow"], r["ratios"], r["meets_targets"]
+    f, t, o, x, ok = r["litert_function"], r["today_answer"], r["original_tensorflow"], r["ratios"], r["meets_targets"]
     mark = lambda k: "yes" if ok[k] else "**no**"  # noqa: E731
     return f"""# Serving benchmark ({r['date']}, {r['machine']})
 
-Catalog of {r['catalog_size']} movies, 16 ratings per request, top and bottom 10.
+Catalog of {r['catalog_size']} movies, 16 ratings and {len(SKIPPED)} skipped ids per request. The function answers
+top and bottom 10 with `because` and `ask_next`; today's answer ({t['source']}) is measured beside it in the same run,
+on the same artifact set.
 
-| Recommend function (LiteRT, functions-framework) | measured | target | met |
-|---|---|---|---|
-| warm p50 over loopback HTTP | {f['warm_p50_ms']:.2f} ms | <= 2 ms | {mark('warm_p50_ms')} |
-| warm p99 over loopback HTTP | {f['warm_p99_ms']:.2f} ms | <= 10 ms | {mark('warm_p99_ms')} |
-| cold start, new process to first 200 (artifacts from the storage emulator; median of 5) | {f['cold_start_s']:.2f} s | <= 1.0 s | {mark('cold_start_s')} |
-| peak RSS after 10,000 requests | {f['peak_rss_mb']:.0f} MB | <= 150 MB | {mark('peak_rss_mb')} |
-| throughput, 2 workers, concurrency 32 | {f['throughput_rps_2_workers']:.0f} req/s | >= 500 req/s | {mark('throughput_rps_2_workers')} |
-| throughput, 1 worker, concurrency 32 | {f['load_test_1_worker_rps']:.0f} req/s | | |
+| Recommend function (LiteRT, functions-framework) | full answer | today's answer | target | met |
+|---|---|---|---|---|
+| warm p50 over loopback HTTP | {f['warm_p50_ms']:.2f} ms | {t['warm_p50_ms']:.2f} ms | <= 2 ms | {mark('warm_p50_ms')} |
+| warm p99 over loopback HTTP | {f['warm_p99_ms']:.2f} ms | {t['warm_p99_ms']:.2f} ms | <= 10 ms | {mark('warm_p99_ms')} |
+| cold start, new process to first 200 (artifacts from the storage emulator; median of 5) | {f['cold_start_s']:.2f} s | {t['cold_start_s']:.2f} s | <= 1.0 s; within 10% of today | {mark('cold_start_s')}; {mark('cold_start_within_10pct_of_today')} |
+| peak RSS after 10,000 requests | {f['peak_rss_mb']:.0f} MB | {t['peak_rss_mb']:.0f} MB | <= 150 MB; within 10% of today | {mark('peak_rss_mb')}; {mark('peak_rss_within_10pct_of_today')} |
+| throughput, 2 workers, concurrency 32 | {f['throughput_rps_2_workers']:.0f} req/s | {t['throughput_rps_2_workers']:.0f} req/s | >= 500 req/s | {mark('throughput_rps_2_workers')} |
+| throughput, 1 worker, concurrency 32 | {f['load_test_1_worker_rps']:.0f} req/s | {t['load_test_1_worker_rps']:.0f} req/s | | |
 
 | The original way (TensorFlow + Keras, in-process, no HTTP) | latency | cold start | peak RSS |
 |---|---|---|---|
@@ -264,7 +297,8 @@ Catalog of {r['catalog_size']} movies, 16 ratings per request, top and bottom 10
 
 Ratios (original / function): latency {x['latency_per_movie_predict_over_function_p50']:.0f}x (per-movie predict)
 and {x['latency_batched_predict_over_function_p50']:.0f}x (batched predict) against the function's warm p50;
-cold start {x['cold_start_tf_over_function']:.1f}x; peak RSS {x['rss_tf_over_function']:.1f}x.
+cold start {x['cold_start_tf_over_function']:.1f}x; peak RSS {x['rss_tf_over_function']:.1f}x. Function / today's answer:
+cold start {x['cold_start_function_over_today']:.2f}x, peak RSS {x['peak_rss_function_over_today']:.2f}x.
 The load generator shares the machine's cores with the function.
 """
 

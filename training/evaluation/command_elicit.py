@@ -57,17 +57,12 @@ def all_ratings(ds):
 
 
 def train_fold(ds, train, features, quick: bool, ensemble: int, seed: int, log):
-    """Model 1 + user tower on one fold's training users: (UserTowerRecommender, movie vectors, offset)."""
-    from training.models import movie_vectors, user_tower
-    from training.models.command_train import PROFILES
+    """The served model (Model 1, user tower, list ranking) fitted on one fold's training users."""
+    from training.models.command_train import served_model
 
-    profile = PROFILES["quick" if quick else "full"]
-    offset = user_tower.rating_offset(train.mean(), ds.rating_scale.step)
-    vectors = movie_vectors.fit_movie_vectors(train, features, offset,
-                                              movie_vectors.MovieVectorsConfig(seed=seed, **profile["movie_vectors"]))
-    config = user_tower.UserTowerConfig(seed=seed, **{**profile["user_tower"], "ensemble": ensemble})
-    trained = user_tower.train_user_tower(train, vectors.vectors, offset, config)
-    return user_tower.UserTowerRecommender.from_trained(trained, "user_tower"), vectors.vectors, offset
+    model = served_model(features, ds.rating_scale.step, quick, seed, log=None, ensemble=ensemble)
+    model.fit(train)
+    return model
 
 
 def run(ds, n_folds: int = folds.N_FOLDS, only=None, ensemble: int = 1, quick: bool = False, cache_dir=None,
@@ -81,9 +76,9 @@ def run(ds, n_folds: int = folds.N_FOLDS, only=None, ensemble: int = 1, quick: b
     for fold in (only if only else range(n_folds)):
         t = time.perf_counter()
         train, test = folds.split_fold(ratings, fold, n_folds, seed)
-        model, vectors, offset = train_fold(ds, train, features, quick, ensemble, seed, log)
+        model = train_fold(ds, train, features, quick, ensemble, seed, log)
         trained_s = time.perf_counter() - t
-        data = elicitation.elicitation_data(train, vectors, offset, ds.rating_scale)
+        data = elicitation.elicitation_data(train, model.movie_vectors, model.offset, ds.rating_scale)
         log(f"fold {fold}: {train.n_users} training users, {len(elicitation.protocol.eligible(test))} simulated "
             f"(trained in {trained_s:.0f} s)")
         per_fold.append(elicitation.simulate(model, data, test, scale=ds.rating_scale, seed=seed, log=log))

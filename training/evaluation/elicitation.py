@@ -125,13 +125,22 @@ class Person:
         return self.rows[keep], self.ratings[keep]
 
 
-def list_metrics(predicted: np.ndarray, exclude: np.ndarray, rows: np.ndarray, ratings: np.ndarray) -> dict:
-    """One person's metrics: predicted (n_movies,) stars; exclude: rows already rated; rows/ratings: targets."""
-    keep = np.ones(len(predicted), dtype=bool)
-    keep[exclude] = False
+def top_and_bottom(top_scores: np.ndarray, bottom_scores: np.ndarray, exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the 10 best by ``top_scores`` and the 10 worst by ``bottom_scores``, skipping ``exclude``, ties to
+    the lower row (as ``Scorer.rank`` orders the served lists)."""
+    keep = np.ones(len(top_scores), dtype=bool)
+    keep[np.asarray(exclude, np.int64)] = False
     candidates = np.flatnonzero(keep)
-    top = candidates[np.lexsort((candidates, -predicted[candidates]))[:TOP_N]]
-    bottom = candidates[np.lexsort((candidates, predicted[candidates]))[:TOP_N]]
+    return (candidates[np.lexsort((candidates, -top_scores[candidates]))[:TOP_N]],
+            candidates[np.lexsort((candidates, bottom_scores[candidates]))[:TOP_N]])
+
+
+def list_metrics(predicted, exclude: np.ndarray, rows: np.ndarray, ratings: np.ndarray) -> dict:
+    """One person's metrics. predicted: (n_movies,) stars, or (stars, top scores, bottom scores) when the
+    lists are ranked by scores of their own; exclude: rows left out of the lists; rows/ratings: targets."""
+    stars, top_scores, bottom_scores = predicted if isinstance(predicted, tuple) else (predicted,) * 3
+    top, bottom = top_and_bottom(top_scores, bottom_scores, exclude)
+    predicted = stars
     liked, disliked = rows[ratings >= LIKED], rows[ratings <= DISLIKED]
     err = predicted[rows].astype(np.float64) - ratings
     return {"sse": float(err @ err), "n": len(rows),
@@ -155,15 +164,19 @@ def strategy_scores(strategy: str, data: ElicitationData, person: Person, predic
     return data.scores(strategy, np.asarray(person.answered, dtype=np.int64), predicted)
 
 
-def shown_next(strategy: str, data: ElicitationData, person: Person, predicted: np.ndarray, round_: int,
+def shown_next(strategy: str, data: ElicitationData, person: Person, predicted: tuple, round_: int,
                seed: int) -> np.ndarray:
-    """The 10 movies shown this round. A strategy named "NAME+unlisted" also leaves out the movies on
-    the person's current top and bottom 10 (as the function does: a movie is never on the page twice)."""
+    """The 10 movies shown this round; predicted: (stars, top scores, bottom scores), each (n_movies,).
+
+    A strategy named "NAME+unlisted" also leaves out the movies on the person's current top and bottom 10
+    (as the function does: a movie is never on the page twice)."""
     name, _, rule = strategy.partition("+")
+    stars, top_scores, bottom_scores = predicted
     exclude = np.asarray(person.answered + person.skipped, np.int64)
-    scores = strategy_scores(name, data, person, predicted, round_, seed)
+    scores = strategy_scores(name, data, person, stars, round_, seed)
     if rule == "unlisted":
-        return elicit.choose_unlisted(scores, predicted, np.asarray(person.answered, np.int64), exclude)
+        listed = np.concatenate(top_and_bottom(top_scores, bottom_scores, np.asarray(person.answered, np.int64)))
+        return elicit.choose_unlisted(scores, exclude, listed, PER_ROUND)
     return elicit.choose(scores, exclude, PER_ROUND)
 
 
@@ -171,8 +184,9 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
              rounds: int = ROUNDS, seed: int = 0, log=None) -> dict:
     """Every strategy on ``test``'s eligible users, for a fitted cold-start ``model``.
 
-    model: the protocol surface, ``predict(given_rows (B, 16), given_ratings (B, 16)) -> (B, n_movies)``.
-    Returns {strategy: {"rounds": [metrics after round 0..rounds]}, "reference_16_random": metrics,
+    model: the protocol surface, ``predict(given_rows (B, 16), given_ratings (B, 16)) -> (B, n_movies)``
+    stars; with ``rank_scores`` (same inputs -> (top scores, bottom scores)) the lists follow those, as the
+    served model's do. Returns {strategy: {"rounds": [metrics after round 0..rounds]}, "reference_16_random": metrics,
     "n_users"}, each metrics dict with "remaining" (the issue's measure: each strategy on the ratings
     its person has not given yet) and "common" (every strategy and the reference on the same targets
     and candidates: the ratings no strategy and no reference draw ever asked for; see ``common_metrics``).
@@ -181,8 +195,20 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
     lo, hi = (scale.min, scale.max) if scale is not None else (-np.inf, np.inf)
 
     def predict(given):
+        """(stars, top scores, bottom scores), each (U, n_movies) float32."""
         rows, ratings = zip(*given)
-        return np.clip(model.predict(np.stack(rows), np.stack(ratings)), lo, hi).astype(np.float32)
+        return scored(np.stack(rows), np.stack(ratings))
+
+    def scored(rows, ratings):
+        stars = np.clip(model.predict(rows, ratings), lo, hi).astype(np.float32)
+        if not hasattr(model, "rank_scores"):
+            return stars, stars, stars
+        top, bottom = model.rank_scores(rows, ratings)
+        return stars, np.asarray(top, np.float32), np.asarray(bottom, np.float32)
+
+    def one(scores, i):
+        """Person i's (stars, top scores, bottom scores)."""
+        return tuple(x[i] for x in scores)
 
     # snapshots[strategy][round] = (predictions (U, n_movies), answered rows per person, answers, shown)
     snapshots = {}
@@ -195,14 +221,14 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
                 for i, person in enumerate(people):
                     if person.done:
                         continue
-                    person.answer(shown_next(strategy, data, person, predicted[i], round_, seed))
+                    person.answer(shown_next(strategy, data, person, one(predicted, i), round_, seed))
                 predicted = predict([p.given() for p in people])
             snaps.append((predicted, [np.asarray(p.answered, np.int64) for p in people],
                           float(np.mean([len(p.answered) for p in people])),
                           float(np.mean([len(p.answered) + len(p.skipped) for p in people]))))
         snapshots[strategy] = snaps
     draws = [protocol.draw(test, s, MAX_ANSWERS) for s in protocol.SEEDS]
-    reference_predictions = [np.clip(model.predict(d.given_rows, d.given_ratings), lo, hi) for d in draws]
+    reference_predictions = [scored(d.given_rows, d.given_ratings) for d in draws]
 
     # Common targets: a person's ratings that no strategy (final answers) and no reference draw asked for.
     asked = [set() for _ in users]
@@ -226,9 +252,9 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
             for i, u in enumerate(users):
                 rows, ratings = test.user(u)
                 keep = ~np.isin(rows, answered[i])
-                remaining.append(list_metrics(predicted[i], answered[i], rows[keep], ratings[keep]))
+                remaining.append(list_metrics(one(predicted, i), answered[i], rows[keep], ratings[keep]))
             history.append({"round": round_, "answers": answers, "shown": shown, "remaining": pooled(remaining),
-                            "common": pooled([list_metrics(predicted[i], *common[i]) for i in range(len(users))])})
+                            "common": pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))])})
         out[strategy] = {"rounds": history}
         if log:
             log(f"  {strategy}: " + ", ".join(
@@ -237,9 +263,9 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
                 for h in history if h["round"] in (1, 2, 3, 10)))
     remaining_ref, common_ref = [], []
     for d, predicted in zip(draws, reference_predictions):
-        remaining_ref.append(pooled([list_metrics(predicted[i], d.given_rows[i], *d.targets.user(i))
+        remaining_ref.append(pooled([list_metrics(one(predicted, i), d.given_rows[i], *d.targets.user(i))
                                      for i in range(len(users))]))
-        common_ref.append(pooled([list_metrics(predicted[i], *common[i]) for i in range(len(users))]))
+        common_ref.append(pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]))
     out["reference_16_random"] = {"answers": float(MAX_ANSWERS), "remaining": mean_metrics(remaining_ref),
                                   "common": mean_metrics(common_ref)}
     return out
