@@ -26,6 +26,7 @@ import numpy as np
 
 from screen_genius import elicit
 from screen_genius import manifest as manifest_lib
+from screen_genius import ranking as ranking_lib
 from screen_genius.manifest import LATEST, ManifestError, check_version_name, parse_latest, version_key
 from screen_genius.scale import RatingScale
 from screen_genius.scorer import Scorer, Tower
@@ -104,11 +105,12 @@ def load_model(store, version: str, manifest_sha256: str | None = None) -> Model
     vectors_bytes = verified("movie_vectors.npy")
     tower_bytes = verified("user_tower.tflite")
     elicitation_bytes = verified(elicit.FILE) if elicit.FILE in manifest["files"] else None
-    return build_model(manifest, catalog_bytes, vectors_bytes, tower_bytes, elicitation_bytes)
+    ranking_bytes = verified(ranking_lib.FILE) if ranking_lib.FILE in manifest["files"] else None
+    return build_model(manifest, catalog_bytes, vectors_bytes, tower_bytes, elicitation_bytes, ranking_bytes)
 
 
 def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, tower_bytes: bytes,
-                elicitation_bytes: bytes | None = None) -> Model:
+                elicitation_bytes: bytes | None = None, ranking_bytes: bytes | None = None) -> Model:
     """Check the files' contents against each other and the manifest; raises ManifestError."""
     version = manifest["version"]
     size = manifest["catalog_size"]
@@ -135,7 +137,14 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
         tower = Tower(tower_bytes, size)
     except ValueError as e:  # LiteRT raises ValueError for a model it cannot read
         raise ManifestError(f"user_tower.tflite of {version}: {e}") from None
-    scorer = Scorer(tower, vectors, offset, scale, n_subsets)
+    ranking = None
+    if ranking_bytes is not None:
+        try:
+            ranking = ranking_lib.ListRanking.from_bytes(ranking_bytes, manifest.get("serving", {}).get("ranking") or {},
+                                                         size)
+        except (ValueError, OSError, KeyError, EOFError) as e:
+            raise ManifestError(f"{ranking_lib.FILE} of {version}: {e}") from None
+    scorer = Scorer(tower, vectors, offset, scale, n_subsets, ranking)
     probe, _ = scorer.predict(np.array([0]), np.array([scale.max]))
     if not np.isfinite(probe).all():
         raise ManifestError(f"user_tower.tflite of {version} predicts non-finite ratings")

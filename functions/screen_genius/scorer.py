@@ -20,6 +20,7 @@ import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
 from screen_genius import features
+from screen_genius.ranking import ListRanking
 from screen_genius.scale import RatingScale
 
 
@@ -94,8 +95,10 @@ class Scorer:
     user gave more than 16 ratings.
     """
 
-    def __init__(self, tower: Tower, movie_vectors: np.ndarray, offset: float, scale: RatingScale, n_subsets: int = 1):
+    def __init__(self, tower: Tower, movie_vectors: np.ndarray, offset: float, scale: RatingScale, n_subsets: int = 1,
+                 ranking: ListRanking | None = None):
         self.tower = tower
+        self.ranking = ranking  # the lists' order (``screen_genius.ranking``); None: by the stars
         self.movie_vectors = movie_vectors
         self.offset = float(offset)
         self.scale = scale
@@ -147,15 +150,18 @@ class Scorer:
         without = np.clip(full.mean(axis=0)[None, :] + change / n_sub, lo, hi)
         return Explained(predicted, int(len(rated_rows)), rated_rows, (predicted[None, :] - without).astype(np.float32))
 
-    def rank(self, predicted: np.ndarray, exclude_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
-        """Catalog rows of the k best (best first) and k worst (worst first), skipping exclude_rows.
+    def rank(self, predicted: np.ndarray, rated_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
+        """Catalog rows of the k best (best first) and k worst (worst first) of the movies not in rated_rows.
 
-        Ties are broken by catalog row, lowest first, so the answer is deterministic.
+        With a list ranking, the order is its top and bottom scores (which read
+        the rated movies); without, the predicted stars. Ties are broken by
+        catalog row, lowest first, so the answer is deterministic.
         """
+        top_scores, bottom_scores = (self.ranking.scores(rated_rows, predicted) if self.ranking is not None
+                                     else (predicted, predicted))
         keep = np.ones(self.catalog_size, dtype=bool)
-        keep[exclude_rows] = False
+        keep[rated_rows] = False
         candidates = self._rows[keep]
-        scores = predicted[keep]
-        best = candidates[np.lexsort((candidates, -scores))[:k]]
-        worst = candidates[np.lexsort((candidates, scores))[:k]]
+        best = candidates[np.lexsort((candidates, -top_scores[keep]))[:k]]
+        worst = candidates[np.lexsort((candidates, bottom_scores[keep]))[:k]]
         return best, worst

@@ -58,9 +58,28 @@ def test_predictions_do_not_depend_on_the_order_of_the_rated_movies(small_model)
     assert a.shape == (8, len(mv))
 
 
-def test_an_untrained_tower_predicts_item_mean_plus_shrunk_user_bias():
+def test_an_untrained_fold_in_tower_predicts_the_exact_ridge_fold_in():
     mv = model1_like_vectors()
-    model = user_tower.build_model(mv, 3.55, user_tower.UserTowerConfig(width=16, ensemble=1))
+    model = user_tower.build_model(mv, 3.55, user_tower.UserTowerConfig(width=16, ensemble=1, fold_in_reg=8.0))
+    for layer_weight in model.tower.out.weights:
+        layer_weight.assign(np.zeros(layer_weight.shape, np.float32))
+    given, stars = np.array([3, 7, 11, 20, 23]), np.array([5.0, 4.0, 1.0, 2.5, 4.5])
+    rows = np.full((1, 16), -1)
+    ratings = np.zeros((1, 16), np.float32)
+    rows[0, :5], ratings[0, :5] = given, stars
+    pred = np.asarray(model(features.user_matrices(mv, rows, ratings, 3.55)))[0]
+    # ridge regression of rating - offset - b_movie on [q, 1], ridge 8 on every coordinate
+    a = np.concatenate([mv[given, :14], np.ones((5, 1))], axis=1).astype(np.float64)
+    z = np.linalg.solve(a.T @ a + 8.0 * np.eye(15), a.T @ (stars - 3.55 - mv[given, 14]))
+    expected = 3.55 + mv[:, 14] + mv[:, :14] @ z[:14] + z[14]
+    np.testing.assert_allclose(pred, expected, atol=1e-4)
+    nothing = np.asarray(model(np.zeros((1, 16, 16), np.float32)))[0]
+    np.testing.assert_allclose(nothing, 3.55 + mv[:, 14], atol=1e-5)  # nothing rated: the item means
+
+
+def test_an_untrained_bias_tower_predicts_item_mean_plus_shrunk_user_bias():
+    mv = model1_like_vectors()
+    model = user_tower.build_model(mv, 3.55, user_tower.UserTowerConfig(width=16, ensemble=1, base="bias"))
     for layer_weight in model.tower.out.weights:
         layer_weight.assign(np.zeros(layer_weight.shape, np.float32))
     rows = np.full((1, 16), -1)
@@ -149,7 +168,9 @@ def test_given_counts_follow_the_chosen_distribution_and_never_exceed_a_users_ra
 def test_the_taste_gate_shrinks_with_few_ratings_and_never_amplifies():
     train = random_ratings(60, 24, 25)
     mv = model1_like_vectors()
-    config = user_tower.UserTowerConfig(width=16, epochs=2, patience=2, ensemble=1, validation_fraction=0.3)
+    # base "bias": the taste factors come from the gated correction alone, so zero gates must zero them
+    config = user_tower.UserTowerConfig(width=16, epochs=2, patience=2, ensemble=1, validation_fraction=0.3,
+                                        base="bias")
     trained = user_tower.train_user_tower(train, mv, 3.55, config)
     taste, bias = np.array(trained.history["gates"]["taste"]), np.array(trained.history["gates"]["bias"])
     assert (np.diff(taste[1:]) >= -1e-6).all() and (taste >= 0).all() and (taste <= 1 + 1e-6).all()

@@ -61,7 +61,7 @@ def test_rank_skips_rated_movies_orders_best_and_worst_first_and_breaks_ties_by_
     predicted[[5, 9, 2]] = 5.0  # a three-way tie at the top
     predicted[[7, 30]] = 0.5
     predicted[11] = 4.0
-    best, worst = model.scorer.rank(predicted, exclude_rows=np.array([9, 30]), k=10)
+    best, worst = model.scorer.rank(predicted, rated_rows=np.array([9, 30]), k=10)
     assert list(best[:4]) == [2, 5, 11, 0]
     assert list(worst[:2]) == [7, 0]
     assert 9 not in best and 30 not in worst and 9 not in worst and 30 not in best

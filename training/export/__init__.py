@@ -8,6 +8,8 @@
                         (unclipped), catalog order; movie weights and biases are in the graph
     elicitation.npz     what ``ask_next`` needs (screen_genius.elicit.ElicitationData): per-movie
                         popularity, rating mean/variance/entropy of the training users, the taste prior
+    ranking.npz         the lists' order (screen_genius.ranking): EASE weights (catalog_size x catalog_size),
+                        popularity, no-information prior; its parameters in manifest serving.ranking
 
 The TFLite tower is checked against Keras before anything is written: the
 export fails if the outputs differ by more than 1e-5 on random or real inputs.
@@ -15,6 +17,7 @@ export fails if the outputs differ by more than 1e-5 on random or real inputs.
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from datetime import datetime, timezone
@@ -23,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from screen_genius import elicit, features
+from screen_genius import ranking as ranking_file
 from screen_genius.manifest import write_manifest
 from training.atomic import atomic_directory
 from training.export.provenance import provenance
@@ -132,6 +136,13 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
         (staging / "user_tower.tflite").write_bytes(flatbuffer)
         (staging / elicit.FILE).write_bytes(elicitation_data(training_ratings(ds), trained.movie_vectors,
                                                              trained.offset, ds.rating_scale).to_bytes())
+        serving_options = {"ask_next": elicit.SERVED}
+        if trained.ranking is not None:  # the lists' order (screen_genius.ranking)
+            buffer = io.BytesIO()
+            np.savez(buffer, weights=trained.ranking.weights.astype(np.float32),
+                     popularity=trained.ranking.popularity.astype(np.float64), prior=trained.prior.astype(np.float64))
+            (staging / ranking_file.FILE).write_bytes(buffer.getvalue())
+            serving_options["ranking"] = dict(trained.info["ranking"]["params"])
         created = datetime.now(timezone.utc)
         serving = (metrics or {}).get("serving", {})
         manifest = write_manifest(
@@ -145,7 +156,7 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
             heldout_user_ids=[int(u) for u in ds.heldout_user_ids],
             served_model=SERVED_MODEL,
             metrics=headline(metrics) if metrics else {"cold_start": {}, "warm_start": {}},
-            serving={"n_subsets": int(serving.get("n_subsets", 1)), "ask_next": elicit.SERVED},
+            serving={"n_subsets": int(serving.get("n_subsets", 1)), **serving_options},
             model={"input": "float32 [batch, 16, 16] user matrices (screen_genius.features)",
                    "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
                    "tflite_parity_max_abs_diff": diff},

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+from screen_genius import ranking as serving_ranking
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,5 @@ class SeenScore:
 
 def list_scores(stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray,
                 params: RankingParams) -> tuple[np.ndarray, np.ndarray]:
-    """(top scores, bottom scores), each like ``stars`` (B, n_movies): best first / worst first."""
-    stars = np.asarray(stars, dtype=np.float64)
-    top = stars + params.gamma_top * (personal + params.popularity_top * popularity) - params.chart_top * prior
-    bottom = stars - params.gamma_bottom * (personal + params.popularity_bottom * popularity)
-    return top, bottom
+    """(top scores, bottom scores), each like ``stars`` (B, n_movies): the function's formula, one implementation."""
+    return serving_ranking.list_scores(stars, personal, popularity, prior, params.to_dict())

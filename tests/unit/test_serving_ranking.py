@@ -1,0 +1,71 @@
+"""The lists' order in the function (screen_genius.ranking): the documented formula, order-free, checked input."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+
+from screen_genius.ranking import ListRanking, list_scores
+from training.models import ranking as training_ranking
+
+PARAMS = {"gamma_top": 2.0, "popularity_top": 1.0, "chart_top": 0.5, "gamma_bottom": 1.0, "popularity_bottom": 0.0}
+
+
+def ranking_bytes(n: int, seed: int = 0, **shapes) -> bytes:
+    rng = np.random.default_rng(seed)
+    arrays = {"weights": rng.normal(size=(n, n)).astype(np.float32), "popularity": rng.random(n),
+              "prior": rng.normal(size=n)}
+    arrays.update(shapes)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_scores_follow_the_documented_formula():
+    n = 6
+    ranking = ListRanking.from_bytes(ranking_bytes(n), PARAMS, n)
+    stars = np.linspace(1, 5, n)
+    top, bottom = ranking.scores(np.array([1, 4]), stars)
+    personal = ranking.weights[1].astype(np.float64) + ranking.weights[4]
+    expected_top = stars + 2.0 * (personal + ranking.popularity) - 0.5 * ranking.prior
+    np.testing.assert_allclose(top, expected_top, rtol=1e-6)
+    np.testing.assert_allclose(bottom, stars - 1.0 * personal, rtol=1e-6)
+
+
+def test_nothing_rated_ranks_by_stars_popularity_and_prior_only():
+    n = 5
+    ranking = ListRanking.from_bytes(ranking_bytes(n), PARAMS, n)
+    top, bottom = ranking.scores(np.array([], dtype=np.int64), np.full(n, 3.0))
+    np.testing.assert_allclose(top, 3.0 + 2.0 * ranking.popularity - 0.5 * ranking.prior)
+    np.testing.assert_allclose(bottom, np.full(n, 3.0))
+
+
+def test_scores_do_not_depend_on_the_order_of_the_ratings():
+    n = 50
+    ranking = ListRanking.from_bytes(ranking_bytes(n, seed=3), PARAMS, n)
+    stars = np.random.default_rng(1).random(n) * 4 + 1
+    rows = np.array([7, 3, 41, 19, 22])
+    a = ranking.scores(rows, stars)
+    b = ranking.scores(rows[::-1], stars)
+    assert (a[0] == b[0]).all() and (a[1] == b[1]).all()
+
+
+def test_training_and_the_function_share_one_formula():
+    rng = np.random.default_rng(2)
+    stars, personal, pop, prior = rng.random((4, 3, 8))
+    params = training_ranking.RankingParams(**PARAMS)
+    got = training_ranking.list_scores(stars, personal, pop[0], prior[0], params)
+    want = list_scores(stars, personal, pop[0], prior[0], PARAMS)
+    assert all((g == w).all() for g, w in zip(got, want))
+
+
+@pytest.mark.parametrize(("params", "arrays", "message"), [
+    ({**PARAMS, "chart_top": None}, {}, "lacks numeric chart_top"),
+    (PARAMS, {"weights": np.zeros((4, 5), np.float32)}, "need weights (5, 5)"),
+    (PARAMS, {"prior": np.full(5, np.nan)}, "must be finite"),
+])
+def test_a_ranking_file_that_does_not_fit_is_refused_with_the_reason(params, arrays, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ListRanking.from_bytes(ranking_bytes(5, **arrays), params, 5)
