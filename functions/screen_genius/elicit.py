@@ -11,10 +11,11 @@ a movie is never on the page twice, and a listed movie can be rated where it
 is listed.
 
 - ``popular``: how many training users rated the movie.
-- ``pop_entropy``: log popularity x entropy of its ratings (Rashid et al. 2002,
-  "Getting to know you"): seen by many, and people disagree about it.
-- ``expected_change`` (served as ``expected_change+unlisted``, chosen by
-  ``python -m training elicit``, see docs/models.md): P(seen) x the expected squared change of this person's
+- ``pop_entropy`` (served as ``pop_entropy+unlisted``, chosen by
+  ``python -m training elicit``, see docs/models.md): log popularity x entropy
+  of its ratings (Rashid et al. 2002, "Getting to know you"): seen by many,
+  and people disagree about it.
+- ``expected_change`` (measured, not served: the best RMSE, less recall): P(seen) x the expected squared change of this person's
   predictions over the catalog if they rated the movie, expected over how
   people rate it. The model's taste space is treated as a Bayesian linear
   fold-in: a person's taste theta (D,) has prior N(0, prior_cov); a rating of
@@ -40,7 +41,7 @@ import numpy as np
 
 FILE = "elicitation.npz"
 STRATEGIES = ("popular", "pop_entropy", "expected_change")
-SERVED = "expected_change+unlisted"
+SERVED = "pop_entropy+unlisted"
 ASK_K = 10
 
 

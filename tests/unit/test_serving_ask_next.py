@@ -96,16 +96,16 @@ def test_elicitation_file_round_trips_and_bad_contents_are_refused():
         small_data(prior_cov=np.eye(3))
 
 
-def test_ask_next_is_the_served_strategy_over_unrated_unskipped_movies(model):
+def test_ask_next_is_the_served_strategy_over_unrated_unskipped_unlisted_movies(model):
     pairs = [(movie_id(r), 4.0 + (r % 2)) for r in (0, 3, 8)]
     skipped = [movie_id(1), movie_id(2)]
     answer = api.recommend(model, pairs, skipped)
     rows = np.array([0, 3, 8])
     predicted, _ = model.scorer.predict(rows, np.array([4.0, 5.0, 4.0]))
-    scores = model.elicitation.expected_change(rows, predicted)
+    scores = np.log1p(model.elicitation.n_ratings) * model.elicitation.entropy  # pop_entropy, by hand
     best, worst = model.scorer.rank(predicted, rows, 10)
     expected = elicit.choose(scores, np.concatenate([[0, 3, 8, 1, 2], best, worst]))
-    assert model.ask_strategy == "expected_change+unlisted"
+    assert model.ask_strategy == "pop_entropy+unlisted"
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
     assert answer["ask_next"][0] == {"movie_id": movie_id(int(expected[0])), "title": f"Movie {expected[0]}",
                                      "year": 1950 + int(expected[0]) % 70, "genres": ["Drama"]}
@@ -122,7 +122,7 @@ def test_ask_next_is_deterministic_and_independent_of_the_order_of_ratings_and_s
 def test_with_nothing_rated_ask_next_is_the_strategy_over_the_whole_catalog(model):
     answer = api.recommend(model, [], [])
     predicted, _ = model.scorer.predict(np.zeros(0, np.int64), np.zeros(0))
-    expected = elicit.choose(model.elicitation.expected_change(np.zeros(0, np.int64), predicted),
+    expected = elicit.choose(np.log1p(model.elicitation.n_ratings) * model.elicitation.entropy,
                              np.array([r["movie_id"] for r in answer["top"] + answer["bottom"]]) // 7 - 14)
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
     assert not {a["movie_id"] for a in answer["ask_next"]} & {r["movie_id"] for r in answer["top"] + answer["bottom"]}
@@ -160,3 +160,23 @@ def test_genres_are_lists_in_movies_and_empty_when_the_dataset_has_none(tmp_path
     answer = api.recommend(model, [(movie_id(5), 5.0)], [])
     for entry in answer["top"] + answer["bottom"] + answer["ask_next"]:
         assert entry["genres"] == movies[(entry["movie_id"] - 101) // 7]["genres"]
+
+
+def with_strategy(tmp_path, strategy):
+    build_artifact_set(tmp_path / "set", catalog_size=CATALOG)
+    manifest = json.loads((tmp_path / "set" / "manifest.json").read_text())
+    manifest.pop("files")
+    manifest["serving"] = {"ask_next": strategy}
+    write_manifest(tmp_path / "set", **manifest)
+    return LocalStore(tmp_path / "bucket"), publish(tmp_path / "set", str(tmp_path / "bucket"))
+
+
+def test_the_manifest_names_the_strategy_and_an_unknown_one_is_refused(tmp_path):
+    model = load_model(*with_strategy(tmp_path / "a", "expected_change"))
+    rows = np.array([0, 3])
+    predicted, _ = model.scorer.predict(rows, np.array([5.0, 1.0]))
+    answer = api.recommend(model, [(movie_id(0), 5.0), (movie_id(3), 1.0)], [])
+    expected = elicit.choose(model.elicitation.expected_change(rows, predicted), rows)
+    assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
+    with pytest.raises(ManifestError, match="serving.ask_next 'coin'"):
+        load_model(*with_strategy(tmp_path / "b", "coin"))
