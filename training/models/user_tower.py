@@ -38,7 +38,6 @@ from training.models import layout
 
 MAX_RATINGS = features.MAX_RATINGS
 FACTORS = layout.FACTORS
-FOLD_IN_ITERATIONS = 15  # conjugate-gradient steps of the in-graph fold-in: exact for 15 unknowns
 
 
 @dataclass
@@ -76,180 +75,13 @@ def rating_offset(global_mean: float, step: float) -> float:
     return offset
 
 
-def _layers():
-    import keras
-    from keras import layers, ops
-
-    def present_rows(x):
-        """(batch, 16, 1) 1.0 where the row holds a rating."""
-        return ops.cast(ops.max(ops.abs(x), axis=-1, keepdims=True) > 0, "float32")
-
-    def decode_rows(x, mask):
-        """Per-row (vector, rating - offset) back out of vector * (rating - offset).
-
-        Column 15 of every movie vector is the constant 1 (Model 1's layout), so
-        x[:, :, 15] is the rating minus the offset, never 0 for a real rating
-        (``rating_offset`` keeps the offset off the rating grid). Empty rows give 0.
-        """
-        d = x[..., 15:16]
-        safe = ops.where(mask > 0, d, ops.ones_like(d))
-        return x / safe * mask, d * mask
-
-    def ridge_fold_in(a, e, reg, iterations: int = FOLD_IN_ITERATIONS):
-        """(batch, 16, D) rows a, (batch, 16, 1) targets e, (D,) ridge -> (batch, D): argmin |e - a z|^2 + reg . z^2.
-
-        Solved by conjugate gradients, unrolled: only matmuls and elementwise
-        ops, so the same graph runs in Keras and in LiteRT's builtin ops. With
-        D = 15 unknowns, 15 exact steps solve the system; empty rows add nothing.
-        """
-        gram = ops.matmul(ops.transpose(a, (0, 2, 1)), a) + ops.diag(reg)[None]  # (batch, D, D)
-        rhs = ops.sum(a * e, axis=1)  # (batch, D)
-        z = ops.zeros_like(rhs)
-        r = rhs
-        p = r
-        rr = ops.sum(r * r, axis=-1, keepdims=True)
-        for _ in range(iterations):
-            gp = ops.squeeze(ops.matmul(gram, p[..., None]), -1)
-            alpha = rr / ops.maximum(ops.sum(p * gp, axis=-1, keepdims=True), 1e-12)
-            z = z + alpha * p
-            r = r - alpha * gp
-            rr_new = ops.sum(r * r, axis=-1, keepdims=True)
-            p = r + rr_new / ops.maximum(rr, 1e-20) * p
-            rr = rr_new
-        return z
-
-    class SetTower(layers.Layer):
-        """(batch, 16, 16) -> (batch, 16) user vector, invariant to the order of rated movies.
-
-        It starts as the "item mean + user bias" estimate (the user-bias slot
-        gets the shrunk mean of rating - offset - b_movie over the given
-        movies) and learns a correction from pooled per-movie features.
-
-        The correction's taste part (user vector columns 0..13) and bias part
-        (14, 15) are scaled by gates indexed by the number of ratings n
-        (``gates``: (2, 17), all ones while training). ``fit_gates`` sets the
-        taste gate on validation users after training (the bias gate stays 1):
-        with one or two ratings the learned taste factors are mostly noise,
-        and the gate shrinks them, as a ridge fold-in shrinks factors
-        estimated from little evidence.
-        """
-
-        def __init__(self, width: int, dropout: float, base: str = "bias", fold_in_reg: float = 8.0, **kwargs):
-            super().__init__(**kwargs)
-            self.base = base
-            if base not in ("bias", "fold_in"):
-                raise ValueError(f"base must be 'bias' or 'fold_in', not {base!r}")
-            # softplus(raw) = the ridge of the fold-in's factors and of its user bias
-            raw = float(np.log(np.expm1(fold_in_reg)))
-            self.fold_in_raw = self.add_weight(shape=(2,), name="fold_in_reg", initializer=keras.initializers.Constant(raw))
-            self.row1 = layers.Conv1D(width, 1, activation="gelu")
-            self.row2 = layers.Conv1D(width, 1, activation="gelu")
-            self.dense1 = layers.Dense(width, activation="gelu")
-            self.dense2 = layers.Dense(width // 2, activation="gelu")
-            self.drop = layers.Dropout(dropout)
-            self.out = layers.Dense(16, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
-                                    bias_initializer="zeros")
-            self.bias_shrink = self.add_weight(shape=(), name="bias_shrink", initializer=keras.initializers.Constant(3.0))
-            self.gates = self.add_weight(shape=(2, MAX_RATINGS + 1), name="gates", initializer="ones", trainable=False)
-
-        def call(self, x, training=False):
-            mask = present_rows(x)
-            n = ops.sum(mask, axis=1)  # (batch, 1)
-            v, d = decode_rows(x, mask)
-            residual = (d - v[..., 14:15]) * mask  # rating - offset - b_movie
-            rows = ops.concatenate([v[..., :14], d, residual, v[..., :14] * residual], axis=-1)
-            h = self.row2(self.row1(rows)) * mask
-            mean = ops.sum(h, axis=1) / ops.maximum(n, 1.0)
-            user_bias = ops.sum(residual, axis=1) / (n + ops.abs(self.bias_shrink))
-            factors = ops.sum(v[..., :14] * residual, axis=1) / (n + 3.0)
-            count = ops.concatenate([n / MAX_RATINGS, 1.0 / ops.sqrt(ops.maximum(n, 1.0))], axis=-1)
-            z = ops.concatenate([mean, user_bias, factors, count], axis=-1)
-            z = self.drop(self.dense2(self.drop(self.dense1(z), training=training)), training=training)
-            if self.base == "fold_in":
-                reg = ops.softplus(self.fold_in_raw)
-                reg = ops.concatenate([ops.ones((FACTORS,)) * reg[0], reg[1:]], axis=0)
-                a = ops.concatenate([v[..., :FACTORS], mask], axis=-1)  # (batch, 16, 15): [q, 1] per rated movie
-                folded = ridge_fold_in(a, residual, reg)  # (batch, 15): [p, b_user]
-                base = ops.concatenate([folded[:, :FACTORS], ops.ones_like(user_bias), folded[:, FACTORS:]], axis=-1)
-            else:
-                base = ops.concatenate([ops.zeros_like(factors), ops.ones_like(user_bias), user_bias], axis=-1)
-            correction = self.out(z)
-            # one-hot of n (a matmul, not a gather: the same ops in Keras and TFLite)
-            count_onehot = ops.cast(ops.equal(n, ops.arange(MAX_RATINGS + 1, dtype="float32")[None, :]), "float32")
-            gate = ops.matmul(count_onehot, ops.transpose(self.gates))  # (batch, 2): taste gate, bias gate
-            return base + ops.concatenate([correction[:, :14] * gate[:, :1], correction[:, 14:] * gate[:, 1:]], axis=-1)
-
-    class SeedCNNTower(layers.Layer):
-        """The original CNN user tower: (batch, 16, 16) -> (batch, 16)."""
-
-        def __init__(self, dropout: float = 0.0, **kwargs):
-            super().__init__(**kwargs)
-            act = lambda: layers.LeakyReLU(negative_slope=0.1)  # noqa: E731
-            self.stack = [layers.Reshape((MAX_RATINGS, 16, 1)),
-                          layers.Conv2D(16, 3, padding="same"), act(), layers.MaxPooling2D(2),
-                          layers.Conv2D(256, 3, padding="same"), act(), layers.MaxPooling2D(2),
-                          layers.Flatten(), layers.Dense(256), act(), layers.Dense(64), act()]
-            self.out = layers.Dense(16, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
-                                    bias_initializer=_unit_bias_slot())
-
-        def call(self, x, training=False):
-            for layer in self.stack:
-                x = layer(x)
-            return self.out(x)
-
-    class CatalogScorer(layers.Layer):
-        """(batch, 16) user vectors -> (batch, n_movies) ratings = offset + u . w + c."""
-
-        def __init__(self, movie_vectors: np.ndarray, offset: float, l2: float, **kwargs):
-            super().__init__(**kwargs)
-            self.initial = np.asarray(movie_vectors, dtype=np.float32).T.copy()  # (16, n_movies)
-            self.offset, self.l2 = float(offset), float(l2)
-
-        def build(self, input_shape):
-            n = self.initial.shape[1]
-            self.w = self.add_weight(shape=self.initial.shape, name="movie_weights",
-                                     initializer=keras.initializers.Constant(self.initial))
-            self.c = self.add_weight(shape=(n,), name="movie_bias", initializer="zeros")
-
-        def call(self, u, training=False):
-            if self.l2 and training:
-                self.add_loss(self.l2 * (ops.sum(ops.square(self.w - self.initial)) + ops.sum(ops.square(self.c))))
-            return self.offset + ops.matmul(u, self.w) + self.c
-
-    def _unit_bias_slot():
-        # Start as "item bias only": user vector [0..0, 1, 0] reads b_movie out of each movie vector.
-        init = np.zeros(16, np.float32)
-        init[14] = 1.0
-        return keras.initializers.Constant(init)
-
-    class EnsembleModel(keras.Model):
-        """Several cold-start models (different seeds) in one graph: the mean of their ratings."""
-
-        def __init__(self, members, **kwargs):
-            super().__init__(**kwargs)
-            self.members = list(members)
-
-        def call(self, x, training=False):
-            return ops.mean(ops.stack([m(x, training=training) for m in self.members]), axis=0)
-
-    class ColdStartModel(keras.Model):
-        """(batch, 16, 16) user matrices -> (batch, n_movies) predicted ratings in stars (unclipped)."""
-
-        def __init__(self, tower, scorer, **kwargs):
-            super().__init__(**kwargs)
-            self.tower, self.scorer = tower, scorer
-
-        def call(self, x, training=False):
-            return self.scorer(self.tower(x, training=training), training=training)
-
-    return SetTower, SeedCNNTower, CatalogScorer, ColdStartModel, EnsembleModel
 
 
 def build_model(movie_vectors: np.ndarray, offset: float, config: UserTowerConfig):
     """The Keras model of ``config``: (batch, 16, 16) -> (batch, n_movies) stars; an ensemble averages members."""
     import keras
 
-    SetTower, SeedCNNTower, CatalogScorer, ColdStartModel, EnsembleModel = _layers()
+    from training.models.tower_layers import CatalogScorer, ColdStartModel, EnsembleModel, SeedCNNTower, SetTower
 
     def member():
         tower = (SetTower(config.width, config.dropout, config.base, config.fold_in_reg) if config.tower == "set"
@@ -290,32 +122,43 @@ def sample_given(rows: np.ndarray, ratings: np.ndarray, k: int, rng: np.random.G
     return given_rows, given_ratings, is_target
 
 
+def make_batch(train, batch: np.ndarray, movie_vectors: np.ndarray, offset: float, rng: np.random.Generator,
+               max_given: int = MAX_RATINGS, k_distribution: str = "uniform"):
+    """Simulated cold-start users ``batch`` (positions in ``train``): (x, targets, mask).
+
+    x (B, 16, 16) float32 user matrices of k random given ratings each;
+    targets and mask (B, n_movies) float32, mask 1 where the user rated the
+    movie and it was not among the inputs.
+    """
+    b, n_items = len(batch), train.n_items
+    given_rows = np.full((b, MAX_RATINGS), -1, dtype=np.int64)
+    given_ratings = np.zeros((b, MAX_RATINGS), dtype=np.float32)
+    targets = np.zeros((b, n_items), dtype=np.float32)
+    mask = np.zeros((b, n_items), dtype=np.float32)
+    ks = sample_k(train.counts()[batch], max_given, k_distribution, rng)
+    for i, (u, k) in enumerate(zip(batch, ks)):
+        rows, ratings = train.user(u)
+        given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, int(k), rng)
+        targets[i, rows] = ratings
+        mask[i, rows[is_target]] = 1.0
+    return features.user_matrices(movie_vectors, given_rows, given_ratings, offset), targets, mask
+
+
 def cold_start_batches(train, movie_vectors: np.ndarray, offset: float, batch_users: int,
                        rng: np.random.Generator, max_given: int = MAX_RATINGS, k_distribution: str = "uniform"):
-    """One epoch of simulated cold-start batches, streamed.
+    """One epoch of simulated cold-start batches (``make_batch``), streamed, users shuffled by ``rng``.
 
-    Yields (x, targets, mask): x (B, 16, 16) float32 user matrices; targets and
-    mask (B, n_movies) float32, mask 1 where the user rated the movie and it
-    was not among the inputs. Users with fewer than 2 ratings are skipped.
+    Users with fewer than 2 ratings are skipped.
     """
-    counts = train.counts()
-    users = np.flatnonzero(counts >= 2)
+    users = np.flatnonzero(train.counts() >= 2)
     rng.shuffle(users)
-    n_items = train.n_items
     for start in range(0, len(users), batch_users):
-        batch = users[start:start + batch_users]
-        b = len(batch)
-        given_rows = np.full((b, MAX_RATINGS), -1, dtype=np.int64)
-        given_ratings = np.zeros((b, MAX_RATINGS), dtype=np.float32)
-        targets = np.zeros((b, n_items), dtype=np.float32)
-        mask = np.zeros((b, n_items), dtype=np.float32)
-        ks = sample_k(counts[batch], max_given, k_distribution, rng)
-        for i, (u, k) in enumerate(zip(batch, ks)):
-            rows, ratings = train.user(u)
-            given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, int(k), rng)
-            targets[i, rows] = ratings
-            mask[i, rows[is_target]] = 1.0
-        yield features.user_matrices(movie_vectors, given_rows, given_ratings, offset), targets, mask
+        yield make_batch(train, users[start:start + batch_users], movie_vectors, offset, rng, max_given, k_distribution)
+
+
+def as_sample_weights(mask: np.ndarray) -> np.ndarray:
+    """Mask (B, n_movies) -> Keras sample weights whose weighted mean squared error is SSE / targets in the batch."""
+    return (mask * (mask.size / max(float(mask.sum()), 1.0))).astype(np.float32)
 
 
 def fixed_validation(train, movie_vectors, offset, seed: int, max_given: int = MAX_RATINGS,
@@ -452,73 +295,43 @@ def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: Us
 
 def _train_one(fit_users, val_users, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig,
                log=None) -> TrainedUserTower:
-    """One tower (``config.ensemble`` is ignored): streamed cold-start batches, early stopping on ``val_users``."""
+    """One tower (``config.ensemble`` is ignored): ``fit()`` on streamed cold-start batches, early stopping.
+
+    The masked multi-target loss is Keras' mean squared error with the masks
+    as sample weights (``as_sample_weights``); EarlyStopping on the validation
+    users keeps the best epoch's weights, and the starting point (the ridge
+    fold-in, or item mean + user bias) is kept instead when no epoch beats it.
+    """
     import keras
-    import tensorflow as tf
+
+    from training.models.cold_start_data import ColdStartData, EpochRecord, FixedBatches
+    from training.models.tower_layers import squared_error
 
     keras.utils.set_random_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     movie_vectors = np.asarray(movie_vectors, dtype=np.float32)
     n_val = val_users.n_users
-    val_batches = (fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given,
-                                    config.k_distribution) if n_val else [])
-
     model = build_model(movie_vectors, offset, config)
-    optimizer = keras.optimizers.Adam(config.learning_rate)
-
-    @tf.function(reduce_retracing=True)
-    def step(x, targets, mask):
-        with tf.GradientTape() as tape:
-            pred = model(x, training=True)
-            sse = tf.reduce_sum(mask * tf.square(pred - targets))
-            count = tf.maximum(tf.reduce_sum(mask), 1.0)
-            loss = sse / count + tf.add_n(model.losses) if model.losses else sse / count
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-        return sse, count
-
-    @tf.function(reduce_retracing=True)
-    def evaluate(x, targets, mask):
-        pred = model(x, training=False)
-        return tf.reduce_sum(mask * tf.square(pred - targets)), tf.reduce_sum(mask)
-
-    def validation_rmse() -> float:
-        vs = vc = 0.0
-        for x, targets, mask in val_batches:
-            s, c = evaluate(x, targets, mask)
-            vs, vc = vs + float(s), vc + float(c)
-        return float(np.sqrt(vs / max(vc, 1)))
-
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=squared_error)
+    data = ColdStartData(fit_users, movie_vectors, offset, config)
+    validation = None
     history = {"rmse": [], "val_rmse": [], "seconds": []}
-    best, best_weights, since_best = np.inf, None, 0
-    if val_batches:  # the starting point (item mean + user bias) is a candidate too
-        best, best_weights = validation_rmse(), [w.numpy().copy() for w in model.weights]
-        history["initial_val_rmse"] = best
-    started = time.perf_counter()
-    for epoch in range(config.epochs):
-        sse = count = 0.0
-        for x, targets, mask in cold_start_batches(fit_users, movie_vectors, offset, config.batch_users, rng,
-                                                   config.max_given, config.k_distribution):
-            s, c = step(x, targets, mask)
-            sse, count = sse + float(s), count + float(c)
-        history["rmse"].append(float(np.sqrt(sse / max(count, 1))))
-        if val_batches:
-            val = validation_rmse()
-            history["val_rmse"].append(val)
-            if val < best - 1e-5:
-                best, best_weights, since_best = val, [w.numpy().copy() for w in model.weights], 0
-            else:
-                since_best += 1
-        history["seconds"].append(time.perf_counter() - started)
-        if log and (epoch % 10 == 0 or epoch == config.epochs - 1):
-            log(f"  user tower [{config.tower}] epoch {epoch + 1}/{config.epochs}: rmse {history['rmse'][-1]:.4f}"
-                + (f", val {history['val_rmse'][-1]:.4f}" if val_batches else ""))
-        if val_batches and since_best >= config.patience:
-            break
-    if best_weights is not None:
-        for w, value in zip(model.weights, best_weights):
-            w.assign(value)
-        history["best_epoch"] = int(np.argmin(history["val_rmse"]) + 1) if min(history["val_rmse"]) <= best else 0
+    callbacks = [EpochRecord(history, config, log)]
+    if n_val:
+        batches = fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given,
+                                   config.k_distribution)
+        validation = FixedBatches([(x, t, as_sample_weights(m)) for x, t, m in batches])
+        initial = float(model.evaluate(validation, verbose=0))
+        history["initial_val_rmse"] = float(np.sqrt(initial))
+        initial_weights = model.get_weights()
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
+                                                       min_delta=1e-6, restore_best_weights=True))
+    model.fit(data, validation_data=validation, epochs=config.epochs, callbacks=callbacks, verbose=0)
+    if n_val:
+        best = int(np.argmin(history["val_rmse"]))
+        history["best_epoch"] = best + 1
+        if history["val_rmse"][best] ** 2 >= initial:  # no epoch beat the starting point: keep it
+            model.set_weights(initial_weights)
+            history["best_epoch"] = 0
     if config.fit_gates and config.tower == "set" and n_val:
         gates = fit_gates(model, val_users, movie_vectors, offset, config.gate_draws, config.seed + 2)
         history["gates"] = {"taste": [round(float(g), 4) for g in gates[0]], "bias": [round(float(g), 4) for g in gates[1]]}
