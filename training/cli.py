@@ -11,6 +11,8 @@ import argparse
 import importlib
 import sys
 
+from training.errors import CommandError
+
 # A constant, not the docstring's first line: `python -OO` strips docstrings.
 DESCRIPTION = "One entry point for every pipeline step."
 # command -> (module, one-line help)
@@ -26,8 +28,7 @@ COMMANDS = {
 }
 
 
-class CommandError(Exception):
-    """A failure the user can act on: printed as one message, exit status 2."""
+__all__ = ["COMMANDS", "CommandError", "build_parser", "main"]
 
 
 def build_parser(argv: list[str]) -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 
 from screen_genius.scale import RatingScale
-from training.cli import CommandError
+from training.errors import CommandError
 from training.ingest.store import FORMAT_VERSION
 
 REQUIRED = ("dataset.json", "split.json", "movies.parquet", "catalog.parquet", "ratings")

@@ -55,7 +55,7 @@ def main(args: argparse.Namespace) -> int:
     from training.dataset import load_dataset
     from training.evaluation import command as evaluate
     from training.export import ParityError, export_artifacts
-    from training.models.command_train import load_models, train_models
+    from training.models.fitting import load_models, train_models
 
     ds = load_dataset(data_dir)
     step("train")

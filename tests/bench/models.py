@@ -28,7 +28,7 @@ def train_one_epoch(data_dir: str, max_steps: int = 0) -> dict:
 
     from training.dataset import load_dataset
     from training.models import user_tower
-    from training.models.command_train import training_ratings
+    from training.models.catalog_ratings import training_ratings
 
     t = time.perf_counter()
     ds = load_dataset(data_dir)

@@ -24,9 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from training.evaluation import bootstrap, crossval, protocol
+from training.evaluation.results import SERVED_MODEL, STARS_ONLY, headline  # noqa: F401 (headline: callers)
 
-SERVED_MODEL = "user_tower"
-STARS_ONLY = "user_tower_stars"  # the served model with its lists ranked by the stars alone
 SUBSET_CHOICES = (1, 2, 4, 8)
 SUBSET_GIVEN = 32
 # The rating predictors the served model is held against (EASE ranks, it does not predict stars).
@@ -66,7 +65,7 @@ def main(args: argparse.Namespace) -> int:
                                  log=print)
         info = {}
     else:
-        from training.models.command_train import load_models
+        from training.models.fitting import load_models
 
         trained = load_models(args.models)
         metrics = evaluate_all(ds, trained, quick=args.quick, toys=not args.no_toys, log=print)
@@ -154,7 +153,7 @@ def warm_start(ds, train, quick: bool, log=print, librec: bool = True) -> dict:
 
 def evaluate_all(ds, trained, quick: bool = False, toys: bool = True, log=print) -> dict:
     """The published split: the trained model directory against baselines and peers fitted on the same users."""
-    from training.models.command_train import heldout_ratings, training_ratings
+    from training.models.catalog_ratings import heldout_ratings, training_ratings
 
     started = time.perf_counter()
     train, test = training_ratings(ds), heldout_ratings(ds)
@@ -176,7 +175,8 @@ def evaluate_all(ds, trained, quick: bool = False, toys: bool = True, log=print)
 def evaluate_folds(ds, n_folds: int, quick: bool = False, toys: bool = True, cache_dir=None, log=print) -> dict:
     """Protocol v2: user-level ``n_folds``-fold cross-validation, every model (the served one too) refitted per fold."""
     from training.models.catalog_ratings import dataset_ratings
-    from training.models.command_train import catalog_features, served_model, training_ratings
+    from training.models.catalog_ratings import training_ratings
+    from training.models.fitting import catalog_features, served_model
 
     started = time.perf_counter()
     ratings = dataset_ratings(ds, "all")
@@ -275,12 +275,3 @@ def check_targets(metrics: dict) -> list[dict]:
     out.append({"target": "at k = 16, at most 30% of a top 10 from the 20 highest-mean movies", "met": bool(share <= 0.3),
                 "detail": f"{share:.3f}"})
     return out
-
-
-def headline(metrics: dict) -> dict:
-    """The manifest's ``metrics`` field (DESIGN.md): rmse, mae, ndcg@10 per model and k; toy RMSEs."""
-    keys = ("rmse", "mae", "ndcg@10", "recall@10", "hate@10")
-    cold = {name: {k: {key: round(m[key], 4) for key in keys if key in m} for k, m in per_k.items()}
-            for name, per_k in metrics["cold_start"].items()}
-    warm = {name: {"rmse": round(w["rmse"], 4)} for name, w in (metrics.get("warm_start") or {}).items()}
-    return {"cold_start": cold, "warm_start": warm, "protocol": metrics.get("protocol", {}).get("name")}

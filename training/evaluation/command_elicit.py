@@ -1,11 +1,11 @@
 """`python -m training elicit`: measure the ``ask_next`` strategies on simulated newcomers (``elicitation``).
 
 Protocol: user-level 5-fold cross-validation (``folds``) over every user of
-the dataset. For each fold, Model 1 and the user tower are trained on the
-other folds' users only (the full training profile, ``--ensemble`` towers;
-the served model has 5), the per-movie statistics come from those users too,
-and every user of the fold with at least 21 catalog ratings is simulated with
-every strategy. Results are merged over folds (weighted by users) and written
+the dataset. For each fold the served model (``ServedModel``: Model 1, the
+user tower with ``--ensemble`` towers where the served model has 5, and the
+list ranking that orders top and bottom) is fitted on the other folds' users
+only, the per-movie statistics come from those users too, and every user of
+the fold with at least 21 catalog ratings is simulated with every strategy. Results are merged over folds (weighted by users) and written
 to ``--out``: ``elicitation.json``, ``elicitation.md``, ``elicitation.png``
 (recall@10, RMSE and answers against rounds, one line per strategy) and
 ``elicitation.html`` (a fragment the evaluation report can include).
@@ -14,7 +14,6 @@ to ``--out``: ``elicitation.json``, ``elicitation.md``, ``elicitation.png``
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import html
 import json
 import time
@@ -58,7 +57,7 @@ def all_ratings(ds):
 
 def train_fold(ds, train, features, quick: bool, ensemble: int, seed: int, log):
     """The served model (Model 1, user tower, list ranking) fitted on one fold's training users."""
-    from training.models.command_train import served_model
+    from training.models.fitting import served_model
 
     model = served_model(features, ds.rating_scale.step, quick, seed, log=None, ensemble=ensemble)
     model.fit(train)
@@ -67,7 +66,7 @@ def train_fold(ds, train, features, quick: bool, ensemble: int, seed: int, log):
 
 def run(ds, n_folds: int = folds.N_FOLDS, only=None, ensemble: int = 1, quick: bool = False, cache_dir=None,
         seed: int = 0, log=print) -> dict:
-    from training.models.command_train import catalog_features
+    from training.models.fitting import catalog_features
 
     started = time.perf_counter()
     ratings = all_ratings(ds)

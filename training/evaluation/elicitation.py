@@ -52,7 +52,7 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
     is offset + b_movie + features . theta + noise. The prior covariance of
     theta and the noise variance come from ridge fold-ins of the training users.
     """
-    from training.models.movie_vectors import FACTORS
+    from training.models.layout import FACTORS
 
     n_items = train.n_items
     sums, counts = train.item_stats()

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from training.cli import CommandError
+from training.errors import CommandError
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -21,7 +21,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 def main(args: argparse.Namespace) -> int:
     from training.dataset import load_dataset
     from training.export import ParityError, export_artifacts
-    from training.models.command_train import load_models
+    from training.models.fitting import load_models
 
     if not args.metrics.exists():
         raise CommandError(f"{args.metrics} not found; run: python -m training evaluate --out {args.metrics.parent}")

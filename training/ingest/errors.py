@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from training.cli import CommandError
+from training.errors import CommandError
 
 
 class IngestError(CommandError):

@@ -100,6 +100,21 @@ class CatalogRatings:
         return sums, counts
 
 
+def training_ratings(ds) -> CatalogRatings:
+    """Catalog ratings of the training users (held-out users removed here, once)."""
+    from training.errors import CommandError
+
+    train = dataset_ratings(ds, "training")
+    if train.n_ratings == 0:
+        raise CommandError("the dataset has no training ratings of catalog movies; ingest more data")
+    return train
+
+
+def heldout_ratings(ds) -> CatalogRatings:
+    """Catalog ratings of the held-out (cold-start test) users: evaluation only."""
+    return dataset_ratings(ds, "heldout")
+
+
 def dataset_ratings(ds, users: str = "training") -> CatalogRatings:
     """Catalog ratings of an ingested dataset's "training" users, "heldout" users or "all" users.
 

@@ -1,34 +1,14 @@
-"""`python -m training train`: Model 1 (movie vectors) then Model 2 (user tower).
+"""`python -m training train`: Model 1 (movie vectors), Model 2 (user tower) and the list ranking.
 
 Reads an ingested dataset, trains on the training users only (held-out
-users are never read), and writes a model directory:
-
-    movie_vectors.npy            (catalog_size, 16) float32, Model 1's output
-    user_tower.weights.h5        Model 2 (served): set tower + catalog scorer
-    seed_cnn.weights.h5          the original CNN tower (with --seed-cnn)
-    training.json                offset, configs, training curves, timings
+users are never read), and writes the model directory ``training.models.fitting``
+describes.
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-import json
-import time
-from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
-
-from training.cli import CommandError
-from training.models.catalog_ratings import CatalogRatings, dataset_ratings
-
-PROFILES = {
-    # Model 1 (ALS) options, Model 2 options
-    "full": {"movie_factors": {}, "user_tower": {}},
-    "quick": {"movie_factors": {"iterations": 4},
-              "user_tower": {"epochs": 3, "patience": 3, "width": 32, "ensemble": 2}},
-}
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +23,7 @@ def register(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     from training.dataset import load_dataset
+    from training.models.fitting import train_models
 
     train_models(load_dataset(args.data), args.out, quick=args.quick, seed_cnn=args.seed_cnn,
                  cache_dir=args.cache, seed=args.seed, log=print)
@@ -50,142 +31,3 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def training_ratings(ds) -> CatalogRatings:
-    """Catalog ratings of the training users (held-out users removed here, once)."""
-    train = dataset_ratings(ds, "training")
-    if train.n_ratings == 0:
-        raise CommandError("the dataset has no training ratings of catalog movies; ingest more data")
-    return train
-
-
-def heldout_ratings(ds) -> CatalogRatings:
-    """Catalog ratings of the held-out (cold-start test) users: evaluation only."""
-    return dataset_ratings(ds, "heldout")
-
-
-def catalog_features(ds, cache_dir) -> np.ndarray:
-    from training.models import movie_vectors, titles_embedding
-
-    titles = ds.catalog["title"].astype(str).tolist()
-    embeddings = titles_embedding.embed_titles(titles, cache_dir)
-    years, _ = titles_embedding.year_features(ds.catalog["year"].tolist())
-    return movie_vectors.movie_features(embeddings, years)
-
-
-def served_model(features: np.ndarray, step: float, quick: bool = False, seed: int = 0, log=print,
-                 name: str = "user_tower", **tower_options):
-    """An unfitted ``ServedModel`` with the ``quick`` or full profile (``tower_options`` override the tower's)."""
-    from training.models import movie_factors, served, user_tower
-
-    profile = PROFILES["quick" if quick else "full"]
-    tower = user_tower.UserTowerConfig(seed=seed, **{**profile["user_tower"], **tower_options})
-    factors = movie_factors.MovieFactorsConfig(seed=seed, **profile["movie_factors"])
-    return served.ServedModel(features, step, tower, factors, name=name, log=log)
-
-
-def train_models(ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False, cache_dir=None, seed: int = 0,
-                 log=print) -> dict:
-    """Train Model 1, Model 2 and the list ranking on ``ds``'s training users; write ``out_dir``; return training.json."""
-    from training.models import user_tower
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    timings = {}
-    started = time.perf_counter()
-    train = training_ratings(ds)
-    log(f"training users: {train.n_users:,}, catalog ratings: {train.n_ratings:,}")
-
-    t = time.perf_counter()
-    features = catalog_features(ds, cache_dir)
-    timings["title_embeddings_s"] = time.perf_counter() - t
-
-    model = served_model(features, ds.rating_scale.step, quick, seed, log)
-    model.fit(train)
-    timings.update(model.timings)
-    offset = model.offset
-    np.save(out_dir / "movie_vectors.npy", model.movie_vectors)
-    trained = model.tower.trained
-    trained.model.save_weights(out_dir / "user_tower.weights.h5")
-    towers = {"user_tower": {"config": dataclasses.asdict(model.tower_config), "history": trained.history}}
-    log(f"Model 2 [user_tower]: best epoch {trained.history.get('best_epoch')}, "
-        f"val rmse {min(trained.history['val_rmse'] or [float('nan')]):.4f} ({timings['user_tower_s']:.1f} s)")
-    ranking_info = {"params": model.params.to_dict(), "choice": {k: v for k, v in model.choice.items() if k != "params"},
-                    "ease_lambda": getattr(model.seen, "lam", None)}
-    if model.seen is not None:
-        np.savez(out_dir / "ranking.npz", weights=model.seen.weights, popularity=model.seen.popularity,
-                 prior=model.prior)
-
-    if seed_cnn:  # the original design: one CNN tower, no ensemble, on the same movie vectors
-        t = time.perf_counter()
-        profile = PROFILES["quick" if quick else "full"]
-        config = user_tower.UserTowerConfig(tower="seed_cnn", seed=seed, **{**profile["user_tower"], "ensemble": 1})
-        cnn = user_tower.train_user_tower(train, model.movie_vectors, offset, config, log)
-        cnn.model.save_weights(out_dir / "seed_cnn.weights.h5")
-        timings["seed_cnn_s"] = time.perf_counter() - t
-        towers["seed_cnn"] = {"config": dataclasses.asdict(config), "history": cnn.history}
-
-    timings["total_s"] = time.perf_counter() - started
-    info = {"dataset": ds.info.get("name"), "catalog_size": int(len(ds.catalog)), "rating_offset": offset,
-            "rating_scale": ds.rating_scale.to_dict(), "n_training_users": train.n_users,
-            "n_training_ratings": train.n_ratings, "quick": quick,
-            "movie_vectors": {"method": "als", "config": dataclasses.asdict(model.factors_config),
-                              "history": model.factors.history},
-            "towers": towers, "ranking": ranking_info, "timings": timings}
-    (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
-    return info
-
-
-@dataclass
-class TrainedModels:
-    """A model directory loaded back: movie vectors, offset, the trained towers (TrainedUserTower) and the
-    list ranking (``ranking``: a SeenScore or None, ``prior``: the centred no-information stars)."""
-
-    directory: Path
-    info: dict
-    movie_vectors: np.ndarray
-    towers: dict
-    ranking: object = None
-    prior: np.ndarray | None = None
-
-    def recommender(self, name: str = "user_tower", n_subsets: int = 1):
-        """The served model on the cold-start protocol: the tower's stars, lists by the fitted ranking."""
-        from training.models import served, user_tower
-
-        model = served.ServedModel(None, self.info["rating_scale"]["step"], self.towers[name].config, name=name,
-                                   n_subsets=n_subsets)
-        model.tower = user_tower.UserTowerRecommender.from_trained(self.towers[name], name, n_subsets)
-        from training.models.ranking import RankingParams
-
-        model.seen, model.prior = self.ranking, self.prior
-        model.choice = {"params": RankingParams(**self.info.get("ranking", {}).get("params", {}))}
-        if model.prior is None:
-            model.prior = model.no_information_prior()
-        return model
-
-    @property
-    def offset(self) -> float:
-        return float(self.info["rating_offset"])
-
-
-def load_models(model_dir: Path | str) -> TrainedModels:
-    from training.models import user_tower
-
-    model_dir = Path(model_dir)
-    if not (model_dir / "training.json").exists():
-        raise CommandError(f"{model_dir} holds no trained models; run: python -m training train --out {model_dir}")
-    info = json.loads((model_dir / "training.json").read_text())
-    vectors = np.load(model_dir / "movie_vectors.npy")
-    towers = {}
-    for name, entry in info["towers"].items():
-        config = user_tower.UserTowerConfig(**entry["config"])
-        model = user_tower.build_model(vectors, info["rating_offset"], config)
-        model.load_weights(model_dir / f"{name}.weights.h5")
-        towers[name] = user_tower.TrainedUserTower(model, vectors, float(info["rating_offset"]), config, entry["history"])
-    seen, prior = None, None
-    if (model_dir / "ranking.npz").exists():
-        from training.models.ranking import SeenScore
-
-        with np.load(model_dir / "ranking.npz") as z:
-            seen = SeenScore(z["weights"], z["popularity"], lam=info["ranking"].get("ease_lambda"))
-            prior = z["prior"].astype(np.float64)
-    return TrainedModels(model_dir, info, vectors, towers, seen, prior)

@@ -7,7 +7,7 @@ import argparse
 from screen_genius.manifest import ManifestError
 from screen_genius.store import StoreUnavailable
 
-from training.cli import CommandError
+from training.errors import CommandError
 
 
 def register(parser: argparse.ArgumentParser) -> None:
