@@ -27,6 +27,7 @@ from training.evaluation import bootstrap, crossval, protocol
 from training.evaluation.results import SERVED_MODEL, STARS_ONLY, headline  # noqa: F401 (headline: callers)
 
 SUBSET_CHOICES = (1, 2, 4, 8)
+FOLD_SUBSETS = 4  # 16-rating subsets averaged for users giving more than 16 ("all") in the fold protocol
 SUBSET_GIVEN = 32
 # The rating predictors the served model is held against (EASE ranks, it does not predict stars).
 RATING_PREDICTORS = ("item_mean", "item_mean_user_bias", "mf_fold_in", "item_knn")
@@ -185,7 +186,7 @@ def evaluate_folds(ds, n_folds: int, quick: bool = False, toys: bool = True, cac
 
     def make(train, fold):
         log(f"fold {fold + 1}/{n_folds}: fitting on {train.n_users} users")
-        served = served_model(features, ds.rating_scale.step, quick, log=lambda *a: None)
+        served = served_model(features, ds.rating_scale.step, quick, log=lambda *a: None, n_subsets=FOLD_SUBSETS)
         t = time.perf_counter()
         served.fit(train)
         log(f"  fitted {SERVED_MODEL} ({time.perf_counter() - t:.1f} s; list ranking {served.params})")
@@ -198,7 +199,7 @@ def evaluate_folds(ds, n_folds: int, quick: bool = False, toys: bool = True, cac
     log(f"cold start ({n_folds}-fold): {ratings.n_users} users")
     result = crossval.cross_validate(ratings, make, n_folds, log=log)
     warm = warm_start(ds, training_ratings(ds), quick, log) if toys else {}
-    metrics = assemble(ds, result, "folds", kept["models"], {"n_subsets": 1}, warm, quick, started)
+    metrics = assemble(ds, result, "folds", kept["models"], {"n_subsets": FOLD_SUBSETS}, warm, quick, started)
     metrics["ranking"] = {"fold_params": kept["fold_params"]}
     return metrics
 

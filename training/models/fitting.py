@@ -45,14 +45,14 @@ def catalog_features(ds, cache_dir) -> np.ndarray:
 
 
 def served_model(features: np.ndarray, step: float, quick: bool = False, seed: int = 0, log=print,
-                 name: str = "user_tower", **tower_options):
+                 name: str = "user_tower", n_subsets: int = 1, **tower_options):
     """An unfitted ``ServedModel`` with the ``quick`` or full profile (``tower_options`` override the tower's)."""
     from training.models import movie_factors, served, user_tower
 
     profile = PROFILES["quick" if quick else "full"]
     tower = user_tower.UserTowerConfig(seed=seed, **{**profile["user_tower"], **tower_options})
     factors = movie_factors.MovieFactorsConfig(seed=seed, **profile["movie_factors"])
-    return served.ServedModel(features, step, tower, factors, name=name, log=log)
+    return served.ServedModel(features, step, tower, factors, name=name, n_subsets=n_subsets, log=log)
 
 
 def train_models(ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False, cache_dir=None, seed: int = 0,
