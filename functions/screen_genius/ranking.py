@@ -4,7 +4,7 @@ The stars shown are the tower's. The lists are ranked by (training: ``training.m
 
     personal     = sum over the person's rated movies of EASE's weight row (ranking.npz "weights")
     top score    = stars + gamma_top * (personal + popularity_top * popularity) - chart_top * prior
-    bottom score = stars - gamma_bottom * (personal + popularity_bottom * popularity)
+    bottom score = stars - gamma_bottom * (personal + popularity_bottom * popularity) + chart_bottom * prior
 
 ``popularity`` is each movie's share of raters and ``prior`` the stars with
 nothing rated, centred. The parameters come from the manifest's
@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 FILE = "ranking.npz"
-PARAMS = ("gamma_top", "popularity_top", "chart_top", "gamma_bottom", "popularity_bottom")
+PARAMS = ("gamma_top", "popularity_top", "chart_top", "gamma_bottom", "popularity_bottom", "chart_bottom")
 
 
 def list_scores(stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray,
@@ -29,7 +29,8 @@ def list_scores(stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray,
     """(top scores, bottom scores), each shaped like ``stars`` ((..., n_movies)): best first / worst first."""
     stars = np.asarray(stars, dtype=np.float64)
     top = stars + params["gamma_top"] * (personal + params["popularity_top"] * popularity) - params["chart_top"] * prior
-    bottom = stars - params["gamma_bottom"] * (personal + params["popularity_bottom"] * popularity)
+    bottom = (stars - params["gamma_bottom"] * (personal + params["popularity_bottom"] * popularity)
+              + params.get("chart_bottom", 0.0) * prior)
     return top, bottom
 
 
@@ -45,6 +46,7 @@ class ListRanking:
     @classmethod
     def from_bytes(cls, data: bytes, params: Mapping[str, float], catalog_size: int) -> ListRanking:
         """Read ranking.npz; ValueError saying what is wrong when it does not fit the catalog or the parameters."""
+        params = {"chart_bottom": 0.0, **params}  # sets exported before chart_bottom existed
         missing = [p for p in PARAMS if not isinstance(params.get(p), (int, float))]
         if missing:
             raise ValueError(f"manifest serving.ranking lacks numeric {', '.join(missing)}")

@@ -10,7 +10,8 @@ import pytest
 from screen_genius.ranking import ListRanking, list_scores
 from training.models import ranking as training_ranking
 
-PARAMS = {"gamma_top": 2.0, "popularity_top": 1.0, "chart_top": 0.5, "gamma_bottom": 1.0, "popularity_bottom": 0.0}
+PARAMS = {"gamma_top": 2.0, "popularity_top": 1.0, "chart_top": 0.5, "gamma_bottom": 1.0, "popularity_bottom": 0.0,
+          "chart_bottom": 0.25}
 
 
 def ranking_bytes(n: int, seed: int = 0, **shapes) -> bytes:
@@ -31,7 +32,7 @@ def test_scores_follow_the_documented_formula():
     personal = ranking.weights[1].astype(np.float64) + ranking.weights[4]
     expected_top = stars + 2.0 * (personal + ranking.popularity) - 0.5 * ranking.prior
     np.testing.assert_allclose(top, expected_top, rtol=1e-6)
-    np.testing.assert_allclose(bottom, stars - 1.0 * personal, rtol=1e-6)
+    np.testing.assert_allclose(bottom, stars - 1.0 * personal + 0.25 * ranking.prior, rtol=1e-6)
 
 
 def test_nothing_rated_ranks_by_stars_popularity_and_prior_only():
@@ -39,6 +40,14 @@ def test_nothing_rated_ranks_by_stars_popularity_and_prior_only():
     ranking = ListRanking.from_bytes(ranking_bytes(n), PARAMS, n)
     top, bottom = ranking.scores(np.array([], dtype=np.int64), np.full(n, 3.0))
     np.testing.assert_allclose(top, 3.0 + 2.0 * ranking.popularity - 0.5 * ranking.prior)
+    np.testing.assert_allclose(bottom, 3.0 + 0.25 * ranking.prior)
+
+
+def test_a_set_exported_before_chart_bottom_ranks_its_bottom_list_without_it():
+    n = 5
+    old = {k: v for k, v in PARAMS.items() if k != "chart_bottom"}
+    ranking = ListRanking.from_bytes(ranking_bytes(n), old, n)
+    _, bottom = ranking.scores(np.array([], dtype=np.int64), np.full(n, 3.0))
     np.testing.assert_allclose(bottom, np.full(n, 3.0))
 
 

@@ -16,6 +16,8 @@ import html
 import json
 from pathlib import Path
 
+import numpy as np
+
 from screen_genius.manifest import write_bytes_atomic
 from training.evaluation import crossval
 from training.evaluation.bootstrap import METRICS
@@ -181,6 +183,40 @@ def _targets(metrics: dict) -> str:
     return f"<table><tr><th>target</th><th></th><th>numbers</th></tr>{rows}</table>"
 
 
+MARKDOWN_METRICS = ("rmse", "ndcg_rated@10", "recall@10", "hit_rating", "hate@10", "bottom_rating",
+                    "personalization_top", "chart_share_top")
+
+
+def markdown(metrics: dict, ks=("0", "2", "4", "8", "16", "all")) -> str:
+    """results.md: the targets and, per k, every model's headline metrics with 90% intervals (for docs/models.md)."""
+    cold, intervals, served = metrics["cold_start"], metrics.get("intervals", {}), metrics.get("served_model")
+    out = ["| target | met | numbers |", "|---|---|---|"]
+    out += [f"| {t['target']} | {'yes' if t['met'] else '**no**'} | {t['detail']} |" for t in metrics.get("targets", [])]
+    for k in [k for k in ks if k in metrics["protocol"]["ks"]]:
+        out += ["", f"k = {k} ({metrics['protocol']['n_users'].get(k)} users); value [90% interval]; "
+                    "+/- after a value: the served model's paired interval against that model excludes zero, "
+                    "in its favour (+) or against it (-)", "",
+                "| model | " + " | ".join(MARKDOWN_METRICS) + " |", "|---" * (len(MARKDOWN_METRICS) + 1) + "|"]
+        for name in cold:
+            if k not in cold[name]:
+                continue
+            cells = []
+            for key in MARKDOWN_METRICS:
+                if key not in cold[name][k]:
+                    cells.append("n/a")
+                    continue
+                lo, hi = intervals.get(name, {}).get(k, {}).get(key, [np.nan, np.nan])
+                mark = ""
+                if name != served:
+                    pair = crossval.paired({"pairs": metrics.get("pairs", {})}, k, key, served, name)
+                    if pair and (pair[1] > 0 or pair[2] < 0):
+                        mark = " +" if (pair[1] > 0) == METRICS[key].higher_is_better else " -"
+                cells.append(f"{cold[name][k][key]:.4f} [{lo:.4f}, {hi:.4f}]{mark}")
+            label = f"**{name}**" if name == served else name
+            out.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(out) + "\n"
+
+
 def write_report(metrics: dict, training: dict, out_dir: Path | str) -> Path:
     """Write index.html, the PNGs and metrics.json into ``out_dir`` (each file atomically); return the HTML path."""
     out_dir = Path(out_dir)
@@ -233,6 +269,7 @@ Chosen: <b>n_subsets = {serving.get('n_subsets')}</b>.</p>
 {elicitation.read_text() if elicitation.exists() else '<p>ask_next simulation: run <code>python -m training elicit</code> to add it here.</p>'}
 </body></html>
 """
+    write_bytes_atomic(out_dir / "results.md", markdown(metrics).encode())
     write_bytes_atomic(out_dir / "metrics.json", (json.dumps(metrics, indent=1, sort_keys=True) + "\n").encode())
     write_bytes_atomic(out_dir / "index.html", body.encode())
     return out_dir / "index.html"

@@ -5,7 +5,7 @@ by scores that may differ (DESIGN.md allows it; they stay deterministic):
 
     seen(w)      = EASE score of the movies given + w * popularity
     top score    = stars + gamma_top * seen(popularity_top) - chart_top * prior
-    bottom score = stars - gamma_bottom * seen(popularity_bottom)
+    bottom score = stars - gamma_bottom * seen(popularity_bottom) + chart_bottom * prior
 
 ``seen`` (Steck 2019's EASE on the training users' "has rated" matrix, plus
 each movie's share of raters) is how likely this person is to watch a movie,
@@ -13,7 +13,8 @@ judged from what they rated. ``prior`` is the stars the model gives with
 nothing rated, centred: the chart. Ranking by stars alone puts the same
 highly-rated classics on everyone's top list; the first term prefers, among
 movies predicted alike, the ones people like this one tend to watch, the
-second keeps the chart from deciding the list. The parameters are chosen on
+second keeps the chart from deciding the list (for the bottom list: the
+universally-panned movies few people watch). The parameters are chosen on
 validation users drawn from the training users only (``served.choose_ranking``).
 """
 
@@ -32,15 +33,17 @@ class RankingParams:
     chart_top: float = 0.0
     gamma_bottom: float = 0.0
     popularity_bottom: float = 0.0
+    chart_bottom: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 # Candidates searched on validation users (top and bottom independently).
-TOP_GRID = [(g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5)
+TOP_GRID = [(g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 0.75, 1.0)
             if g or not w]
-BOTTOM_GRID = [(g, w) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) if g or not w]
+BOTTOM_GRID = [(g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 1.0)
+               if g or not w]
 
 
 class SeenScore:

@@ -27,6 +27,7 @@ from training.models import movie_factors, ranking, user_tower
 from training.models.catalog_ratings import CatalogRatings
 
 GAMMA_KS = (1, 2, 4, 8, 16)
+RANKING_DRAWS = 3  # seeded permutations per validation user: less noise from which ratings were given
 
 
 def choose_ranking(tower, seen: ranking.SeenScore, prior: np.ndarray, validation: CatalogRatings,
@@ -34,27 +35,29 @@ def choose_ranking(tower, seen: ranking.SeenScore, prior: np.ndarray, validation
     """The list-ranking parameters, chosen on validation users simulated as new users.
 
     Top: among ``ranking.TOP_GRID``, the largest mean recall@10 (over k in 1,
-    2, 4, 8, 16) whose hits are rated at least as high, on average, as with
-    stars alone. Bottom: among ``ranking.BOTTOM_GRID``, the largest hate@10
+    2, 4, 8, 16 and 3 draws) whose hits are rated at least as high, on
+    average, as with stars alone. Bottom: among ``ranking.BOTTOM_GRID``, the largest hate@10
     whose bottom movies are rated at most as low as with stars alone.
     Returns {"params": RankingParams, "n_users", "top_table", "bottom_table"}.
     """
     from training.evaluation import crossval, lists, protocol
 
-    first16 = protocol.draw(validation, seed)
-    if first16.targets.n_users < 5:
-        return {"params": ranking.RankingParams(), "n_users": int(first16.targets.n_users)}
-    targets = crossval.dense(first16.targets)
+    draws = [protocol.draw(validation, seed + d) for d in range(RANKING_DRAWS)]
+    if draws[0].targets.n_users < 5:
+        return {"params": ranking.RankingParams(), "n_users": int(draws[0].targets.n_users)}
     per_k = []
-    for k in GAMMA_KS:
-        rows, values = first16.given(k)
-        per_k.append((np.asarray(tower.predict(rows, values), dtype=np.float64), seen.personal(rows).astype(np.float64),
-                      crossval.given_mask(rows, validation.n_items)))
+    for first16 in draws:
+        targets = crossval.dense(first16.targets)
+        for k in GAMMA_KS:
+            rows, values = first16.given(k)
+            per_k.append((np.asarray(tower.predict(rows, values), dtype=np.float64),
+                          seen.personal(rows).astype(np.float64), crossval.given_mask(rows, validation.n_items),
+                          targets))
     pop = seen.popularity.astype(np.float64)
 
     def measure(params: ranking.RankingParams) -> np.ndarray:
         sums = np.zeros(4)
-        for stars, personal, exclude in per_k:
+        for stars, personal, exclude, targets in per_k:
             top_s, bottom_s = ranking.list_scores(stars, personal, pop, prior, params)
             st = lists.list_stats(lists.top_bottom(top_s, exclude)[0], lists.top_bottom(bottom_s, exclude)[1], targets)
             sums += [np.nanmean(st["recall@10"]), st["hit_sum"].sum() / max(st["hit_count"].sum(), 1),
@@ -62,14 +65,14 @@ def choose_ranking(tower, seen: ranking.SeenScore, prior: np.ndarray, validation
         return sums / len(per_k)
 
     top_table = {c: measure(ranking.RankingParams(*c)) for c in ranking.TOP_GRID}
-    bottom_table = {c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1]))
+    bottom_table = {c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1], chart_bottom=c[2]))
                     for c in ranking.BOTTOM_GRID}
     base_top, base_bottom = top_table[ranking.TOP_GRID[0]], bottom_table[ranking.BOTTOM_GRID[0]]
     top = max((c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c]))
     bottom = max((c for c, v in bottom_table.items() if v[3] <= base_bottom[3]),
                  key=lambda c: (bottom_table[c][2], [-x for x in c]))
     names = ("recall@10", "hit_rating", "hate@10", "bottom_rating")
-    return {"params": ranking.RankingParams(*top, *bottom), "n_users": int(first16.targets.n_users),
+    return {"params": ranking.RankingParams(*top, *bottom), "n_users": int(draws[0].targets.n_users),
             "top_table": {str(c): dict(zip(names, map(float, v))) for c, v in top_table.items()},
             "bottom_table": {str(c): dict(zip(names, map(float, v))) for c, v in bottom_table.items()}}
 
