@@ -15,12 +15,13 @@ is listed.
   ``python -m training elicit``, see docs/models.md): log popularity x entropy
   of its ratings (Rashid et al. 2002, "Getting to know you"): seen by many,
   and people disagree about it.
-- ``expected_change`` (measured, not served: the best RMSE, less recall): P(seen) x the expected squared change of this person's
-  predictions over the catalog if they rated the movie, expected over how
-  people rate it. The model's taste space is treated as a Bayesian linear
-  fold-in: a person's taste theta (D,) has prior N(0, prior_cov); a rating of
-  movie c is offset + features[c] . theta + noise (noise_var). After the
-  answers so far, theta's covariance is S; rating c moves every prediction by
+- ``expected_change`` (measured, not served: the best RMSE, less recall):
+  P(seen) x the expected squared change of this person's predictions over
+  the catalog if they rated the movie, expected over how people rate it.
+  The model's taste space is treated as a Bayesian linear fold-in: a
+  person's taste theta (D,) has prior N(0, prior_cov); a rating of movie c
+  is offset + features[c] . theta + noise (noise_var). After the answers so
+  far, theta's covariance is S; rating c moves every prediction by
   features @ S f_c / (noise_var + f_c S f_c) x (r - mu_c), so the expected
   squared change is f_c' S G S f_c / (noise_var + f_c' S f_c)^2 x E(r - mu_c)^2
   with G = features' features and E(r - mu_c)^2 = var_c + (mean_c - pred_c)^2
@@ -35,7 +36,8 @@ manifest like every other file).
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -66,22 +68,26 @@ class ElicitationData:
     features: np.ndarray
     prior_cov: np.ndarray
     noise_var: float
+    # Derived in __post_init__, so a request does only the per-person part.
+    _gram: np.ndarray = field(init=False, repr=False, compare=False)  # features' features, (D, D)
+    _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
 
     ARRAYS = ("n_ratings", "p_seen", "mean", "var", "entropy", "features", "prior_cov", "noise_var")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n = len(self.n_ratings)
         for name in ("p_seen", "mean", "var", "entropy"):
             if getattr(self, name).shape != (n,):
                 raise ValueError(f"{name} must be ({n},); is {getattr(self, name).shape}")
         d = self.features.shape[1] if self.features.ndim == 2 else -1
         if self.features.shape != (n, d) or self.prior_cov.shape != (d, d) or not 0 < d <= 16:
-            raise ValueError(f"features must be ({n}, D) and prior_cov (D, D) with D <= 16; are "
-                             f"{self.features.shape} and {self.prior_cov.shape}")
+            raise ValueError(
+                f"features must be ({n}, D) and prior_cov (D, D) with D <= 16; are "
+                f"{self.features.shape} and {self.prior_cov.shape}"
+            )
         values = [getattr(self, name) for name in self.ARRAYS[:-1]] + [np.asarray(self.noise_var)]
         if not all(np.isfinite(v).all() for v in values) or not self.noise_var > 0:
             raise ValueError("elicitation data must be finite, with noise_var > 0")
-        # Derived once here, so a request does only the per-person part.
         object.__setattr__(self, "_gram", self.features.T @ self.features)
         object.__setattr__(self, "_prior_precision", np.linalg.inv(self.prior_cov))
 
@@ -92,15 +98,16 @@ class ElicitationData:
     def to_bytes(self) -> bytes:
         """The ``elicitation.npz`` file (float64 arrays, no pickles)."""
         buf = io.BytesIO()
-        np.savez(buf, **{name: np.asarray(getattr(self, name), dtype=np.float64) for name in self.ARRAYS})
+        arrays: dict[str, Any] = {name: np.asarray(getattr(self, name), dtype=np.float64) for name in self.ARRAYS}
+        np.savez(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "ElicitationData":
+    def from_bytes(cls, data: bytes) -> ElicitationData:
         """Parse ``elicitation.npz``; raises ValueError naming what is wrong."""
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                arrays = {name: np.asarray(npz[name], dtype=np.float64) for name in cls.ARRAYS}
+                arrays: dict[str, Any] = {name: np.asarray(npz[name], dtype=np.float64) for name in cls.ARRAYS}
         except KeyError as e:
             raise ValueError(f"lacks the array {e}") from None
         except (OSError, EOFError, ValueError) as e:
@@ -114,7 +121,7 @@ class ElicitationData:
         if strategy == "popular":
             return self.n_ratings
         if strategy == "pop_entropy":
-            return np.log1p(self.n_ratings) * self.entropy
+            return np.asarray(np.log1p(self.n_ratings) * self.entropy, dtype=np.float64)
         if strategy == "expected_change":
             return self.expected_change(answered_rows, predicted)
         raise ValueError(f"unknown elicitation strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
@@ -131,7 +138,8 @@ class ElicitationData:
         spread = ((f @ (cov @ self._gram @ cov)) * f).sum(axis=1)  # ||features @ S f_c||^2
         own = ((f @ cov) * f).sum(axis=1)  # f_c S f_c: what we do not know of c's rating
         surprise = self.var if predicted is None else self.var + (self.mean - predicted) ** 2
-        return self.p_seen * spread / (self.noise_var + own) ** 2 * surprise / self.catalog_size
+        change = self.p_seen * spread / (self.noise_var + own) ** 2 * surprise / self.catalog_size
+        return np.asarray(change, dtype=np.float64)
 
 
 def known(strategy: str) -> bool:
@@ -148,13 +156,15 @@ def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.n
     return candidates[np.lexsort((candidates, -scores[candidates]))[:k]]
 
 
-def choose_unlisted(scores: np.ndarray, exclude_rows: np.ndarray, listed_rows: np.ndarray, k: int = ASK_K) -> np.ndarray:
+def choose_unlisted(
+    scores: np.ndarray, exclude_rows: np.ndarray, listed_rows: np.ndarray, k: int = ASK_K
+) -> np.ndarray:
     """``choose``, also leaving out ``listed_rows`` (the person's current top and bottom lists): a movie is
     never on the page twice."""
     return choose(scores, np.concatenate([np.asarray(exclude_rows, np.int64), np.asarray(listed_rows, np.int64)]), k)
 
 
-def catalog_order(catalog_size: int) -> "ElicitationData":
+def catalog_order(catalog_size: int) -> ElicitationData:
     """Stand-in data for an artifact set exported before elicitation.npz existed.
 
     The catalog's row order is most-rated first, so "popular" reduces to it;
@@ -162,5 +172,13 @@ def catalog_order(catalog_size: int) -> "ElicitationData":
     """
     n = catalog_size
     n_ratings = np.arange(n, 0, -1, dtype=np.float64)
-    return ElicitationData(n_ratings=n_ratings, p_seen=n_ratings / n, mean=np.zeros(n), var=np.ones(n),
-                           entropy=np.ones(n), features=np.ones((n, 1)), prior_cov=np.ones((1, 1)), noise_var=1.0)
+    return ElicitationData(
+        n_ratings=n_ratings,
+        p_seen=n_ratings / n,
+        mean=np.zeros(n),
+        var=np.ones(n),
+        entropy=np.ones(n),
+        features=np.ones((n, 1)),
+        prior_cov=np.ones((1, 1)),
+        noise_var=1.0,
+    )

@@ -44,7 +44,13 @@ SKIPPED = [movie_id(r) for r in range(2, 40, 3)]  # a few "not seen" answers, as
 BODY = {"ratings": RATINGS, "skipped": SKIPPED}
 # The function before because / ask_next (its main.py and screen_genius at this commit).
 BASELINE_COMMIT = "d5d8970"
-TARGETS = {"warm_p50_ms": 2.0, "warm_p99_ms": 10.0, "cold_start_s": 1.0, "peak_rss_mb": 150.0, "throughput_rps_2_workers": 500.0}
+TARGETS = {
+    "warm_p50_ms": 2.0,
+    "warm_p99_ms": 10.0,
+    "cold_start_s": 1.0,
+    "peak_rss_mb": 150.0,
+    "throughput_rps_2_workers": 500.0,
+}
 
 
 def percentile(values, q):
@@ -53,7 +59,9 @@ def percentile(values, q):
 
 def rss_mb(pid: int) -> dict:
     """Peak (VmHWM) and current (VmRSS) resident memory of pid and its children, MB."""
-    pids = [pid] + [int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()]
+    pids = [pid] + [
+        int(p) for p in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    ]
     out = {}
     for p in pids:
         fields = dict(line.split(":", 1) for line in Path(f"/proc/{p}/status").read_text().splitlines() if ":" in line)
@@ -158,11 +166,15 @@ def original_way(work: Path) -> dict:
     per_movie.save(work / "per_movie.keras")
     # Same numbers both ways, so the comparison is of serving, not of models.
     j = 123
-    np.testing.assert_allclose(per_movie.predict([x, np.array([[j]])], verbose=0)[0, 0], tower.predict(x, verbose=0)[0, j], atol=1e-4)
+    np.testing.assert_allclose(
+        per_movie.predict([x, np.array([[j]])], verbose=0)[0, 0], tower.predict(x, verbose=0)[0, j], atol=1e-4
+    )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
 
     def child(*args):
-        out = subprocess.run([sys.executable, "-c", ORIGINAL_WAY, *map(str, args)], capture_output=True, text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", ORIGINAL_WAY, *map(str, args)], capture_output=True, text=True, env=env, check=True
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     batched = child(work / "tower.keras", work / "x.npy", "batched")
@@ -188,7 +200,9 @@ def original_way(work: Path) -> dict:
 def baseline_source(work: Path) -> Path:
     """main.py of the function at BASELINE_COMMIT, extracted with ``git archive`` (today's answer)."""
     repo = Path(__file__).resolve().parents[2]
-    archive = subprocess.run(["git", "archive", BASELINE_COMMIT, "functions"], cwd=repo, capture_output=True, check=True)
+    archive = subprocess.run(
+        ["git", "archive", BASELINE_COMMIT, "functions"], cwd=repo, capture_output=True, check=True
+    )
     work.mkdir(parents=True, exist_ok=True)
     subprocess.run(["tar", "-x", "-C", str(work)], input=archive.stdout, check=True)
     return work / "functions" / "main.py"
@@ -245,7 +259,10 @@ def run(out_dir: Path) -> dict:
         "machine": f"{os.cpu_count()}-core {platform.machine()}, Python {platform.python_version()}",
         "catalog_size": CATALOG_SIZE,
         "litert_function": function,
-        "today_answer": {**today, "source": f"functions/ at {BASELINE_COMMIT} (top and bottom 10, no because or ask_next)"},
+        "today_answer": {
+            **today,
+            "source": f"functions/ at {BASELINE_COMMIT} (top and bottom 10, no because or ask_next)",
+        },
         "original_tensorflow": original,
         "targets": TARGETS,
     }
@@ -272,33 +289,98 @@ def run(out_dir: Path) -> dict:
     return results
 
 
+def table(header: list[str], rows: list[list[str]]) -> str:
+    """A markdown table."""
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])
+
+
 def markdown(r: dict) -> str:
     f, t, o, x, ok = r["litert_function"], r["today_answer"], r["original_tensorflow"], r["ratios"], r["meets_targets"]
-    mark = lambda k: "yes" if ok[k] else "**no**"  # noqa: E731
-    return f"""# Serving benchmark ({r['date']}, {r['machine']})
+    mark = lambda *keys: "; ".join("yes" if ok[k] else "**no**" for k in keys)
+    per, batched = o["predict_per_movie"], o["batched_predict"]
+    function_rows = [
+        [
+            "warm p50 over loopback HTTP",
+            f"{f['warm_p50_ms']:.2f} ms",
+            f"{t['warm_p50_ms']:.2f} ms",
+            "<= 2 ms",
+            mark("warm_p50_ms"),
+        ],
+        [
+            "warm p99 over loopback HTTP",
+            f"{f['warm_p99_ms']:.2f} ms",
+            f"{t['warm_p99_ms']:.2f} ms",
+            "<= 10 ms",
+            mark("warm_p99_ms"),
+        ],
+        [
+            "cold start, new process to first 200 (artifacts from the storage emulator; median of 5, interleaved)",
+            f"{f['cold_start_s']:.2f} s",
+            f"{t['cold_start_s']:.2f} s",
+            "<= 1.0 s; within 10% of today",
+            mark("cold_start_s", "cold_start_within_10pct_of_today"),
+        ],
+        [
+            "peak RSS after 10,000 requests",
+            f"{f['peak_rss_mb']:.0f} MB",
+            f"{t['peak_rss_mb']:.0f} MB",
+            "<= 150 MB; within 10% of today",
+            mark("peak_rss_mb", "peak_rss_within_10pct_of_today"),
+        ],
+        [
+            "throughput, 2 workers, concurrency 32",
+            f"{f['throughput_rps_2_workers']:.0f} req/s",
+            f"{t['throughput_rps_2_workers']:.0f} req/s",
+            ">= 500 req/s",
+            mark("throughput_rps_2_workers"),
+        ],
+        [
+            "throughput, 1 worker, concurrency 32",
+            f"{f['load_test_1_worker_rps']:.0f} req/s",
+            f"{t['load_test_1_worker_rps']:.0f} req/s",
+            "",
+            "",
+        ],
+    ]
+    original_rows = [
+        [
+            f"`predict` once per movie ({per['calls']} calls; {per['measured_calls']} timed, scaled)",
+            f"{per['latency_ms']:.0f} ms",
+            f"{per['cold_start_s']:.2f} s",
+            f"{per['peak_rss_mb']:.0f} MB",
+        ],
+        [
+            "one batched `predict`",
+            f"{batched['latency_p50_ms']:.1f} ms",
+            f"{batched['cold_start_s']:.2f} s",
+            f"{batched['peak_rss_mb']:.0f} MB",
+        ],
+    ]
+    return f"""# Serving benchmark ({r["date"]}, {r["machine"]})
 
-Catalog of {r['catalog_size']} movies, 16 ratings and {len(SKIPPED)} skipped ids per request. The function answers
-top and bottom 10 with `because` and `ask_next`; today's answer ({t['source']}) is measured beside it in the same run,
-on the same artifact set.
+Catalog of {r["catalog_size"]} movies, 16 ratings and {len(SKIPPED)} skipped ids per request. The function answers
+top and bottom 10 with `because` and `ask_next`; today's answer ({t["source"]}) is measured beside it in the
+same run, on the same artifact set.
 
-| Recommend function (LiteRT, functions-framework) | full answer | today's answer | target | met |
-|---|---|---|---|---|
-| warm p50 over loopback HTTP | {f['warm_p50_ms']:.2f} ms | {t['warm_p50_ms']:.2f} ms | <= 2 ms | {mark('warm_p50_ms')} |
-| warm p99 over loopback HTTP | {f['warm_p99_ms']:.2f} ms | {t['warm_p99_ms']:.2f} ms | <= 10 ms | {mark('warm_p99_ms')} |
-| cold start, new process to first 200 (artifacts from the storage emulator; median of 5) | {f['cold_start_s']:.2f} s | {t['cold_start_s']:.2f} s | <= 1.0 s; within 10% of today | {mark('cold_start_s')}; {mark('cold_start_within_10pct_of_today')} |
-| peak RSS after 10,000 requests | {f['peak_rss_mb']:.0f} MB | {t['peak_rss_mb']:.0f} MB | <= 150 MB; within 10% of today | {mark('peak_rss_mb')}; {mark('peak_rss_within_10pct_of_today')} |
-| throughput, 2 workers, concurrency 32 | {f['throughput_rps_2_workers']:.0f} req/s | {t['throughput_rps_2_workers']:.0f} req/s | >= 500 req/s | {mark('throughput_rps_2_workers')} |
-| throughput, 1 worker, concurrency 32 | {f['load_test_1_worker_rps']:.0f} req/s | {t['load_test_1_worker_rps']:.0f} req/s | | |
+{
+        table(
+            ["Recommend function (LiteRT, functions-framework)", "full answer", "today's answer", "target", "met"],
+            function_rows,
+        )
+    }
 
-| The original way (TensorFlow + Keras, in-process, no HTTP) | latency | cold start | peak RSS |
-|---|---|---|---|
-| `predict` once per movie ({o['predict_per_movie']['calls']} calls; {o['predict_per_movie']['measured_calls']} timed, scaled) | {o['predict_per_movie']['latency_ms']:.0f} ms | {o['predict_per_movie']['cold_start_s']:.2f} s | {o['predict_per_movie']['peak_rss_mb']:.0f} MB |
-| one batched `predict` | {o['batched_predict']['latency_p50_ms']:.1f} ms | {o['batched_predict']['cold_start_s']:.2f} s | {o['batched_predict']['peak_rss_mb']:.0f} MB |
+{
+        table(
+            ["The original way (TensorFlow + Keras, in-process, no HTTP)", "latency", "cold start", "peak RSS"],
+            original_rows,
+        )
+    }
 
-Ratios (original / function): latency {x['latency_per_movie_predict_over_function_p50']:.0f}x (per-movie predict)
-and {x['latency_batched_predict_over_function_p50']:.0f}x (batched predict) against the function's warm p50;
-cold start {x['cold_start_tf_over_function']:.1f}x; peak RSS {x['rss_tf_over_function']:.1f}x. Function / today's answer:
-cold start {x['cold_start_function_over_today']:.2f}x, peak RSS {x['peak_rss_function_over_today']:.2f}x.
+Ratios (original / function): latency {x["latency_per_movie_predict_over_function_p50"]:.0f}x (per-movie predict)
+and {x["latency_batched_predict_over_function_p50"]:.0f}x (batched predict) against the function's warm p50;
+cold start {x["cold_start_tf_over_function"]:.1f}x; peak RSS {x["rss_tf_over_function"]:.1f}x. Function / today's
+answer: cold start {x["cold_start_function_over_today"]:.2f}x, peak RSS {x["peak_rss_function_over_today"]:.2f}x.
 The load generator shares the machine's cores with the function.
 """
 

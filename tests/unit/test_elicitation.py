@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -19,7 +21,9 @@ def random_ratings(n_users: int, seed: int, per_user=(22, 28)) -> CatalogRatings
     for u in range(n_users):
         k = int(rng.integers(*per_user))
         # popular movies (low rows) are rated more often, as in a real catalog
-        picks = rng.choice(N_MOVIES, k, replace=False, p=np.linspace(2, 1, N_MOVIES) / np.linspace(2, 1, N_MOVIES).sum())
+        picks = rng.choice(
+            N_MOVIES, k, replace=False, p=np.linspace(2, 1, N_MOVIES) / np.linspace(2, 1, N_MOVIES).sum()
+        )
         users += [1000 + u] * k
         rows += list(picks)
         ratings += list(rng.choice(HALF_STARS.points(), k))
@@ -86,7 +90,11 @@ def test_the_model_only_ever_sees_answers_the_person_really_gave():
     data = elicitation_data(random_ratings(40, seed=2), vectors(), 3.5, HALF_STARS)
     spy = SpyModel()
     simulate(spy, data, test, strategies=("random", "expected_change+unlisted"), scale=HALF_STARS)
-    truth = {(int(test.user_ids[u]), int(r)): float(v) for u in range(test.n_users) for r, v in zip(*test.user(u))}
+    truth = {
+        (int(test.user_ids[u]), int(r)): float(v)
+        for u in range(test.n_users)
+        for r, v in zip(*test.user(u), strict=False)
+    }
     users = elicitation.protocol.eligible(test)
     strategy_inputs = [x for x in spy.inputs if x[0].shape == (len(users), 16)]
     assert strategy_inputs
@@ -94,7 +102,7 @@ def test_the_model_only_ever_sees_answers_the_person_really_gave():
         for i, u in enumerate(users):
             given = rows[i] >= 0
             assert given.sum() <= 16
-            for r, v in zip(rows[i][given], ratings[i][given]):
+            for r, v in zip(rows[i][given], ratings[i][given], strict=False):
                 assert truth[(int(test.user_ids[u]), int(r))] == v
 
 
@@ -109,7 +117,7 @@ def test_each_round_shows_new_movies_and_answers_grow_to_at_most_16():
         answers = [r["answers"] for r in rounds]
         shown = [r["shown"] for r in rounds]
         assert answers == sorted(answers) and answers[-1] <= 16
-        assert all(b - a <= 10 for a, b in zip(shown, shown[1:]))  # at most 10 a round, never one twice
+        assert all(b - a <= 10 for a, b in itertools.pairwise(shown))  # at most 10 a round, never one twice
         assert all(0 <= r["remaining"]["recall@10"] <= 1 and r["remaining"]["rmse"] > 0 for r in rounds)
 
 
@@ -122,9 +130,11 @@ def test_the_simulation_is_deterministic():
 def test_folds_merge_weighted_by_their_users():
     def fold(n, x):
         metrics = {"rmse": x, "recall@10": x, "hate@10": x}
-        return {"n_users": n, "s": {"rounds": [{"round": 0, "answers": x, "shown": x, "remaining": metrics,
-                                                "common": metrics}]},
-                "reference_16_random": {"answers": 16.0, "remaining": metrics, "common": metrics}}
+        return {
+            "n_users": n,
+            "s": {"rounds": [{"round": 0, "answers": x, "shown": x, "remaining": metrics, "common": metrics}]},
+            "reference_16_random": {"answers": 16.0, "remaining": metrics, "common": metrics},
+        }
 
     merged = merge_folds([fold(1, 1.0), fold(3, 2.0)])
     assert merged["n_users"] == 4

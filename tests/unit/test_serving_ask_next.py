@@ -29,11 +29,16 @@ def model(tmp_path_factory):
 
 
 def small_data(**overrides) -> ElicitationData:
-    fields = dict(n_ratings=np.array([5.0, 9, 9, 1]), p_seen=np.array([0.5, 0.9, 0.9, 0.1]),
-                  mean=np.array([3.0, 4, 2, 3.5]), var=np.array([1.0, 0.5, 2, 1]),
-                  entropy=np.array([2.0, 1, 1, 3]),
-                  features=np.array([[1.0, 0.2], [0.3, 1.0], [-0.5, 0.5], [1.0, 1.0]]),
-                  prior_cov=np.array([[0.4, 0.1], [0.1, 0.3]]), noise_var=0.6)
+    fields = {
+        "n_ratings": np.array([5.0, 9, 9, 1]),
+        "p_seen": np.array([0.5, 0.9, 0.9, 0.1]),
+        "mean": np.array([3.0, 4, 2, 3.5]),
+        "var": np.array([1.0, 0.5, 2, 1]),
+        "entropy": np.array([2.0, 1, 1, 3]),
+        "features": np.array([[1.0, 0.2], [0.3, 1.0], [-0.5, 0.5], [1.0, 1.0]]),
+        "prior_cov": np.array([[0.4, 0.1], [0.1, 0.3]]),
+        "noise_var": 0.6,
+    }
     return ElicitationData(**{**fields, **overrides})
 
 
@@ -55,8 +60,9 @@ def test_expected_change_is_p_seen_times_the_expected_squared_move_of_the_bayesi
 
 
 def test_an_answer_makes_similar_movies_less_worth_asking():
-    data = small_data(features=np.array([[1.0, 0.0], [0.99, 0.05], [0.0, 1.0], [0.0, 0.0]]),
-                      p_seen=np.ones(4), var=np.ones(4))
+    data = small_data(
+        features=np.array([[1.0, 0.0], [0.99, 0.05], [0.0, 1.0], [0.0, 0.0]]), p_seen=np.ones(4), var=np.ones(4)
+    )
     before = data.expected_change(np.array([], dtype=np.int64))
     after = data.expected_change(np.array([0]))
     assert after[1] / before[1] < 0.6 < after[2] / before[2]  # movie 1 is nearly movie 0; movie 2 is not
@@ -66,7 +72,7 @@ def test_popular_and_pop_entropy_scores():
     data = small_data()
     assert list(data.scores("popular", np.array([]))) == [5, 9, 9, 1]
     np.testing.assert_allclose(data.scores("pop_entropy", np.array([])), np.log1p([5, 9, 9, 1]) * [2, 1, 1, 3])
-    with pytest.raises(ValueError, match="unknown elicitation strategy 'coin'"):
+    with pytest.raises(ValueError, match=r"unknown elicitation strategy 'coin'"):
         data.scores("coin", np.array([]))
 
 
@@ -88,7 +94,7 @@ def test_elicitation_file_round_trips_and_bad_contents_are_refused():
     back = ElicitationData.from_bytes(data.to_bytes())
     for name in ElicitationData.ARRAYS:
         np.testing.assert_array_equal(getattr(back, name), getattr(data, name))
-    with pytest.raises(ValueError, match="not an .npz"):
+    with pytest.raises(ValueError, match=r"not an \.npz"):
         ElicitationData.from_bytes(b"not a zip")
     with pytest.raises(ValueError, match="finite"):
         small_data(var=np.array([1.0, np.nan, 1, 1]))
@@ -107,8 +113,12 @@ def test_ask_next_is_the_served_strategy_over_unrated_unskipped_unlisted_movies(
     expected = elicit.choose(scores, np.concatenate([[0, 3, 8, 1, 2], best, worst]))
     assert model.ask_strategy == "pop_entropy+unlisted"
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
-    assert answer["ask_next"][0] == {"movie_id": movie_id(int(expected[0])), "title": f"Movie {expected[0]}",
-                                     "year": 1950 + int(expected[0]) % 70, "genres": ["Drama"]}
+    assert answer["ask_next"][0] == {
+        "movie_id": movie_id(int(expected[0])),
+        "title": f"Movie {expected[0]}",
+        "year": 1950 + int(expected[0]) % 70,
+        "genres": ["Drama"],
+    }
 
 
 def test_ask_next_is_deterministic_and_independent_of_the_order_of_ratings_and_skips(model):
@@ -121,9 +131,11 @@ def test_ask_next_is_deterministic_and_independent_of_the_order_of_ratings_and_s
 
 def test_with_nothing_rated_ask_next_is_the_strategy_over_the_whole_catalog(model):
     answer = api.recommend(model, [], [])
-    predicted, _ = model.scorer.predict(np.zeros(0, np.int64), np.zeros(0))
-    expected = elicit.choose(np.log1p(model.elicitation.n_ratings) * model.elicitation.entropy,
-                             np.array([r["movie_id"] for r in answer["top"] + answer["bottom"]]) // 7 - 14)
+    _predicted, _ = model.scorer.predict(np.zeros(0, np.int64), np.zeros(0))
+    expected = elicit.choose(
+        np.log1p(model.elicitation.n_ratings) * model.elicitation.entropy,
+        np.array([r["movie_id"] for r in answer["top"] + answer["bottom"]]) // 7 - 14,
+    )
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
     assert not {a["movie_id"] for a in answer["ask_next"]} & {r["movie_id"] for r in answer["top"] + answer["bottom"]}
     assert answer["used_ratings"] == 0 and len(answer["top"]) == len(answer["bottom"]) == 10
@@ -178,5 +190,5 @@ def test_the_manifest_names_the_strategy_and_an_unknown_one_is_refused(tmp_path)
     answer = api.recommend(model, [(movie_id(0), 5.0), (movie_id(3), 1.0)], [])
     expected = elicit.choose(model.elicitation.expected_change(rows, predicted), rows)
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
-    with pytest.raises(ManifestError, match="serving.ask_next 'coin'"):
+    with pytest.raises(ManifestError, match=r"serving\.ask_next 'coin'"):
         load_model(*with_strategy(tmp_path / "b", "coin"))

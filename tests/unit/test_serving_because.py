@@ -46,13 +46,17 @@ def test_over_16_ratings_a_rating_is_left_out_of_the_same_subsets_the_answer_use
     sub_rows, sub_ratings = features.choose_subsets(rows, ratings, 3)
     assert list(explained.rated_rows) == sorted(set(sub_rows.ravel()) - {-1})  # only ratings the model read
     tower = model.scorer.tower
-    full = np.clip(tower(features.user_matrices(model.scorer.movie_vectors, sub_rows, sub_ratings, OFFSET)).mean(0), 0.5, 5)
+    full = np.clip(
+        tower(features.user_matrices(model.scorer.movie_vectors, sub_rows, sub_ratings, OFFSET)).mean(0), 0.5, 5
+    )
     for j, row in enumerate(explained.rated_rows):
         by_hand = []
-        for r, v in zip(sub_rows, sub_ratings):  # drop the rating from the subsets holding it, keep the others whole
+        for r, v in zip(
+            sub_rows, sub_ratings, strict=False
+        ):  # drop the rating from the subsets holding it, keep the others whole
             keep = r != row
             r2, v2 = np.full(16, -1), np.zeros(16, np.float32)
-            r2[:keep.sum()], v2[:keep.sum()] = r[keep], v[keep]
+            r2[: keep.sum()], v2[: keep.sum()] = r[keep], v[keep]
             by_hand.append(tower(features.user_matrices(model.scorer.movie_vectors, r2[None], v2[None], OFFSET))[0])
         without = np.clip(np.mean(by_hand, axis=0), 0.5, 5)
         np.testing.assert_allclose(explained.effects[j], full - without, atol=1e-5)
@@ -66,15 +70,19 @@ def test_no_ratings_explain_to_no_effects(model):
 
 def test_because_names_the_two_rated_movies_that_moved_each_listed_movie_most_its_way(model):
     rows, ratings = some_ratings(12, seed=3)
-    pairs = [(movie_id(int(r)), float(v)) for r, v in zip(rows, ratings)]
+    pairs = [(movie_id(int(r)), float(v)) for r, v in zip(rows, ratings, strict=False)]
     answer = api.recommend(model, pairs)
     explained = model.scorer.explain(rows, ratings)
-    effect = {(int(m), int(r)): explained.effects[j, r] for j, m in enumerate(explained.rated_rows) for r in range(CATALOG)}
+    effect = {
+        (int(m), int(r)): explained.effects[j, r] for j, m in enumerate(explained.rated_rows) for r in range(CATALOG)
+    }
     named = 0
     for placed, sign in (("top", 1), ("bottom", -1)):
         for rec in answer[placed]:
             row = (rec["movie_id"] - 101) // 7
-            toward = sorted(((sign * effect[(int(m), row)], int(m)) for m in explained.rated_rows), key=lambda t: (-t[0], t[1]))
+            toward = sorted(
+                ((sign * effect[(int(m), row)], int(m)) for m in explained.rated_rows), key=lambda t: (-t[0], t[1])
+            )
             expected = [m for e, m in toward[:2] if e >= api.MIN_EFFECT]
             assert [(b["movie_id"] - 101) // 7 for b in rec["because"]] == expected
             for b in rec["because"]:
@@ -95,5 +103,5 @@ def test_because_is_empty_when_no_rating_moves_a_prediction_by_005_stars(model):
 
 def test_because_is_the_same_whatever_the_order_of_the_ratings(model):
     rows, ratings = some_ratings(24, seed=5)
-    pairs = [(movie_id(int(r)), float(v)) for r, v in zip(rows, ratings)]
+    pairs = [(movie_id(int(r)), float(v)) for r, v in zip(rows, ratings, strict=False)]
     assert api.recommend(model, pairs) == api.recommend(model, pairs[::-1])

@@ -5,9 +5,10 @@ the dataset. For each fold the served model (``ServedModel``: Model 1, the
 user tower with ``--ensemble`` towers where the served model has 5, and the
 list ranking that orders top and bottom) is fitted on the other folds' users
 only, the per-movie statistics come from those users too, and every user of
-the fold with at least 21 catalog ratings is simulated with every strategy. Results are merged over folds (weighted by users) and written
-to ``--out``: ``elicitation.json``, ``elicitation.md``, ``elicitation.png``
-(recall@10, RMSE and answers against rounds, one line per strategy) and
+the fold with at least 21 catalog ratings is simulated with every strategy.
+Results are merged over folds (weighted by users) and written to ``--out``:
+``elicitation.json``, ``elicitation.md``, ``elicitation.png`` (recall@10,
+RMSE, hate@10 and answers against rounds, one line per strategy) and
 ``elicitation.html`` (a fragment the evaluation report can include).
 """
 
@@ -17,10 +18,8 @@ import argparse
 import html
 import json
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-
-import numpy as np
 
 from training.evaluation import elicitation, folds
 
@@ -41,8 +40,16 @@ def main(args: argparse.Namespace) -> int:
 
     ds = load_dataset(args.data)
     n_folds = 2 if args.quick else args.folds
-    results = run(ds, n_folds=n_folds, only=args.only_folds, ensemble=args.ensemble, quick=args.quick,
-                  cache_dir=args.cache, seed=args.seed, log=print)
+    results = run(
+        ds,
+        n_folds=n_folds,
+        only=args.only_folds,
+        ensemble=args.ensemble,
+        quick=args.quick,
+        cache_dir=args.cache,
+        seed=args.seed,
+        log=print,
+    )
     path = write(results, args.out)
     print(f"elicitation report: {path}")
     return 0
@@ -64,34 +71,56 @@ def train_fold(ds, train, features, quick: bool, ensemble: int, seed: int, log):
     return model
 
 
-def run(ds, n_folds: int = folds.N_FOLDS, only=None, ensemble: int = 1, quick: bool = False, cache_dir=None,
-        seed: int = 0, log=print) -> dict:
+def run(
+    ds,
+    n_folds: int = folds.N_FOLDS,
+    only=None,
+    ensemble: int = 1,
+    quick: bool = False,
+    cache_dir=None,
+    seed: int = 0,
+    log=print,
+) -> dict:
     from training.models.fitting import catalog_features
 
     started = time.perf_counter()
     ratings = all_ratings(ds)
     features = catalog_features(ds, cache_dir)
     per_fold, timings = [], []
-    for fold in (only if only else range(n_folds)):
+    for fold in only if only else range(n_folds):
         t = time.perf_counter()
         train, test = folds.split_fold(ratings, fold, n_folds, seed)
         model = train_fold(ds, train, features, quick, ensemble, seed, log)
         trained_s = time.perf_counter() - t
         data = elicitation.elicitation_data(train, model.movie_vectors, model.offset, ds.rating_scale)
-        log(f"fold {fold}: {train.n_users} training users, {len(elicitation.protocol.eligible(test))} simulated "
-            f"(trained in {trained_s:.0f} s)")
+        log(
+            f"fold {fold}: {train.n_users} training users, {len(elicitation.protocol.eligible(test))} simulated "
+            f"(trained in {trained_s:.0f} s)"
+        )
         per_fold.append(elicitation.simulate(model, data, test, scale=ds.rating_scale, seed=seed, log=log))
         timings.append({"fold": fold, "train_s": trained_s, "total_s": time.perf_counter() - t})
     merged = elicitation.merge_folds(per_fold)
     return {
-        "dataset": ds.info.get("name"), "catalog_size": int(len(ds.catalog)),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "protocol": {"description": (__doc__.split("\n\n")[1] + " " + elicitation.__doc__.split("\n\n")[1]).replace("\n", " "),
-                     "n_folds": n_folds, "folds_run": [t["fold"] for t in timings], "ensemble": ensemble,
-                     "quick": quick, "rounds": elicitation.ROUNDS, "per_round": elicitation.PER_ROUND,
-                     "max_answers": elicitation.MAX_ANSWERS, "liked": elicitation.LIKED,
-                     "disliked": elicitation.DISLIKED, "served": elicitation.elicit.SERVED},
-        "results": merged, "per_fold": per_fold, "timings": timings, "seconds": time.perf_counter() - started,
+        "dataset": ds.info.get("name"),
+        "catalog_size": len(ds.catalog),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "protocol": {
+            "description": (__doc__.split("\n\n")[1] + " " + elicitation.__doc__.split("\n\n")[1]).replace("\n", " "),
+            "n_folds": n_folds,
+            "folds_run": [t["fold"] for t in timings],
+            "ensemble": ensemble,
+            "quick": quick,
+            "rounds": elicitation.ROUNDS,
+            "per_round": elicitation.PER_ROUND,
+            "max_answers": elicitation.MAX_ANSWERS,
+            "liked": elicitation.LIKED,
+            "disliked": elicitation.DISLIKED,
+            "served": elicitation.elicit.SERVED,
+        },
+        "results": merged,
+        "per_fold": per_fold,
+        "timings": timings,
+        "seconds": time.perf_counter() - started,
     }
 
 
@@ -111,9 +140,11 @@ def strategies(results: dict) -> list[str]:
 
 
 SHOWN_ROUNDS = (0, 1, 2, 3, 5, 10)
-MEASURES = {"remaining": "each strategy on the ratings its person has not given yet (the issue's measure)",
-            "common": "every strategy on the same targets and candidates: the ratings that no strategy and no "
-                      "reference draw asked for"}
+MEASURES = {
+    "remaining": "each strategy on the ratings its person has not given yet (the issue's measure)",
+    "common": "every strategy on the same targets and candidates: the ratings that no strategy and no "
+    "reference draw asked for",
+}
 
 
 def table_rows(results: dict, measure: str) -> list[tuple[str, list[str]]]:
@@ -121,23 +152,42 @@ def table_rows(results: dict, measure: str) -> list[tuple[str, list[str]]]:
     rows = []
     for s in strategies(results):
         rounds = r[s]["rounds"]
-        rows.append((s + (" (served)" if s == served else ""),
-                     [f"{h['answers']:.1f} / {h[measure]['rmse']:.4f} / {h[measure]['recall@10']:.3f} / "
-                      f"{h[measure]['hate@10']:.3f}" for h in (rounds[i] for i in SHOWN_ROUNDS if i < len(rounds))]))
+        rows.append(
+            (
+                s + (" (served)" if s == served else ""),
+                [
+                    f"{h['answers']:.1f} / {h[measure]['rmse']:.4f} / {h[measure]['recall@10']:.3f} / "
+                    f"{h[measure]['hate@10']:.3f}"
+                    for h in (rounds[i] for i in SHOWN_ROUNDS if i < len(rounds))
+                ],
+            )
+        )
     ref = r["reference_16_random"]
-    rows.append(("16 random ratings (today)", [f"16 / {ref[measure]['rmse']:.4f} / {ref[measure]['recall@10']:.3f} / "
-                                               f"{ref[measure]['hate@10']:.3f}"] * len(rows[0][1])))
+    rows.append(
+        (
+            "16 random ratings (today)",
+            [f"16 / {ref[measure]['rmse']:.4f} / {ref[measure]['recall@10']:.3f} / {ref[measure]['hate@10']:.3f}"]
+            * len(rows[0][1]),
+        )
+    )
     return rows
 
 
 def markdown(results: dict) -> str:
     r, p = results["results"], results["protocol"]
-    lines = [f"Simulated newcomers: {r['n_users']} users, {p['n_folds']}-fold (folds run: {p['folds_run']}), "
-             f"{p['ensemble']} tower(s) per fold{' (quick profile)' if p['quick'] else ''}. "
-             "Each cell: answers so far / RMSE / recall@10 / hate@10.", ""]
+    lines = [
+        f"Simulated newcomers: {r['n_users']} users, {p['n_folds']}-fold (folds run: {p['folds_run']}), "
+        f"{p['ensemble']} tower(s) per fold{' (quick profile)' if p['quick'] else ''}. "
+        "Each cell: answers so far / RMSE / recall@10 / hate@10.",
+        "",
+    ]
     for measure, what in MEASURES.items():
-        lines += [f"**{measure}**: {what}.", "",
-                  "| strategy | " + " | ".join(f"round {i}" for i in SHOWN_ROUNDS) + " |", "|---|" + "---|" * len(SHOWN_ROUNDS)]
+        lines += [
+            f"**{measure}**: {what}.",
+            "",
+            "| strategy | " + " | ".join(f"round {i}" for i in SHOWN_ROUNDS) + " |",
+            "|---|" + "---|" * len(SHOWN_ROUNDS),
+        ]
         lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in table_rows(results, measure)]
         lines.append("")
     return "\n".join(lines)
@@ -150,25 +200,39 @@ def plot(results: dict, path: Path) -> None:
     import matplotlib.pyplot as plt
 
     r = results["results"]
-    panels = [("remaining", "recall@10", "recall@10, remaining ratings"), ("remaining", "rmse", "RMSE, remaining ratings"),
-              (None, "answers", "answers so far"), ("common", "recall@10", "recall@10, common targets"),
-              ("common", "rmse", "RMSE, common targets"), ("common", "hate@10", "hate@10, common targets")]
+    panels = [
+        ("remaining", "recall@10", "recall@10, remaining ratings"),
+        ("remaining", "rmse", "RMSE, remaining ratings"),
+        (None, "answers", "answers so far"),
+        ("common", "recall@10", "recall@10, common targets"),
+        ("common", "rmse", "RMSE, common targets"),
+        ("common", "hate@10", "hate@10, common targets"),
+    ]
     fig, axes = plt.subplots(2, 3, figsize=(15, 8))
-    for (measure, key, title), ax in zip(panels, axes.ravel()):
+    for (measure, key, title), ax in zip(panels, axes.ravel(), strict=False):
         for s in strategies(results):
             rounds = r[s]["rounds"]
             ys = [h[key] if measure is None else h[measure][key] for h in rounds]
-            ax.plot(range(len(rounds)), ys, marker="o", ms=3,
-                    lw=2.5 if s == results["protocol"]["served"] else 1.2, label=s)
+            ax.plot(
+                range(len(rounds)), ys, marker="o", ms=3, lw=2.5 if s == results["protocol"]["served"] else 1.2, label=s
+            )
         ref = r["reference_16_random"]
-        ax.axhline(ref[key] if measure is None else ref[measure][key], color="grey", ls="--", lw=1,
-                   label="16 random ratings (today)")
+        ax.axhline(
+            ref[key] if measure is None else ref[measure][key],
+            color="grey",
+            ls="--",
+            lw=1,
+            label="16 random ratings (today)",
+        )
         ax.set_xlabel("round (10 movies shown per round)")
         ax.set_title(title, fontsize=10)
         ax.grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
-    fig.suptitle(f"ask_next strategies on {r['n_users']} simulated newcomers "
-                 f"({results['protocol']['n_folds']}-fold, {results['dataset']})", fontsize=11)
+    fig.suptitle(
+        f"ask_next strategies on {r['n_users']} simulated newcomers "
+        f"({results['protocol']['n_folds']}-fold, {results['dataset']})",
+        fontsize=11,
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
@@ -178,11 +242,18 @@ def fragment(results: dict) -> str:
     """An HTML section for the evaluation report: the plot and both tables."""
     p = results["protocol"]
     head = "".join(f"<th>round {i}</th>" for i in SHOWN_ROUNDS)
-    parts = [f'<section id="elicitation">\n<h2>What to ask a newcomer (ask_next)</h2>\n<p>{html.escape(p["description"])}</p>\n'
-             '<img src="elicitation.png" alt="recall@10, RMSE, hate@10 and answers against rounds for each strategy">\n']
+    parts = [
+        '<section id="elicitation">\n<h2>What to ask a newcomer (ask_next)</h2>\n'
+        f"<p>{html.escape(p['description'])}</p>\n"
+        '<img src="elicitation.png" alt="recall@10, RMSE, hate@10 and answers against rounds for each strategy">\n'
+    ]
     for measure, what in MEASURES.items():
-        body = "".join(f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n"
-                       for name, cells in table_rows(results, measure))
-        parts.append(f"<h3>{measure}</h3><p>{html.escape(what)}. Each cell: answers / RMSE / recall@10 / hate@10.</p>\n"
-                     f"<table>\n<tr><th>strategy</th>{head}</tr>\n{body}</table>\n")
+        body = "".join(
+            f"<tr><td>{html.escape(name)}</td>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>\n"
+            for name, cells in table_rows(results, measure)
+        )
+        parts.append(
+            f"<h3>{measure}</h3><p>{html.escape(what)}. Each cell: answers / RMSE / recall@10 / hate@10.</p>\n"
+            f"<table>\n<tr><th>strategy</th>{head}</tr>\n{body}</table>\n"
+        )
     return "".join(parts) + "</section>\n"

@@ -35,7 +35,7 @@ from screen_genius.elicit import ElicitationData
 from training.evaluation import protocol
 from training.models.catalog_ratings import CatalogRatings
 
-STRATEGIES = ("random",) + elicit.STRATEGIES + tuple(f"{s}+unlisted" for s in elicit.STRATEGIES)
+STRATEGIES = ("random", *elicit.STRATEGIES, *tuple(f"{s}+unlisted" for s in elicit.STRATEGIES))
 ROUNDS = 10
 PER_ROUND = elicit.ASK_K
 MAX_ANSWERS = 16
@@ -59,7 +59,7 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
     counts = counts.astype(np.float64)
     mean = np.divide(sums, counts, out=np.full(n_items, train.mean()), where=counts > 0)
     sq = np.bincount(train.rows, weights=train.ratings.astype(np.float64) ** 2, minlength=n_items)
-    var = np.maximum(np.divide(sq, counts, out=np.zeros(n_items), where=counts > 0) - mean ** 2, 0.0)
+    var = np.maximum(np.divide(sq, counts, out=np.zeros(n_items), where=counts > 0) - mean**2, 0.0)
     points = scale.points()
     bins = np.clip(np.rint((train.ratings - scale.min) / scale.step).astype(np.int64), 0, len(points) - 1)
     hist = np.zeros((n_items, len(points)))
@@ -68,7 +68,7 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
     entropy = -(p * np.log2(np.where(p > 0, p, 1.0))).sum(axis=1)
 
     vectors = np.asarray(movie_vectors, dtype=np.float64)
-    features = np.concatenate([vectors[:, :FACTORS], vectors[:, FACTORS + 1:FACTORS + 2]], axis=1)
+    features = np.concatenate([vectors[:, :FACTORS], vectors[:, FACTORS + 1 : FACTORS + 2]], axis=1)
     base = offset + vectors[:, FACTORS]
     thetas, residuals = [], []
     eye = np.eye(features.shape[1])
@@ -83,11 +83,20 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
     thetas = np.array(thetas) if thetas else np.zeros((2, features.shape[1]))
     prior_cov = np.cov(thetas, rowvar=False) + 1e-4 * eye
     noise_var = float(np.mean(np.concatenate(residuals))) if residuals else 1.0
-    return ElicitationData(n_ratings=counts, p_seen=counts / max(train.n_users, 1), mean=mean, var=var,
-                           entropy=entropy, features=features, prior_cov=prior_cov, noise_var=max(noise_var, 1e-3))
+    return ElicitationData(
+        n_ratings=counts,
+        p_seen=counts / max(train.n_users, 1),
+        mean=mean,
+        var=var,
+        entropy=entropy,
+        features=features,
+        prior_cov=prior_cov,
+        noise_var=max(noise_var, 1e-3),
+    )
 
 
 # ---- the simulated person ---------------------------------------------------
+
 
 @dataclass
 class Person:
@@ -102,7 +111,7 @@ class Person:
     done: bool = False
 
     def __post_init__(self):
-        self.truth = dict(zip(self.rows.tolist(), self.ratings.tolist()))
+        self.truth = dict(zip(self.rows.tolist(), self.ratings.tolist(), strict=False))
 
     def answer(self, shown: np.ndarray) -> None:
         for row in shown.tolist():
@@ -117,7 +126,7 @@ class Person:
     def given(self) -> tuple[np.ndarray, np.ndarray]:
         """(16,) rows / ratings padded with -1 / 0, for the protocol's ``predict``."""
         rows, ratings = np.full(MAX_ANSWERS, -1, np.int64), np.zeros(MAX_ANSWERS, np.float32)
-        rows[:len(self.answered)], ratings[:len(self.answers)] = self.answered, self.answers
+        rows[: len(self.answered)], ratings[: len(self.answers)] = self.answered, self.answers
         return rows, ratings
 
     def remaining(self) -> tuple[np.ndarray, np.ndarray]:
@@ -125,14 +134,18 @@ class Person:
         return self.rows[keep], self.ratings[keep]
 
 
-def top_and_bottom(top_scores: np.ndarray, bottom_scores: np.ndarray, exclude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def top_and_bottom(
+    top_scores: np.ndarray, bottom_scores: np.ndarray, exclude: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the 10 best by ``top_scores`` and the 10 worst by ``bottom_scores``, skipping ``exclude``, ties to
     the lower row (as ``Scorer.rank`` orders the served lists)."""
     keep = np.ones(len(top_scores), dtype=bool)
     keep[np.asarray(exclude, np.int64)] = False
     candidates = np.flatnonzero(keep)
-    return (candidates[np.lexsort((candidates, -top_scores[candidates]))[:TOP_N]],
-            candidates[np.lexsort((candidates, bottom_scores[candidates]))[:TOP_N]])
+    return (
+        candidates[np.lexsort((candidates, -top_scores[candidates]))[:TOP_N]],
+        candidates[np.lexsort((candidates, bottom_scores[candidates]))[:TOP_N]],
+    )
 
 
 def list_metrics(predicted, exclude: np.ndarray, rows: np.ndarray, ratings: np.ndarray) -> dict:
@@ -143,9 +156,12 @@ def list_metrics(predicted, exclude: np.ndarray, rows: np.ndarray, ratings: np.n
     predicted = stars
     liked, disliked = rows[ratings >= LIKED], rows[ratings <= DISLIKED]
     err = predicted[rows].astype(np.float64) - ratings
-    return {"sse": float(err @ err), "n": len(rows),
-            "recall": np.isin(top, liked).sum() / min(TOP_N, len(liked)) if len(liked) else None,
-            "hate": np.isin(bottom, disliked).sum() / min(TOP_N, len(disliked)) if len(disliked) else None}
+    return {
+        "sse": float(err @ err),
+        "n": len(rows),
+        "recall": np.isin(top, liked).sum() / min(TOP_N, len(liked)) if len(liked) else None,
+        "hate": np.isin(bottom, disliked).sum() / min(TOP_N, len(disliked)) if len(disliked) else None,
+    }
 
 
 def pooled(per_person: list[dict]) -> dict:
@@ -153,19 +169,24 @@ def pooled(per_person: list[dict]) -> dict:
     n = sum(m["n"] for m in per_person)
     recall = [m["recall"] for m in per_person if m["recall"] is not None]
     hate = [m["hate"] for m in per_person if m["hate"] is not None]
-    return {"rmse": float(np.sqrt(sum(m["sse"] for m in per_person) / n)) if n else None,
-            "recall@10": float(np.mean(recall)) if recall else None, "hate@10": float(np.mean(hate)) if hate else None}
+    return {
+        "rmse": float(np.sqrt(sum(m["sse"] for m in per_person) / n)) if n else None,
+        "recall@10": float(np.mean(recall)) if recall else None,
+        "hate@10": float(np.mean(hate)) if hate else None,
+    }
 
 
-def strategy_scores(strategy: str, data: ElicitationData, person: Person, predicted: np.ndarray, round_: int,
-                    seed: int) -> np.ndarray:
+def strategy_scores(
+    strategy: str, data: ElicitationData, person: Person, predicted: np.ndarray, round_: int, seed: int
+) -> np.ndarray:
     if strategy == "random":  # seeded per (seed, person, round): the same draw whatever else runs
         return np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
     return data.scores(strategy, np.asarray(person.answered, dtype=np.int64), predicted)
 
 
-def shown_next(strategy: str, data: ElicitationData, person: Person, predicted: tuple, round_: int,
-               seed: int) -> np.ndarray:
+def shown_next(
+    strategy: str, data: ElicitationData, person: Person, predicted: tuple, round_: int, seed: int
+) -> np.ndarray:
     """The 10 movies shown this round; predicted: (stars, top scores, bottom scores), each (n_movies,).
 
     A strategy named "NAME+unlisted" also leaves out the movies on the person's current top and bottom 10
@@ -180,8 +201,16 @@ def shown_next(strategy: str, data: ElicitationData, person: Person, predicted: 
     return elicit.choose(scores, exclude, PER_ROUND)
 
 
-def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRATEGIES, scale=None,
-             rounds: int = ROUNDS, seed: int = 0, log=None) -> dict:
+def simulate(
+    model,
+    data: ElicitationData,
+    test: CatalogRatings,
+    strategies=STRATEGIES,
+    scale=None,
+    rounds: int = ROUNDS,
+    seed: int = 0,
+    log=None,
+) -> dict:
     """Every strategy on ``test``'s eligible users, for a fitted cold-start ``model``.
 
     model: the protocol surface, ``predict(given_rows (B, 16), given_ratings (B, 16)) -> (B, n_movies)``
@@ -196,7 +225,7 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
 
     def predict(given):
         """(stars, top scores, bottom scores), each (U, n_movies) float32."""
-        rows, ratings = zip(*given)
+        rows, ratings = zip(*given, strict=False)
         return scored(np.stack(rows), np.stack(ratings))
 
     def scored(rows, ratings):
@@ -223,9 +252,14 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
                         continue
                     person.answer(shown_next(strategy, data, person, one(predicted, i), round_, seed))
                 predicted = predict([p.given() for p in people])
-            snaps.append((predicted, [np.asarray(p.answered, np.int64) for p in people],
-                          float(np.mean([len(p.answered) for p in people])),
-                          float(np.mean([len(p.answered) + len(p.skipped) for p in people]))))
+            snaps.append(
+                (
+                    predicted,
+                    [np.asarray(p.answered, np.int64) for p in people],
+                    float(np.mean([len(p.answered) for p in people])),
+                    float(np.mean([len(p.answered) + len(p.skipped) for p in people])),
+                )
+            )
         snapshots[strategy] = snaps
     draws = [protocol.draw(test, s, MAX_ANSWERS) for s in protocol.SEEDS]
     reference_predictions = [scored(d.given_rows, d.given_ratings) for d in draws]
@@ -244,7 +278,7 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
         keep = ~np.isin(rows, list(asked[i]))
         common.append((np.asarray(sorted(asked[i]), np.int64), rows[keep], ratings[keep]))
 
-    out = {"n_users": int(len(users))}
+    out = {"n_users": len(users)}
     for strategy, snaps in snapshots.items():
         history = []
         for round_, (predicted, answered, answers, shown) in enumerate(snaps):
@@ -253,28 +287,47 @@ def simulate(model, data: ElicitationData, test: CatalogRatings, strategies=STRA
                 rows, ratings = test.user(u)
                 keep = ~np.isin(rows, answered[i])
                 remaining.append(list_metrics(one(predicted, i), answered[i], rows[keep], ratings[keep]))
-            history.append({"round": round_, "answers": answers, "shown": shown, "remaining": pooled(remaining),
-                            "common": pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))])})
+            history.append(
+                {
+                    "round": round_,
+                    "answers": answers,
+                    "shown": shown,
+                    "remaining": pooled(remaining),
+                    "common": pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]),
+                }
+            )
         out[strategy] = {"rounds": history}
         if log:
-            log(f"  {strategy}: " + ", ".join(
-                f"r{h['round']} {h['answers']:.1f} ans, rmse {h['remaining']['rmse']:.4f}/{h['common']['rmse']:.4f}, "
-                f"rec {h['remaining']['recall@10']:.3f}/{h['common']['recall@10']:.3f}"
-                for h in history if h["round"] in (1, 2, 3, 10)))
+            log(
+                f"  {strategy}: "
+                + ", ".join(
+                    f"r{h['round']} {h['answers']:.1f} ans, "
+                    f"rmse {h['remaining']['rmse']:.4f}/{h['common']['rmse']:.4f}, "
+                    f"rec {h['remaining']['recall@10']:.3f}/{h['common']['recall@10']:.3f}"
+                    for h in history
+                    if h["round"] in (1, 2, 3, 10)
+                )
+            )
     remaining_ref, common_ref = [], []
-    for d, predicted in zip(draws, reference_predictions):
-        remaining_ref.append(pooled([list_metrics(one(predicted, i), d.given_rows[i], *d.targets.user(i))
-                                     for i in range(len(users))]))
+    for d, predicted in zip(draws, reference_predictions, strict=False):
+        remaining_ref.append(
+            pooled([list_metrics(one(predicted, i), d.given_rows[i], *d.targets.user(i)) for i in range(len(users))])
+        )
         common_ref.append(pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]))
-    out["reference_16_random"] = {"answers": float(MAX_ANSWERS), "remaining": mean_metrics(remaining_ref),
-                                  "common": mean_metrics(common_ref)}
+    out["reference_16_random"] = {
+        "answers": float(MAX_ANSWERS),
+        "remaining": mean_metrics(remaining_ref),
+        "common": mean_metrics(common_ref),
+    }
     return out
 
 
 def mean_metrics(results: list[dict]) -> dict:
     """Key by key mean; None (no such targets) when any result has none."""
-    return {key: None if any(r[key] is None for r in results) else float(np.mean([r[key] for r in results]))
-            for key in results[0]}
+    return {
+        key: None if any(r[key] is None for r in results) else float(np.mean([r[key] for r in results]))
+        for key in results[0]
+    }
 
 
 def merge_folds(per_fold: list[dict]) -> dict:
@@ -287,7 +340,7 @@ def merge_folds(per_fold: list[dict]) -> dict:
             return {k: mean([x[k] for x in items]) for k in items[0]}
         if any(x is None for x in items):
             return None
-        return float(sum(w * x for w, x in zip(weights, items)))
+        return float(sum(w * x for w, x in zip(weights, items, strict=False)))
 
     out = {"n_users": int(sum(f["n_users"] for f in per_fold))}
     for key in per_fold[0]:
@@ -296,6 +349,9 @@ def merge_folds(per_fold: list[dict]) -> dict:
         if key == "reference_16_random":
             out[key] = mean([f[key] for f in per_fold])
         else:
-            out[key] = {"rounds": [mean([f[key]["rounds"][r] for f in per_fold])
-                                   for r in range(len(per_fold[0][key]["rounds"]))]}
+            out[key] = {
+                "rounds": [
+                    mean([f[key]["rounds"][r] for f in per_fold]) for r in range(len(per_fold[0][key]["rounds"]))
+                ]
+            }
     return out
