@@ -107,6 +107,15 @@ def read_stamp(out: Path | str) -> dict | None:
     return stamp if isinstance(stamp, dict) and "key" in stamp else None
 
 
+def changed(before: dict | None, after: dict) -> str:
+    """Which inputs differ, in words: 'its inputs changed (code, dataset)'."""
+    if not isinstance(before, dict):
+        return "its inputs changed"
+    keys = sorted(k for k in set(before) | set(after)
+                  if json.dumps(before.get(k), sort_keys=True, default=str) != json.dumps(after.get(k), sort_keys=True, default=str))
+    return "its inputs changed" + (f" ({', '.join(keys)})" if keys else "")
+
+
 @dataclass
 class StageRecord:
     name: str
@@ -152,8 +161,7 @@ class Stages:
                 self.log(f"  reusing {out} (finished {stamp.get('finished_at', '?')}; inputs unchanged)")
                 return True
             if stamp is not None:
-                why = "--fresh" if self.fresh else "its inputs changed"
-                self.log(f"  rebuilding {out}: {why}")
+                self.log(f"  rebuilding {out}: " + ("--fresh" if self.fresh else changed(stamp.get("inputs"), inputs)))
             with atomic_directory(out) as staging:
                 build(staging)
                 stamp = {"stage": name, "key": key, "inputs": inputs,

@@ -56,7 +56,7 @@ def test_a_stage_whose_inputs_changed_is_rebuilt(tmp_path):
     assert s.cached("train", tmp_path / "out", {"dataset": "sha-2", "profile": "quick"}, writer("B")) is False
     assert content(tmp_path / "out") == {"B"}
     assert read_stamp(tmp_path / "out")["key"] == inputs_key({"dataset": "sha-2", "profile": "quick"})
-    assert any("its inputs changed" in line for line in lines)
+    assert any("its inputs changed (dataset)" in line for line in lines)
 
 
 def test_fresh_rebuilds_a_stage_whose_inputs_are_unchanged(tmp_path):

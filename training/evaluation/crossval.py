@@ -25,6 +25,7 @@ from typing import Callable
 
 import numpy as np
 
+from training import progress
 from training.evaluation import bootstrap, folds, lists, protocol
 from training.models.catalog_ratings import CatalogRatings
 
@@ -154,7 +155,7 @@ def evaluate_splits(splits, make_models: Callable[[CatalogRatings, int], list], 
         for k, d in draws.items():
             result.user_ids.setdefault(k, []).append(d.targets.user_ids.astype(np.int64))
             result.fold_of.setdefault(k, []).append(np.full(d.targets.n_users, fold))
-        for model in models:
+        for model in progress.bar(models, desc=f"evaluate split {fold + 1}/{n_splits}", unit="model"):
             started = time.perf_counter()
             rates = bool(getattr(model, "predicts_ratings", True))
             result.predicts_ratings[model.name] = rates

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from training import progress
 from training.models import layout
 
 CHUNK_RATINGS = 400_000  # ratings per batched solve: bounds the (n, 15, 15) outer products in memory
@@ -109,7 +110,7 @@ def fit_movie_factors(train, features: np.ndarray, offset: float, config: MovieF
     reg_u = np.full(f + 1, config.reg_user)
     reg_m = np.full(f + 1, config.reg_movie)
     history = {"train_rmse": []}
-    for _ in range(config.iterations):
+    for _ in progress.bar(range(config.iterations), desc="Model 1 (ALS)", unit="iteration"):
         other = np.concatenate([items[:, :f], np.ones((train.n_items, 1))], axis=1)
         users = ridge_rows(train.indptr, train.rows, train.ratings - mu - items[train.rows, f], other, reg_u)
         # content prior for the movie factors: W maps title + year features to factors

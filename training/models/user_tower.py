@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from screen_genius import features
+from training import progress
 from training.models import layout
 
 MAX_RATINGS = features.MAX_RATINGS
@@ -316,6 +317,8 @@ def _train_one(fit_users, val_users, movie_vectors: np.ndarray, offset: float, c
     validation = None
     history = {"rmse": [], "val_rmse": [], "seconds": []}
     callbacks = [EpochRecord(history, config, log)]
+    bar = progress.epoch_callback(config.epochs, f"user tower [{config.tower}] seed {config.seed}")
+    callbacks += [bar] if bar else []
     if n_val:
         batches = fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given,
                                    config.k_distribution)
