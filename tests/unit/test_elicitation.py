@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 
 import numpy as np
 import pytest
@@ -140,3 +141,30 @@ def test_folds_merge_weighted_by_their_users():
     assert merged["n_users"] == 4
     assert merged["s"]["rounds"][0]["remaining"]["rmse"] == pytest.approx(1.75)
     assert merged["reference_16_random"]["common"]["recall@10"] == pytest.approx(1.75)
+
+
+def test_the_report_writes_the_plot_and_both_tables_marking_the_served_strategy(tmp_path):
+    from training.evaluation import command_elicit
+
+    test, train = random_ratings(8, seed=7), random_ratings(30, seed=8)
+    fold = simulate(SpyModel(), elicitation_data(train, vectors(), 3.5, HALF_STARS), test, scale=HALF_STARS)
+    served = elicitation.elicit.SERVED
+    results = {
+        "dataset": "test",
+        "results": merge_folds([fold]),
+        "protocol": {
+            "description": "a <test> protocol",
+            "n_folds": 1,
+            "folds_run": [0],
+            "ensemble": 1,
+            "quick": True,
+            "served": served,
+        },
+    }
+    command_elicit.write(results, tmp_path)
+    assert (tmp_path / "elicitation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert json.loads((tmp_path / "elicitation.json").read_text())["protocol"]["served"] == served
+    page = (tmp_path / "elicitation.html").read_text()
+    assert page.startswith('<section id="elicitation">') and "a &lt;test&gt; protocol" in page
+    assert page.count("<table>") == 2 and f"{served} (served)" in page
+    assert "16 random ratings (today)" in (tmp_path / "elicitation.md").read_text()

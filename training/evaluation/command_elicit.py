@@ -21,6 +21,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+
 from training.evaluation import elicitation, folds
 
 
@@ -147,29 +149,21 @@ MEASURES = {
 }
 
 
+def cell(answers: float, m: dict) -> str:
+    """answers / RMSE / recall@10 / hate@10; "n/a" where no person had such targets."""
+    fmt = lambda value, digits: "n/a" if value is None else f"{value:.{digits}f}"
+    return f"{answers:.1f} / {fmt(m['rmse'], 4)} / {fmt(m['recall@10'], 3)} / {fmt(m['hate@10'], 3)}"
+
+
 def table_rows(results: dict, measure: str) -> list[tuple[str, list[str]]]:
     r, served = results["results"], results["protocol"]["served"]
     rows = []
     for s in strategies(results):
         rounds = r[s]["rounds"]
-        rows.append(
-            (
-                s + (" (served)" if s == served else ""),
-                [
-                    f"{h['answers']:.1f} / {h[measure]['rmse']:.4f} / {h[measure]['recall@10']:.3f} / "
-                    f"{h[measure]['hate@10']:.3f}"
-                    for h in (rounds[i] for i in SHOWN_ROUNDS if i < len(rounds))
-                ],
-            )
-        )
+        shown = [rounds[i] for i in SHOWN_ROUNDS if i < len(rounds)]
+        rows.append((s + (" (served)" if s == served else ""), [cell(h["answers"], h[measure]) for h in shown]))
     ref = r["reference_16_random"]
-    rows.append(
-        (
-            "16 random ratings (today)",
-            [f"16 / {ref[measure]['rmse']:.4f} / {ref[measure]['recall@10']:.3f} / {ref[measure]['hate@10']:.3f}"]
-            * len(rows[0][1]),
-        )
-    )
+    rows.append(("16 random ratings (today)", [cell(16, ref[measure])] * len(rows[0][1])))
     return rows
 
 
@@ -212,13 +206,15 @@ def plot(results: dict, path: Path) -> None:
     for (measure, key, title), ax in zip(panels, axes.ravel(), strict=False):
         for s in strategies(results):
             rounds = r[s]["rounds"]
-            ys = [h[key] if measure is None else h[measure][key] for h in rounds]
+            ys = [(h[key] if measure is None else h[measure][key]) for h in rounds]
+            ys = [np.nan if y is None else y for y in ys]  # no such targets: a gap in the line
             ax.plot(
                 range(len(rounds)), ys, marker="o", ms=3, lw=2.5 if s == results["protocol"]["served"] else 1.2, label=s
             )
         ref = r["reference_16_random"]
+        level = ref[key] if measure is None else ref[measure][key]
         ax.axhline(
-            ref[key] if measure is None else ref[measure][key],
+            np.nan if level is None else level,
             color="grey",
             ls="--",
             lw=1,
