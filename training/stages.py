@@ -25,7 +25,9 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import json
+import os
 import resource
+import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -107,6 +109,30 @@ def read_stamp(out: Path | str) -> dict | None:
     return stamp if isinstance(stamp, dict) and "key" in stamp else None
 
 
+def remove_nested_leftovers(out: Path) -> None:
+    """Remove staging directories that a killed build nested beside ours (``..<name>.partial-<pid>-*``).
+
+    A build that itself writes atomically (ingest's store) stages beside the
+    stage's staging directory, so its leftovers are named after that one;
+    ``training.atomic`` removes only ``.<name>.partial-*``.
+    """
+    prefix = f"..{out.name}.partial-"
+    for path in out.parent.glob(f"{prefix}*"):
+        pid = path.name[len(prefix):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def changed(before: dict | None, after: dict) -> str:
     """Which inputs differ, in words: 'its inputs changed (code, dataset)'."""
     if not isinstance(before, dict):
@@ -162,6 +188,7 @@ class Stages:
                 return True
             if stamp is not None:
                 self.log(f"  rebuilding {out}: " + ("--fresh" if self.fresh else changed(stamp.get("inputs"), inputs)))
+            remove_nested_leftovers(out)
             with atomic_directory(out) as staging:
                 build(staging)
                 stamp = {"stage": name, "key": key, "inputs": inputs,

@@ -167,3 +167,30 @@ def test_code_version_changes_when_a_source_file_changes(tmp_path, monkeypatch):
 def test_inputs_key_ignores_dict_order_but_not_values():
     assert inputs_key({"a": 1, "b": [1, 2]}) == inputs_key({"b": [1, 2], "a": 1})
     assert inputs_key({"a": 1, "b": [1, 2]}) != inputs_key({"a": 1, "b": [2, 1]})
+
+
+NESTED_BUILDER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from training.atomic import atomic_directory
+    from training.stages import Stages
+
+    def build(staging):
+        with atomic_directory(staging) as inner:  # a build that writes atomically itself, as ingest's store does
+            (inner / "part-0.txt").write_text("half")
+            print("writing", flush=True)
+            time.sleep(60)
+
+    Stages(log=lambda _: None).cached("ingest", Path(sys.argv[1]), {"v": 1}, build)
+""")
+
+
+def test_leftovers_of_a_killed_build_that_staged_its_own_output_are_removed_by_the_next_build(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", NESTED_BUILDER, str(tmp_path / "out")], cwd=REPO,
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "writing"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert any(p.name.startswith("..out.partial-") for p in tmp_path.iterdir())
+    Stages(log=lambda _: None).cached("ingest", tmp_path / "out", {"v": 1}, writer("A"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and content(tmp_path / "out") == {"A"}
