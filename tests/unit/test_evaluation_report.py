@@ -1,0 +1,106 @@
+"""Ranking choice, taste-contrast profiles, targets and the evaluation report, on small made-up inputs."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from screen_genius.scale import HALF_STARS
+from training.evaluation import command, contrast, crossval, report
+from training.models import ranking, served
+from training.models.catalog_ratings import CatalogRatings
+
+
+def _catalog(genres):
+    n = len(genres)
+    return pd.DataFrame({"movie_id": np.arange(100, 100 + n), "title": [f"Movie {i}" for i in range(n)],
+                         "year": pd.array([2000] * n, dtype="Int16"), "genres": genres})
+
+
+def test_mirror_profiles_love_one_genre_hate_the_other_and_swap():
+    genres = ["Action"] * 10 + ["Romance"] * 10 + ["Action|Romance"] * 3
+    profiles = contrast.profiles(_catalog(genres), HALF_STARS, pairs=(("Action", "Romance"), ("Horror", "Comedy")))
+    assert len(profiles) == 1  # no Horror or Comedy movies: that pair is skipped
+    p = profiles[0]
+    assert p["rows"].tolist() == list(range(8)) + list(range(10, 18))  # most-rated first, never both genres
+    assert p["ratings"].tolist() == [5.0] * 8 + [0.5] * 8
+    assert p["mirror_ratings"].tolist() == [0.5] * 8 + [5.0] * 8
+
+
+def test_no_genres_no_profiles():
+    assert contrast.profiles(_catalog([None] * 30), HALF_STARS) == []
+
+
+class Fixed:
+    """Stars = a fixed vector for everyone; rank_scores optional."""
+
+    def __init__(self, name, stars):
+        self.name, self.stars = name, np.asarray(stars, dtype=np.float64)
+
+    def predict(self, rows, values):
+        return np.tile(self.stars, (len(rows), 1))
+
+
+def test_contrast_reports_overlap_one_for_a_model_that_ignores_the_person():
+    genres = ["Action"] * 10 + ["Romance"] * 10 + ["Drama"] * 20
+    stars = np.linspace(1, 5, 40)
+    entry = contrast.contrast([Fixed("chart", stars)], _catalog(genres), HALF_STARS)[0]
+    m = entry["models"]["chart"]
+    assert m["top_overlap"] == 1.0 and m["bottom_overlap"] == 1.0
+    assert m["top"][0] == "Movie 39"
+
+
+def ratings_for(n_users=60, n_movies=30, seed=0):
+    rng = np.random.default_rng(seed)
+    users, rows, values = [], [], []
+    for u in range(n_users):
+        picked = rng.choice(n_movies, 25, replace=False)
+        users += [u] * 25
+        rows += picked.tolist()
+        values += np.where(picked < 10, 5.0, 1.0).tolist()  # movies 0-9 loved by all, the rest disliked
+    return CatalogRatings.build(np.array(users), np.array(rows), np.array(values), n_movies)
+
+
+def test_ranking_choice_keeps_the_hit_rating_of_the_stars_alone():
+    validation = ratings_for()
+    tower = Fixed("tower", np.linspace(3, 4, 30))  # stars that rank the disliked movies on top
+    seen = ranking.SeenScore(np.zeros((30, 30), np.float32), np.linspace(1, 0, 30).astype(np.float32))
+    choice = served.choose_ranking(tower, seen, np.zeros(30), validation)
+    base = choice["top_table"][str(ranking.TOP_GRID[0])]
+    chosen = choice["params"]
+    picked = choice["top_table"][str((chosen.gamma_top, chosen.popularity_top, chosen.chart_top))]
+    assert picked["hit_rating"] >= base["hit_rating"]
+    assert picked["recall@10"] == max(v["recall@10"] for v in choice["top_table"].values()
+                                      if v["hit_rating"] >= base["hit_rating"])
+    assert chosen.popularity_top == 1.0 and chosen.gamma_top > 0  # popularity points at the loved movies here
+
+
+def test_ranking_choice_with_too_few_validation_users_ranks_by_stars():
+    few = ratings_for(n_users=3)
+    choice = served.choose_ranking(Fixed("t", np.zeros(30)), ranking.SeenScore(np.zeros((30, 30)), np.zeros(30)),
+                                   np.zeros(30), few)
+    assert choice["params"] == ranking.RankingParams()
+
+
+def test_report_marks_targets_and_writes_tables(tmp_path):
+    train, test = ratings_for(seed=1), ratings_for(n_users=20, seed=2)
+    test = CatalogRatings(test.user_ids + 1000, test.indptr, test.rows, test.ratings, test.n_items)
+    good = Fixed("user_tower", np.r_[np.linspace(5, 4, 10), np.linspace(2, 1, 20)])
+    bad = Fixed("item_mean", np.linspace(1, 5, 30))
+    result = crossval.evaluate_splits([(0, train, test)], lambda tr, f: [good, bad], 1, ks=(2, 4, 16))
+    ds = SimpleNamespace(info={"name": "made-up"}, catalog=_catalog(["Drama"] * 30), rating_scale=HALF_STARS)
+    metrics = command.assemble(ds, result, "split", [good, bad], {"n_subsets": 1}, {}, True, 0.0)
+    by_target = {t["target"]: t for t in metrics["targets"]}
+    assert by_target["best recall@10 among the rating predictors at every k >= 2"]["met"]
+    chart = by_target["at k = 16, at most 30% of a top 10 from the 20 highest-mean movies"]
+    assert chart["met"] is False and chart["detail"] == "1.000"  # its top 10 is exactly the loved chart
+    path = report.write_report(metrics, {}, tmp_path)
+    html = path.read_text()
+    assert "Targets (issue 8)" in html and "Taste contrast" in html
+    assert "class=missed" in html and "class=met" in html
+    assert (tmp_path / "metrics_vs_k.png").stat().st_size > 0 and (tmp_path / "tradeoff.png").exists()
+    md = (tmp_path / "results.md").read_text()
+    assert "| **user_tower** |" in md and "| item_mean |" in md
+    saved = json.loads((tmp_path / "metrics.json").read_text())
+    assert saved["cold_start"]["user_tower"]["16"]["recall@10"] > saved["cold_start"]["item_mean"]["16"]["recall@10"]
