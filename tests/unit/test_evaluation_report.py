@@ -94,7 +94,7 @@ def test_report_marks_targets_and_writes_tables(tmp_path):
     by_target = {t["target"]: t for t in metrics["targets"]}
     assert by_target["best recall@10 among the rating predictors at every k >= 2"]["met"]
     chart = by_target["at k = 16, at most 30% of a top 10 from the 20 highest-mean movies"]
-    assert chart["met"] is False and chart["detail"] == "1.000"  # its top 10 is exactly the loved chart
+    assert chart["met"] is False and float(chart["detail"]) > 0.3  # its top 10 is the loved chart
     path = report.write_report(metrics, {}, tmp_path)
     html = path.read_text()
     assert "Targets (issue 8)" in html and "Taste contrast" in html
