@@ -51,9 +51,11 @@ def register(parser: argparse.ArgumentParser) -> None:
                         help="publish target: gs://bucket/prefix or a local directory")
     parser.add_argument("--quick", action="store_true", help="small, fast training profile for smoke runs")
     parser.add_argument("--work", type=Path, default=None,
-                        help="where data/, reports/ and artifacts/ (models included) go (default: the current directory)")
+                        help="where data/, reports/ and artifacts/ (models included) go (default: the current "
+                             "directory)")
     parser.add_argument("--no-toys", action="store_true", help="skip the warm-start toy models in evaluation")
-    parser.add_argument("--catalog-size", type=int, default=970, help="most-rated movies the models score (default: 970)")
+    parser.add_argument("--catalog-size", type=int, default=970,
+                        help="most-rated movies the models score (default: 970)")
     parser.add_argument("--keep", type=int, default=5, help="published versions to keep (default: 5)")
     parser.add_argument("--fresh", action="store_true",
                         help="rebuild every stage, even one whose inputs are unchanged since it last finished")

@@ -137,8 +137,10 @@ def changed(before: dict | None, after: dict) -> str:
     """Which inputs differ, in words: 'its inputs changed (code, dataset)'."""
     if not isinstance(before, dict):
         return "its inputs changed"
-    keys = sorted(k for k in set(before) | set(after)
-                  if json.dumps(before.get(k), sort_keys=True, default=str) != json.dumps(after.get(k), sort_keys=True, default=str))
+    def text(value) -> str:
+        return json.dumps(value, sort_keys=True, default=str)
+
+    keys = sorted(k for k in set(before) | set(after) if text(before.get(k)) != text(after.get(k)))
     return "its inputs changed" + (f" ({', '.join(keys)})" if keys else "")
 
 
@@ -177,7 +179,7 @@ class Stages:
             self.log(record.line())
 
     def cached(self, name: str, out: Path | str, inputs: dict, build: Callable[[Path], object]) -> bool:
-        """Reuse ``out`` when its stamp's key is that of ``inputs`` (and not ``fresh``); else build it. True if reused."""
+        """Reuse ``out`` if its stamp's key is that of ``inputs`` (and not ``fresh``), else build it; True if reused."""
         out = Path(out)
         key = inputs_key(inputs)
         with self.stage(name) as record:

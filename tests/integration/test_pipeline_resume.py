@@ -94,7 +94,8 @@ def history(tmp_path_factory):
     runs = []
     for stage, target, when in [*KILLS, (None, "-", "-")]:
         done = run(work, (target, when))
-        state = {"store": stamped(data), "models": stamped(models), "published": (work / "bucket" / "latest.json").exists(),
+        state = {"store": stamped(data), "models": stamped(models),
+                 "published": (work / "bucket" / "latest.json").exists(),
                  "siblings": sorted(p.name for p in data.parent.iterdir()) if data.parent.exists() else []}
         runs.append((stage, done, state))
     return work, runs
@@ -128,7 +129,7 @@ def test_every_finished_stage_is_reused_by_the_next_run(history):
         (None, {"ingest", "title embeddings", "train"}),
     ]
     assert [stage for stage, _, _ in runs] == [stage for stage, _ in expected]
-    for (stage, done, _), (_, want) in zip(runs, expected):
+    for (stage, done, _), (_, want) in zip(runs, expected, strict=True):
         assert reused(done.stdout) == want, (stage, done.stdout[-3000:])
 
 

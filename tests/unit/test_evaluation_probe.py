@@ -42,7 +42,8 @@ def write_netflix(folder: Path, rows, probe_pairs, shuffle_seed: int | None = No
     probe: dict[int, list] = {}
     for user, movie in probe_pairs:
         probe.setdefault(movie, []).append(user)
-    (folder / "probe.txt").write_text("".join(f"{m}:\n" + "".join(f"{u}\n" for u in us) for m, us in sorted(probe.items())))
+    blocks = (f"{m}:\n" + "".join(f"{u}\n" for u in us) for m, us in sorted(probe.items()))
+    (folder / "probe.txt").write_text("".join(blocks))
     return folder
 
 
@@ -99,10 +100,12 @@ def test_training_and_probe_ratings_together_are_every_catalog_rating(netflix):
     split = probe_split(ds)
     catalog = set(ds.catalog["movie_id"].tolist())
     expected = {(u, m): s for u, m, s in rows if m in catalog}
-    train = dict(zip(zip(split.user_ids[split.train_users].tolist(), split.movie_ids[split.train_items].tolist()),
-                     split.train_ratings.tolist()))
-    probe = dict(zip(zip(split.user_ids[split.probe_users].tolist(), split.movie_ids[split.probe_items].tolist()),
-                     split.probe_ratings.tolist()))
+    def as_dict(users, items, ratings):
+        pairs = zip(split.user_ids[users].tolist(), split.movie_ids[items].tolist(), strict=True)
+        return dict(zip(pairs, ratings.tolist(), strict=True))
+
+    train = as_dict(split.train_users, split.train_items, split.train_ratings)
+    probe = as_dict(split.probe_users, split.probe_items, split.probe_ratings)
     assert set(probe) == {p for p in pairs if p[1] in catalog}
     assert {**train, **probe} == expected and not set(train) & set(probe)
     assert split.info["n_train"] == len(train) and split.info["n_probe"] == len(probe)
