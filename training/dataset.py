@@ -70,12 +70,16 @@ def load_dataset(path: Path | str) -> Dataset:
     path = Path(path)
     missing = [name for name in REQUIRED if not (path / name).exists()]
     if missing:
-        raise CommandError(f"{path} is not an ingested dataset (missing {', '.join(missing)}); "
-                           f"create it with: python -m training ingest --out {path}")
+        raise CommandError(
+            f"{path} is not an ingested dataset (missing {', '.join(missing)}); "
+            f"create it with: python -m training ingest --out {path}"
+        )
     ds = Dataset(path)
     if ds.info.get("format_version") != FORMAT_VERSION:
-        raise CommandError(f"{path} was written by another version of ingest "
-                           f"(format {ds.info.get('format_version')}, expected {FORMAT_VERSION}); ingest it again")
+        raise CommandError(
+            f"{path} was written by another version of ingest "
+            f"(format {ds.info.get('format_version')}, expected {FORMAT_VERSION}); ingest it again"
+        )
     return ds
 
 

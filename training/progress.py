@@ -35,11 +35,19 @@ def is_enabled() -> bool:
     return _ENABLED.get()
 
 
-def bar(iterable: Iterable | None = None, total: int | None = None, desc: str | None = None,
-        unit: str = "it") -> tqdm:
+def bar(iterable: Iterable | None = None, total: int | None = None, desc: str | None = None, unit: str = "it") -> tqdm:
     """A tqdm bar (count, rate, ETA) over ``iterable``, or a silent pass-through when bars are off."""
-    return tqdm(iterable, total=total, desc=desc, unit=unit, disable=not _ENABLED.get(), leave=False,
-                mininterval=1.0, dynamic_ncols=True, file=sys.stderr)
+    return tqdm(
+        iterable,
+        total=total,
+        desc=desc,
+        unit=unit,
+        disable=not _ENABLED.get(),
+        leave=False,
+        mininterval=1.0,
+        dynamic_ncols=True,
+        file=sys.stderr,
+    )
 
 
 def epoch_callback(epochs: int, desc: str):

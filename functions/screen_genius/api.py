@@ -91,19 +91,32 @@ def answer(request, holder: ModelHolder, cors: Cors) -> tuple[bytes, int, dict]:
     try:
         methods = ROUTES.get(route)
         if methods is None:
-            raise ApiError(404, "not_found", f"no such endpoint {request.path!r}; try POST /api/recommend, GET /api/movies or GET /api/health")
+            raise ApiError(
+                404,
+                "not_found",
+                f"no such endpoint {request.path!r}; try POST /api/recommend, GET /api/movies or GET /api/health",
+            )
         allow = ", ".join((*methods, "OPTIONS"))
         if request.method == "OPTIONS":
             return b"", 204, {"Allow": allow, **cors.preflight(origin, allow)}
         if request.method not in methods:
-            raise ApiError(405, "method_not_allowed", f"{request.method} is not allowed on {request.path}; use {' or '.join(methods)}", {"Allow": allow})
+            raise ApiError(
+                405,
+                "method_not_allowed",
+                f"{request.method} is not allowed on {request.path}; use {' or '.join(methods)}",
+                {"Allow": allow},
+            )
         if route == "health":
             model = holder.model
             body = {"status": "ok", "model_version": model.version if model else None, "loaded": model is not None}
             return _json(body, 200, cors.headers(origin))
         if route == "movies":
             model = _model(holder)
-            return model.movies_json, 200, {"Content-Type": JSON_TYPE, "Cache-Control": "public, max-age=60", **cors.headers(origin)}
+            return (
+                model.movies_json,
+                200,
+                {"Content-Type": JSON_TYPE, "Cache-Control": "public, max-age=60", **cors.headers(origin)},
+            )
         pairs, skipped = parse_body(read_body(request))
         model = _model(holder)
         return _json(recommend(model, pairs, skipped), 200, cors.headers(origin))
@@ -111,7 +124,9 @@ def answer(request, holder: ModelHolder, cors: Cors) -> tuple[bytes, int, dict]:
         return _json({"error": {"code": e.code, "message": e.message}}, e.status, {**e.headers, **cors.headers(origin)})
     except Exception:  # a bug of ours: logged with its trace, answered without it
         log.exception("unexpected error answering %s %s", request.method, request.path)
-        return _json({"error": {"code": "internal", "message": "internal error; it has been logged"}}, 500, cors.headers(origin))
+        return _json(
+            {"error": {"code": "internal", "message": "internal error; it has been logged"}}, 500, cors.headers(origin)
+        )
 
 
 def _json(body: dict, status: int, headers: dict):
@@ -124,7 +139,10 @@ def _model(holder: ModelHolder):
         return holder.get()
     except ModelUnavailable as e:
         raise ApiError(
-            503, "model_unavailable", f"the model cannot be loaded right now ({e}); retry in {RETRY_AFTER_S} s", {"Retry-After": str(RETRY_AFTER_S)}
+            503,
+            "model_unavailable",
+            f"the model cannot be loaded right now ({e}); retry in {RETRY_AFTER_S} s",
+            {"Retry-After": str(RETRY_AFTER_S)},
         ) from None
 
 
@@ -152,7 +170,11 @@ def parse_body(body: bytes) -> tuple[list[tuple[int, float]], list[int]]:
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError) as e:
-        raise ApiError(400, "bad_json", f"request body is not valid JSON ({e}); send {{\"ratings\": [{{\"movie_id\": 1, \"rating\": 4.5}}]}}") from None
+        raise ApiError(
+            400,
+            "bad_json",
+            f'request body is not valid JSON ({e}); send {{"ratings": [{{"movie_id": 1, "rating": 4.5}}]}}',
+        ) from None
     if not isinstance(payload, dict) or "ratings" not in payload:
         raise ApiError(400, "invalid_request", 'request body must be a JSON object with a "ratings" list')
     ratings = payload["ratings"]
@@ -174,9 +196,13 @@ def parse_body(body: bytes) -> tuple[list[tuple[int, float]], list[int]]:
         pairs.append((movie_id, rating))
     skipped = payload.get("skipped", [])
     if not isinstance(skipped, list):
-        raise ApiError(400, "invalid_request", '"skipped" must be a list of movie ids (integers) the person has not seen')
+        raise ApiError(
+            400, "invalid_request", '"skipped" must be a list of movie ids (integers) the person has not seen'
+        )
     if len(skipped) > MAX_SKIPPED:
-        raise ApiError(400, "too_many_skipped", f'"skipped" lists {len(skipped)} ids; at most {MAX_SKIPPED} are accepted')
+        raise ApiError(
+            400, "too_many_skipped", f'"skipped" lists {len(skipped)} ids; at most {MAX_SKIPPED} are accepted'
+        )
     for i, movie_id in enumerate(skipped):
         if not _is_int(movie_id):
             raise ApiError(400, "invalid_request", f"skipped[{i}] must be an integer movie id")
@@ -200,18 +226,28 @@ def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) ->
     by_movie: dict[int, float] = {}
     for i, (movie_id, rating) in enumerate(pairs):
         if movie_id not in model.row_of:
-            raise ApiError(400, "unknown_movie", f"ratings[{i}].movie_id {movie_id} is not in the catalog; GET /api/movies lists it")
+            raise ApiError(
+                400,
+                "unknown_movie",
+                f"ratings[{i}].movie_id {movie_id} is not in the catalog; GET /api/movies lists it",
+            )
         if not scale.contains(rating):
-            raise ApiError(400, "rating_off_scale", f"ratings[{i}].rating {rating} is off the scale: use {scale.describe()}")
+            raise ApiError(
+                400, "rating_off_scale", f"ratings[{i}].rating {rating} is off the scale: use {scale.describe()}"
+            )
         if by_movie.setdefault(movie_id, rating) != rating:
             raise ApiError(400, "duplicate_movie", f"movie {movie_id} is rated twice with different ratings")
     skipped_rows = []
     for i, movie_id in enumerate(skipped):
         row = model.row_of.get(movie_id)
         if row is None:
-            raise ApiError(400, "unknown_movie", f"skipped[{i}] {movie_id} is not in the catalog; GET /api/movies lists it")
+            raise ApiError(
+                400, "unknown_movie", f"skipped[{i}] {movie_id} is not in the catalog; GET /api/movies lists it"
+            )
         if movie_id in by_movie:
-            raise ApiError(400, "rated_and_skipped", f"skipped[{i}] {movie_id} is also rated; a movie is either rated or skipped")
+            raise ApiError(
+                400, "rated_and_skipped", f"skipped[{i}] {movie_id} is also rated; a movie is either rated or skipped"
+            )
         skipped_rows.append(row)
     rows = np.fromiter((model.row_of[m] for m in by_movie), dtype=np.int64, count=len(by_movie))
     ratings = np.fromiter(by_movie.values(), dtype=np.float32, count=len(by_movie))
@@ -233,8 +269,14 @@ def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) ->
             if toward[i, j] < MIN_EFFECT:
                 break
             rated = catalog[int(explained.rated_rows[j])]
-            because.append({"movie_id": rated["movie_id"], "title": rated.get("title"),
-                            "rating": by_movie[rated["movie_id"]], "effect": round(float(toward[i, j] * signs[i]), 3)})
+            because.append(
+                {
+                    "movie_id": rated["movie_id"],
+                    "title": rated.get("title"),
+                    "rating": by_movie[rated["movie_id"]],
+                    "effect": round(float(toward[i, j] * signs[i]), 3),
+                }
+            )
         return {**model.display[row], "predicted_rating": round(float(predicted[row]), 3), "because": because}
 
     return {

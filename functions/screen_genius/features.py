@@ -16,9 +16,7 @@ MAX_RATINGS = 16  # rows of the user matrix
 VECTOR_DIM = 16  # columns: the size of a movie vector
 
 
-def user_matrices(
-    movie_vectors: np.ndarray, rows: np.ndarray, ratings: np.ndarray, offset: float
-) -> np.ndarray:
+def user_matrices(movie_vectors: np.ndarray, rows: np.ndarray, ratings: np.ndarray, offset: float) -> np.ndarray:
     """Batch of user matrices.
 
     movie_vectors: (n_movies, 16) float32, one vector per catalog row.

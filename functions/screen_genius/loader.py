@@ -34,6 +34,7 @@ from screen_genius.store import NotFound, StoreUnavailable, open_store
 
 log = logging.getLogger("screen_genius.loader")
 
+
 class ModelUnavailable(Exception):
     """No model can be served right now (storage down, or no good version); retry later."""
 
@@ -53,8 +54,9 @@ class Model:
     elicitation: elicit.ElicitationData | None = field(repr=False, default=None)
     ask_strategy: str = "popular"
 
-    def ask_next(self, rated_rows: np.ndarray, skipped_rows: np.ndarray, listed_rows: np.ndarray,
-                 predicted: np.ndarray) -> np.ndarray:
+    def ask_next(
+        self, rated_rows: np.ndarray, skipped_rows: np.ndarray, listed_rows: np.ndarray, predicted: np.ndarray
+    ) -> np.ndarray:
         """Catalog rows of the movies to ask about next (``screen_genius.elicit``).
 
         listed_rows: this answer's top and bottom movies; predicted: (catalog_size,) its stars.
@@ -109,8 +111,14 @@ def load_model(store, version: str, manifest_sha256: str | None = None) -> Model
     return build_model(manifest, catalog_bytes, vectors_bytes, tower_bytes, elicitation_bytes, ranking_bytes)
 
 
-def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, tower_bytes: bytes,
-                elicitation_bytes: bytes | None = None, ranking_bytes: bytes | None = None) -> Model:
+def build_model(
+    manifest: dict,
+    catalog_bytes: bytes,
+    vectors_bytes: bytes,
+    tower_bytes: bytes,
+    elicitation_bytes: bytes | None = None,
+    ranking_bytes: bytes | None = None,
+) -> Model:
     """Check the files' contents against each other and the manifest; raises ManifestError."""
     version = manifest["version"]
     size = manifest["catalog_size"]
@@ -118,15 +126,23 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
         catalog = json.loads(catalog_bytes)
         ids = [m["movie_id"] for m in catalog]
     except (ValueError, UnicodeDecodeError, TypeError, KeyError) as e:
-        raise ManifestError(f"catalog.json of {version} must be a JSON list of {{movie_id, title, year}}: {e}") from None
-    if len(catalog) != size or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids) or len(set(ids)) != size:
+        raise ManifestError(
+            f"catalog.json of {version} must be a JSON list of {{movie_id, title, year}}: {e}"
+        ) from None
+    if (
+        len(catalog) != size
+        or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
+        or len(set(ids)) != size
+    ):
         raise ManifestError(f"catalog.json of {version} must list {size} movies with distinct integer movie_id")
     try:
         vectors = np.load(io.BytesIO(vectors_bytes), allow_pickle=False)
     except (ValueError, OSError, EOFError) as e:
         raise ManifestError(f"movie_vectors.npy of {version} is not a .npy array: {e}") from None
     if vectors.shape != (size, 16) or vectors.dtype != np.float32 or not np.isfinite(vectors).all():
-        raise ManifestError(f"movie_vectors.npy of {version} must be finite float32 ({size}, 16); is {vectors.dtype} {vectors.shape}")
+        raise ManifestError(
+            f"movie_vectors.npy of {version} must be finite float32 ({size}, 16); is {vectors.dtype} {vectors.shape}"
+        )
     try:
         scale = RatingScale.from_dict(manifest["rating_scale"])
         offset = float(manifest["rating_offset"])
@@ -140,8 +156,9 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
     ranking = None
     if ranking_bytes is not None:
         try:
-            ranking = ranking_lib.ListRanking.from_bytes(ranking_bytes, manifest.get("serving", {}).get("ranking") or {},
-                                                         size)
+            ranking = ranking_lib.ListRanking.from_bytes(
+                ranking_bytes, manifest.get("serving", {}).get("ranking") or {}, size
+            )
         except (ValueError, OSError, KeyError, EOFError) as e:
             raise ManifestError(f"{ranking_lib.FILE} of {version}: {e}") from None
     scorer = Scorer(tower, vectors, offset, scale, n_subsets, ranking)
@@ -155,13 +172,17 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
             elicitation = elicit.ElicitationData.from_bytes(elicitation_bytes)
             strategy = manifest.get("serving", {}).get("ask_next", elicit.SERVED)
             if elicitation.catalog_size != size or not elicit.known(strategy):
-                raise ValueError(f"need {size} movies and a strategy in {elicit.STRATEGIES}; has "
-                                 f"{elicitation.catalog_size} and serving.ask_next {strategy!r}")
+                raise ValueError(
+                    f"need {size} movies and a strategy in {elicit.STRATEGIES}; has "
+                    f"{elicitation.catalog_size} and serving.ask_next {strategy!r}"
+                )
         except (ValueError, np.linalg.LinAlgError) as e:
             raise ManifestError(f"{elicit.FILE} of {version}: {e}") from None
     movies = [{**m, "genres": genre_list(m.get("genres"))} for m in catalog]
-    display = [{"movie_id": m["movie_id"], "title": m.get("title"), "year": m.get("year"), "genres": m["genres"]}
-               for m in movies]
+    display = [
+        {"movie_id": m["movie_id"], "title": m.get("title"), "year": m.get("year"), "genres": m["genres"]}
+        for m in movies
+    ]
     movies_json = json.dumps(
         {"movies": movies, "rating_scale": scale.to_dict(), "model_version": version}, separators=(",", ":")
     ).encode()
@@ -182,7 +203,9 @@ def build_model(manifest: dict, catalog_bytes: bytes, vectors_bytes: bytes, towe
 class ModelHolder:
     """The model being served, loaded lazily and refreshed at most every ``refresh_s`` seconds."""
 
-    def __init__(self, uri: str, refresh_s: float = 300.0, *, storage_retry_s: float | None = 2.0, clock=time.monotonic):
+    def __init__(
+        self, uri: str, refresh_s: float = 300.0, *, storage_retry_s: float | None = 2.0, clock=time.monotonic
+    ):
         self.uri = uri
         self.refresh_s = refresh_s
         self._storage_retry_s = storage_retry_s

@@ -39,9 +39,7 @@ def file_entry(path: Path) -> dict:
 def write_manifest(directory: Path | str, **fields) -> dict:
     """Write ``directory/manifest.json`` listing every other file in it; returns the manifest."""
     directory = Path(directory)
-    files = {
-        p.name: file_entry(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST
-    }
+    files = {p.name: file_entry(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
     manifest = {**fields, "files": files}
     validate(manifest)
     write_json_atomic(directory / MANIFEST, manifest)
@@ -64,7 +62,11 @@ def validate(manifest: dict) -> None:
     for name, entry in files.items():
         if "/" in name or name in ("", ".", ".."):
             raise ManifestError(f"manifest.json lists an unsafe file name {name!r}")
-        if not isinstance(entry, dict) or not isinstance(entry.get("size"), int) or not isinstance(entry.get("sha256"), str):
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("size"), int)
+            or not isinstance(entry.get("sha256"), str)
+        ):
             raise ManifestError(f"manifest.json entry for {name} must be {{size: int, sha256: str}}")
 
 
@@ -88,7 +90,9 @@ def version_key(version: str) -> str:
 def check_version_name(version) -> str:
     """``version`` if it can name a folder safely; raises ManifestError otherwise."""
     if not isinstance(version, str) or not version or "/" in version or "\\" in version or version.startswith("."):
-        raise ManifestError(f"invalid version name {version!r}: need a non-empty name without '/' that does not start with '.'")
+        raise ManifestError(
+            f"invalid version name {version!r}: need a non-empty name without '/' that does not start with '.'"
+        )
     return version
 
 

@@ -24,13 +24,17 @@ FILE = "ranking.npz"
 PARAMS = ("gamma_top", "popularity_top", "chart_top", "gamma_bottom", "popularity_bottom", "chart_bottom")
 
 
-def list_scores(stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray,
-                params: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+def list_scores(
+    stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray, params: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
     """(top scores, bottom scores), each shaped like ``stars`` ((..., n_movies)): best first / worst first."""
     stars = np.asarray(stars, dtype=np.float64)
     top = stars + params["gamma_top"] * (personal + params["popularity_top"] * popularity) - params["chart_top"] * prior
-    bottom = (stars - params["gamma_bottom"] * (personal + params["popularity_bottom"] * popularity)
-              + params.get("chart_bottom", 0.0) * prior)
+    bottom = (
+        stars
+        - params["gamma_bottom"] * (personal + params["popularity_bottom"] * popularity)
+        + params.get("chart_bottom", 0.0) * prior
+    )
     return top, bottom
 
 
@@ -54,12 +58,18 @@ class ListRanking:
             weights, popularity, prior = z["weights"], z["popularity"], z["prior"]
         n = catalog_size
         if weights.shape != (n, n) or popularity.shape != (n,) or prior.shape != (n,):
-            raise ValueError(f"need weights ({n}, {n}), popularity ({n},), prior ({n},); have {weights.shape}, "
-                             f"{popularity.shape}, {prior.shape}")
+            raise ValueError(
+                f"need weights ({n}, {n}), popularity ({n},), prior ({n},); have {weights.shape}, "
+                f"{popularity.shape}, {prior.shape}"
+            )
         if not (np.isfinite(weights).all() and np.isfinite(popularity).all() and np.isfinite(prior).all()):
             raise ValueError("weights, popularity and prior must be finite")
-        return cls(weights.astype(np.float32), popularity.astype(np.float64), prior.astype(np.float64),
-                   {p: float(params[p]) for p in PARAMS})
+        return cls(
+            weights.astype(np.float32),
+            popularity.astype(np.float64),
+            prior.astype(np.float64),
+            {p: float(params[p]) for p in PARAMS},
+        )
 
     def scores(self, rated_rows: np.ndarray, stars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(top scores, bottom scores) (n,) for a person who rated ``rated_rows`` and gets ``stars`` (n,)."""

@@ -45,8 +45,7 @@ class RatingScale:
         """Elementwise ``contains`` for an array of ratings: a bool array of the same shape."""
         values = np.asarray(values, dtype=np.float64)
         steps = (values - self.min) / self.step
-        return ((values >= self.min - 1e-9) & (values <= self.max + 1e-9)
-                & (np.abs(steps - np.round(steps)) < 1e-6))
+        return (values >= self.min - 1e-9) & (values <= self.max + 1e-9) & (np.abs(steps - np.round(steps)) < 1e-6)
 
     def describe(self) -> str:
         return f"{self.min:g} to {self.max:g} in steps of {self.step:g}"

@@ -37,7 +37,9 @@ class Tower:
         in_sig = list(self._in.get("shape_signature", self._in["shape"]))
         out_sig = list(self._out.get("shape_signature", self._out["shape"]))
         if self._in["dtype"] != np.float32 or in_sig[1:] != [features.MAX_RATINGS, features.VECTOR_DIM]:
-            raise ValueError(f"user_tower.tflite input must be float32 [batch, 16, 16]; is {self._in['dtype'].__name__} {in_sig}")
+            raise ValueError(
+                f"user_tower.tflite input must be float32 [batch, 16, 16]; is {self._in['dtype'].__name__} {in_sig}"
+            )
         if self._out["dtype"] != np.float32 or out_sig[1:] != [catalog_size]:
             raise ValueError(
                 f"user_tower.tflite output must be float32 [batch, {catalog_size}] (catalog_size); "
@@ -67,8 +69,9 @@ class Tower:
 
 # LEAVE_ONE_OUT[i] gathers a 16-slot subset with slot i removed and the rest moved up
 # (index 16 is an empty slot): the input the subset without that rating would have.
-LEAVE_ONE_OUT = np.array([[j if j < i else j + 1 for j in range(features.MAX_RATINGS)]
-                          for i in range(features.MAX_RATINGS)])
+LEAVE_ONE_OUT = np.array(
+    [[j if j < i else j + 1 for j in range(features.MAX_RATINGS)] for i in range(features.MAX_RATINGS)]
+)
 
 
 class Explained:
@@ -95,8 +98,15 @@ class Scorer:
     user gave more than 16 ratings.
     """
 
-    def __init__(self, tower: Tower, movie_vectors: np.ndarray, offset: float, scale: RatingScale, n_subsets: int = 1,
-                 ranking: ListRanking | None = None):
+    def __init__(
+        self,
+        tower: Tower,
+        movie_vectors: np.ndarray,
+        offset: float,
+        scale: RatingScale,
+        n_subsets: int = 1,
+        ranking: ListRanking | None = None,
+    ):
         self.tower = tower
         self.ranking = ranking  # the lists' order (``screen_genius.ranking``); None: by the stars
         self.movie_vectors = movie_vectors
@@ -136,8 +146,12 @@ class Scorer:
         padded_ratings = np.concatenate([sub_ratings, np.zeros((n_sub, 1), sub_ratings.dtype)], axis=1)
         loo_rows = padded_rows[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
         loo_ratings = padded_ratings[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
-        matrices = features.user_matrices(self.movie_vectors, np.concatenate([sub_rows, loo_rows]),
-                                          np.concatenate([sub_ratings, loo_ratings]), self.offset)
+        matrices = features.user_matrices(
+            self.movie_vectors,
+            np.concatenate([sub_rows, loo_rows]),
+            np.concatenate([sub_ratings, loo_ratings]),
+            self.offset,
+        )
         out = self.tower(matrices)
         full, loo = out[:n_sub], out[n_sub:]
         lo, hi = self.scale.min, self.scale.max
@@ -157,8 +171,9 @@ class Scorer:
         the rated movies); without, the predicted stars. Ties are broken by
         catalog row, lowest first, so the answer is deterministic.
         """
-        top_scores, bottom_scores = (self.ranking.scores(rated_rows, predicted) if self.ranking is not None
-                                     else (predicted, predicted))
+        top_scores, bottom_scores = (
+            self.ranking.scores(rated_rows, predicted) if self.ranking is not None else (predicted, predicted)
+        )
         keep = np.ones(self.catalog_size, dtype=bool)
         keep[rated_rows] = False
         candidates = self._rows[keep]

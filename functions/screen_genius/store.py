@@ -36,7 +36,7 @@ def open_store(uri: str, *, retry_s: float | None = None):
     errors (None: the client's default policy; 0: no retries).
     """
     if uri.startswith("gs://"):
-        bucket, _, prefix = uri[len("gs://"):].partition("/")
+        bucket, _, prefix = uri[len("gs://") :].partition("/")
         if not bucket:
             raise ValueError(f"{uri!r} names no bucket: use gs://BUCKET/PREFIX")
         return GcsStore(bucket, prefix.strip("/"), retry_s=retry_s)
@@ -76,9 +76,7 @@ class LocalStore:
         base = self._path(prefix) if prefix else self.root
         if not base.is_dir():
             return []
-        return sorted(
-            p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file()
-        )
+        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob("*") if p.is_file())
 
     def delete(self, key: str) -> None:
         path = self._path(key)

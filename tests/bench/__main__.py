@@ -34,8 +34,11 @@ def main() -> int:
             continue
         print(f"[bench] {name} ...", flush=True)
         results[name] = module.run(args.out)
-        sections.append((args.out / f"{name}.md").read_text() if (args.out / f"{name}.md").exists()
-                        else "```\n" + json.dumps(results[name], indent=2) + "\n```\n")
+        sections.append(
+            (args.out / f"{name}.md").read_text()
+            if (args.out / f"{name}.md").exists()
+            else "```\n" + json.dumps(results[name], indent=2) + "\n```\n"
+        )
     (args.out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (args.out / "results.md").write_text("\n".join(sections))
     print((args.out / "results.md").read_text())

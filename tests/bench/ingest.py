@@ -50,8 +50,7 @@ def ingest_original(folder: str) -> int:
                     ratings.append(int(rating))
                     dates.append(date)
                     movies.append(movie)
-    df = pd.DataFrame({"customer_id": customers, "rating": ratings, "date": pd.to_datetime(dates),
-                       "movie_id": movies})
+    df = pd.DataFrame({"customer_id": customers, "rating": ratings, "date": pd.to_datetime(dates), "movie_id": movies})
     return len(df)
 
 
@@ -94,19 +93,35 @@ def run(out_dir: Path, size: tuple[int, int, int] = FULL, raw_root: Path = Path(
     n = full["result"]["ratings"]
     n_slice = new["result"]["ratings"]
     result = {
-        "dataset": {"users": users, "movies": movies, "ratings_requested": ratings, "ratings": n,
-                    "raw_bytes": sum(p.stat().st_size for p in raw.glob("combined_data_*.txt")),
-                    "generate_seconds": round(generated_s, 1)},
-        "ingest_full": {"seconds": round(full["seconds"], 2), "rows_per_s": round(n / full["seconds"]),
-                        "peak_rss_mb": round(full["peak_rss_mb"]),
-                        "targets": {"seconds": 60, "peak_rss_mb": 3072}},
-        "slice": {"ratings": n_slice,
-                  "new": {"seconds": round(new["seconds"], 2), "rows_per_s": round(n_slice / new["seconds"]),
-                          "peak_rss_mb": round(new["peak_rss_mb"])},
-                  "original": {"seconds": round(old["seconds"], 2), "rows_per_s": round(n_slice / old["seconds"]),
-                               "peak_rss_mb": round(old["peak_rss_mb"])},
-                  "speedup": round(old["seconds"] / new["seconds"], 1),
-                  "memory_ratio": round(old["peak_rss_mb"] / new["peak_rss_mb"], 1)},
+        "dataset": {
+            "users": users,
+            "movies": movies,
+            "ratings_requested": ratings,
+            "ratings": n,
+            "raw_bytes": sum(p.stat().st_size for p in raw.glob("combined_data_*.txt")),
+            "generate_seconds": round(generated_s, 1),
+        },
+        "ingest_full": {
+            "seconds": round(full["seconds"], 2),
+            "rows_per_s": round(n / full["seconds"]),
+            "peak_rss_mb": round(full["peak_rss_mb"]),
+            "targets": {"seconds": 60, "peak_rss_mb": 3072},
+        },
+        "slice": {
+            "ratings": n_slice,
+            "new": {
+                "seconds": round(new["seconds"], 2),
+                "rows_per_s": round(n_slice / new["seconds"]),
+                "peak_rss_mb": round(new["peak_rss_mb"]),
+            },
+            "original": {
+                "seconds": round(old["seconds"], 2),
+                "rows_per_s": round(n_slice / old["seconds"]),
+                "peak_rss_mb": round(old["peak_rss_mb"]),
+            },
+            "speedup": round(old["seconds"] / new["seconds"], 1),
+            "memory_ratio": round(old["peak_rss_mb"] / new["peak_rss_mb"], 1),
+        },
     }
     (out_dir / "ingest.json").write_text(json.dumps(result, indent=2) + "\n")
     (out_dir / "ingest.md").write_text(markdown(result))

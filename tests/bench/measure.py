@@ -18,8 +18,12 @@ import time
 
 def measure(target: str, *args) -> dict:
     """Run ``target`` ('module:function') with JSON-able ``args`` in a child process."""
-    out = subprocess.run([sys.executable, "-m", "tests.bench.measure", target, json.dumps(args)],
-                         capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    out = subprocess.run(
+        [sys.executable, "-m", "tests.bench.measure", target, json.dumps(args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     if out.returncode != 0:
         raise RuntimeError(f"{target} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -49,10 +49,18 @@ def train_one_epoch(data_dir: str, max_steps: int = 0) -> dict:
     # expected targets: every rating not drawn as input (k is uniform in 1..min(16, n-1))
     expected_given = float(((1 + given[train.counts() >= 2]) / 2).sum())
     targets = int(train.counts()[train.counts() >= 2].sum() - expected_given)
-    return {"users": users, "ratings": int(train.n_ratings), "catalog": int(train.n_items),
-            "load_s": load_s, "first_epoch_s": first_s, "epoch_s": seconds, "train_s": total_s,
-            "tower_passes_per_s": users / seconds,
-            "target_ratings_per_s": targets / seconds, "final_rmse": trained.history["rmse"][-1]}
+    return {
+        "users": users,
+        "ratings": int(train.n_ratings),
+        "catalog": int(train.n_items),
+        "load_s": load_s,
+        "first_epoch_s": first_s,
+        "epoch_s": seconds,
+        "train_s": total_s,
+        "tower_passes_per_s": users / seconds,
+        "target_ratings_per_s": targets / seconds,
+        "final_rmse": trained.history["rmse"][-1],
+    }
 
 
 def run(out_dir: Path, full: bool | None = None) -> dict:
@@ -64,8 +72,13 @@ def run(out_dir: Path, full: bool | None = None) -> dict:
         measure("tests.bench.ingest:generate", str(raw), users, movies, ratings)
         measure("tests.bench.ingest:ingest_new", str(raw), str(store))
     m = measure("tests.bench.models:train_one_epoch", str(store))
-    result = {**m["result"], "peak_rss_mb": m["peak_rss_mb"], "fits_8gb": m["peak_rss_mb"] < 8192,
-              "size": {"users": users, "movies": movies, "ratings": ratings}, "full": full}
+    result = {
+        **m["result"],
+        "peak_rss_mb": m["peak_rss_mb"],
+        "fits_8gb": m["peak_rss_mb"] < 8192,
+        "size": {"users": users, "movies": movies, "ratings": ratings},
+        "full": full,
+    }
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "models.json").write_text(json.dumps(result, indent=2) + "\n")
     r = result
@@ -74,5 +87,6 @@ def run(out_dir: Path, full: bool | None = None) -> dict:
         f"| training users | catalog ratings | epoch (first, with graph tracing) | tower passes/s | target ratings/s | peak RSS | fits 8 GB |\n"
         f"|---|---|---|---|---|---|---|\n"
         f"| {r['users']:,} | {r['ratings']:,} | {r['epoch_s']:.1f} s ({r['first_epoch_s']:.1f} s) | {r['tower_passes_per_s']:,.0f} | "
-        f"{r['target_ratings_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} MB | {'yes' if r['fits_8gb'] else 'NO'} |\n")
+        f"{r['target_ratings_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} MB | {'yes' if r['fits_8gb'] else 'NO'} |\n"
+    )
     return result

@@ -33,8 +33,13 @@ FRONTEND = REPO / "frontend"
 DIST = FRONTEND / "dist"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 # Reuse an artifact set instead of training one (a directory or gs:// URI).
 ARTIFACTS_ENV = "SCREEN_GENIUS_E2E_MODEL_URI"
@@ -64,11 +69,24 @@ def train_artifacts(to: Path, log_path: Path) -> str:
     which the function never loads. Intermediate data, models and reports go next to ``to``
     (``--work``), not into the checkout.
     """
-    cmd = [sys.executable, "-m", "training", "run", "--dataset", "movielens-sample", "--quick", "--no-toys",
-           "--to", str(to), "--work", str(Path(to).parent / "work")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "training",
+        "run",
+        "--dataset",
+        "movielens-sample",
+        "--quick",
+        "--no-toys",
+        "--to",
+        str(to),
+        "--work",
+        str(Path(to).parent / "work"),
+    ]
     with open(log_path, "wb") as log:
-        done = subprocess.run(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                              env={**os.environ, "HF_HUB_OFFLINE": "1"})
+        done = subprocess.run(
+            cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"}
+        )
     if done.returncode != 0:
         tail = log_path.read_text(errors="replace")[-4000:]
         raise SetupError(f"`{' '.join(cmd[1:])}` failed with {done.returncode}:\n{tail}")
@@ -107,8 +125,11 @@ class SitePreview(BackgroundProcess):
     def start(self) -> "SitePreview":
         require_site()
         vite = FRONTEND / "node_modules" / "vite" / "bin" / "vite.js"
-        self._spawn(["node", str(vite), "preview", "--host", "127.0.0.1", "--port", str(self.port), "--strictPort"],
-                    FRONTEND, {"SCREEN_GENIUS_API_URL": self.api_url})
+        self._spawn(
+            ["node", str(vite), "preview", "--host", "127.0.0.1", "--port", str(self.port), "--strictPort"],
+            FRONTEND,
+            {"SCREEN_GENIUS_API_URL": self.api_url},
+        )
         wait_http(self.url + "/", self.proc, self.log_path)
         return self
 
@@ -146,10 +167,15 @@ class HostingEmulator(BackgroundProcess):
         firebase = FRONTEND / "node_modules" / ".bin" / "firebase"
         if not firebase.exists():
             raise SetupError("firebase-tools is missing: run `make web-setup`")
-        env = {"NO_UPDATE_NOTIFIER": "1", "FIREBASE_CLI_DISABLE_UPDATE_CHECK": "true", "CI": "true",
-               "HOME": str(self.work_dir / "home")}  # no user config or credentials are read
-        self._spawn([str(firebase), "emulators:start", "--only", "hosting", "--project", self.PROJECT],
-                    self.work_dir, env)
+        env = {
+            "NO_UPDATE_NOTIFIER": "1",
+            "FIREBASE_CLI_DISABLE_UPDATE_CHECK": "true",
+            "CI": "true",
+            "HOME": str(self.work_dir / "home"),
+        }  # no user config or credentials are read
+        self._spawn(
+            [str(firebase), "emulators:start", "--only", "hosting", "--project", self.PROJECT], self.work_dir, env
+        )
         wait_http(self.url + "/", self.proc, self.log_path, timeout=120)
         return self
 
@@ -167,8 +193,12 @@ def open_browser(width: int = 1280, height: int = 900, **options):
     try:
         with sync_playwright() as playwright:
             context = playwright.chromium.launch_persistent_context(
-                profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS,
-                viewport={"width": width, "height": height}, **options,
+                profile,
+                executable_path=executable,
+                headless=True,
+                args=CHROMIUM_ARGS,
+                viewport={"width": width, "height": height},
+                **options,
             )
             try:
                 yield context

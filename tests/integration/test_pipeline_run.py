@@ -16,9 +16,27 @@ pytestmark = pytest.mark.slow
 def test_run_quick_publishes_a_valid_artifact_set_that_scores_every_catalog_movie(tmp_path):
     bucket = tmp_path / "bucket"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    out = subprocess.run([sys.executable, "-m", "training", "run", "--dataset", "synthetic:400,300,30000",
-                          "--to", str(bucket), "--quick", "--catalog-size", "200", "--work", str(tmp_path / "work")],
-                         capture_output=True, text=True, env=env, timeout=900)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "training",
+            "run",
+            "--dataset",
+            "synthetic:400,300,30000",
+            "--to",
+            str(bucket),
+            "--quick",
+            "--catalog-size",
+            "200",
+            "--work",
+            str(tmp_path / "work"),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
 
     artifacts = next(p for p in (tmp_path / "work" / "artifacts").iterdir() if p.name != "models")

@@ -38,8 +38,11 @@ def test_publish_uploads_every_file_then_points_latest_at_it(emulator, sets):
     uri = f"gs://{BUCKET}/layout"
     assert publish(sets / "v1", uri) == "v1"
     assert names("layout") == [
-        "layout/latest.json", "layout/versions/v1/catalog.json", "layout/versions/v1/manifest.json",
-        "layout/versions/v1/movie_vectors.npy", "layout/versions/v1/user_tower.tflite",
+        "layout/latest.json",
+        "layout/versions/v1/catalog.json",
+        "layout/versions/v1/manifest.json",
+        "layout/versions/v1/movie_vectors.npy",
+        "layout/versions/v1/user_tower.tflite",
     ]
     latest_blob = storage.Client().bucket(BUCKET).get_blob("layout/latest.json")
     assert json.loads(latest_blob.download_as_bytes())["version"] == "v1"

@@ -19,7 +19,11 @@ def blob(prefix, key):
 
 def test_storage_down_at_cold_start_is_503_with_retry_after_and_the_next_request_after_it_returns_succeeds(tmp_path):
     port = free_port()
-    env = {"MODEL_URI": f"gs://{BUCKET}/models", "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}", "MODEL_STORAGE_RETRY_S": "0"}
+    env = {
+        "MODEL_URI": f"gs://{BUCKET}/models",
+        "STORAGE_EMULATOR_HOST": f"http://127.0.0.1:{port}",
+        "MODEL_STORAGE_RETRY_S": "0",
+    }
     build_artifact_set(tmp_path / "v1", version="v1")
     with FunctionServer(env, tmp_path / "fn.log") as fn:
         status, headers, body = fn.request("POST", "/api/recommend", BODY)
@@ -47,7 +51,10 @@ def test_a_damaged_artifact_in_storage_is_refused_with_a_logged_reason(tmp_path,
             assert status == 503 and "retry-after" in headers
             assert "catalog.json" in body["error"]["message"]
             reason = "truncated" if damage == "truncated" else "sha256"
-            assert any("model not loaded" in line and "catalog.json" in line and reason in line for line in fn.log().splitlines())
+            assert any(
+                "model not loaded" in line and "catalog.json" in line and reason in line
+                for line in fn.log().splitlines()
+            )
 
 
 def test_refresh_swaps_to_a_new_version_and_refuses_a_bad_one_while_the_current_keeps_serving(tmp_path):

@@ -15,7 +15,9 @@ OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 
 def test_the_openapi_document_describes_every_endpoint():
     assert {(op.method.upper(), op.path) for op in OPERATIONS} == {
-        ("POST", "/api/recommend"), ("GET", "/api/movies"), ("GET", "/api/health")
+        ("POST", "/api/recommend"),
+        ("GET", "/api/movies"),
+        ("GET", "/api/health"),
     }
 
 
@@ -23,7 +25,11 @@ def test_fuzzed_requests_never_get_a_5xx_and_match_the_document(function):
     from schemathesis.generation import GenerationMode
 
     strategy = st.one_of(
-        *[op.as_strategy(generation_mode=mode) for op in OPERATIONS for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
+        *[
+            op.as_strategy(generation_mode=mode)
+            for op in OPERATIONS
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        ]
     )
 
     @settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck), database=None)

@@ -29,7 +29,9 @@ def error_code(response):
 def test_concurrent_first_requests_load_the_model_once(function):
     assert function.request("GET", "/api/health")[2] == {"status": "ok", "model_version": None, "loaded": False}
     results = []
-    threads = [threading.Thread(target=lambda: results.append(recommend(function, {"ratings": RATINGS16}))) for _ in range(24)]
+    threads = [
+        threading.Thread(target=lambda: results.append(recommend(function, {"ratings": RATINGS16}))) for _ in range(24)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -156,7 +158,9 @@ def test_ask_next_leaves_out_rated_skipped_and_listed_movies_whatever_their_orde
 def test_because_names_only_rated_movies_in_the_direction_each_movie_was_placed(function):
     body = recommend(function, {"ratings": RATINGS16})[2]
     rated = {r["movie_id"]: r["rating"] for r in RATINGS16}
-    reasons = [(b, 1) for r in body["top"] for b in r["because"]] + [(b, -1) for r in body["bottom"] for b in r["because"]]
+    reasons = [(b, 1) for r in body["top"] for b in r["because"]] + [
+        (b, -1) for r in body["bottom"] for b in r["because"]
+    ]
     assert reasons  # the fixture's tower is strongly moved by single ratings
     for because, sign in reasons:
         assert rated[because["movie_id"]] == because["rating"]
@@ -177,7 +181,12 @@ def test_unknown_routes_are_404(function):
 
 @pytest.mark.parametrize(
     "method, path, allow",
-    [("GET", "/api/recommend", "POST, OPTIONS"), ("PUT", "/", "POST, OPTIONS"), ("POST", "/api/movies", "GET, HEAD, OPTIONS"), ("DELETE", "/api/health", "GET, HEAD, OPTIONS")],
+    [
+        ("GET", "/api/recommend", "POST, OPTIONS"),
+        ("PUT", "/", "POST, OPTIONS"),
+        ("POST", "/api/movies", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/api/health", "GET, HEAD, OPTIONS"),
+    ],
 )
 def test_wrong_methods_are_405_with_allow(function, method, path, allow):
     response = function.request(method, path)
@@ -197,7 +206,9 @@ def read_reply(sock) -> str:
     while b"\r\n\r\n" not in data:
         data += sock.recv(65536)
     head, _, body = data.partition(b"\r\n\r\n")
-    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    length = int(
+        next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    )
     while len(body) < length:
         body += sock.recv(65536)
     return (head + b"\r\n\r\n" + body).decode()
@@ -206,7 +217,9 @@ def read_reply(sock) -> str:
 def test_a_huge_declared_body_is_refused_before_it_is_sent(function):
     """Content-Length says 100 MB; only 10 bytes are ever sent, yet 413 comes back."""
     with socket.create_connection(("127.0.0.1", function.port), timeout=10) as s:
-        s.sendall(b"POST /api/recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{\"ratings\"")
+        s.sendall(
+            b'POST /api/recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"ratings"'
+        )
         reply = read_reply(s)
     assert reply.startswith("HTTP/1.1 413") and "payload_too_large" in reply
 
@@ -232,12 +245,18 @@ def test_cors_allows_listed_origins_only_and_never_credentials(function):
 
 
 def test_preflight_answers_listed_origins_and_ignores_others(function):
-    pre = {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    pre = {
+        "Origin": ALLOWED_ORIGIN,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
     status, headers, body = function.request("OPTIONS", "/api/recommend", headers=pre)
     assert status == 204 and body == b""
     assert headers["access-control-allow-origin"] == ALLOWED_ORIGIN
     assert "POST" in headers["access-control-allow-methods"]
     assert headers["access-control-allow-headers"].lower() == "content-type"
     assert "access-control-allow-credentials" not in headers
-    status, headers, _ = function.request("OPTIONS", "/api/recommend", headers={**pre, "Origin": "https://evil.example"})
+    status, headers, _ = function.request(
+        "OPTIONS", "/api/recommend", headers={**pre, "Origin": "https://evil.example"}
+    )
     assert status == 204 and "access-control-allow-origin" not in headers

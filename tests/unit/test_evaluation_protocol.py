@@ -22,18 +22,30 @@ def tiny_dataset(n_users=40, n_movies=30, seed=0):
             r = np.clip(np.round((3.5 + 0.6 * quality[m] + 0.5 * taste[u - 1] + rng.normal(0, 0.3)) * 2) / 2, 0.5, 5)
             rows.append((u, 100 + int(m), float(r)))
     frame = pd.DataFrame(rows, columns=["user_id", "movie_id", "rating"]).astype(
-        {"user_id": "int32", "movie_id": "int32", "rating": "float32"})
+        {"user_id": "int32", "movie_id": "int32", "rating": "float32"}
+    )
     frame["date"] = pd.Timestamp("2020-01-01")
-    catalog = pd.DataFrame({"movie_id": np.arange(100, 100 + n_movies, dtype=np.int32),
-                            "title": [f"Movie number {i}" for i in range(n_movies)],
-                            "year": pd.array([1980 + i for i in range(n_movies)], dtype="Int16"),
-                            "genres": ["Drama"] * n_movies})
+    catalog = pd.DataFrame(
+        {
+            "movie_id": np.arange(100, 100 + n_movies, dtype=np.int32),
+            "title": [f"Movie number {i}" for i in range(n_movies)],
+            "year": pd.array([1980 + i for i in range(n_movies)], dtype="Int16"),
+            "genres": ["Drama"] * n_movies,
+        }
+    )
 
     def ratings(columns=None, catalog_only=False):
         return frame if columns is None else frame[list(columns)]
 
-    return SimpleNamespace(info={"name": "tiny"}, rating_scale=HALF_STARS, catalog=catalog, movies=catalog,
-                           heldout_user_ids=np.arange(1, 9, dtype=np.int32), ratings=ratings, probe=lambda: None)
+    return SimpleNamespace(
+        info={"name": "tiny"},
+        rating_scale=HALF_STARS,
+        catalog=catalog,
+        movies=catalog,
+        heldout_user_ids=np.arange(1, 9, dtype=np.int32),
+        ratings=ratings,
+        probe=lambda: None,
+    )
 
 
 class Spy:
@@ -84,7 +96,9 @@ def test_given_and_target_ratings_partition_each_users_ratings():
     for i, u in enumerate(users):
         rows, ratings = test.user(u)
         t_rows, t_ratings = d.targets.user(i)
-        got = dict(zip(d.given_rows[i].tolist(), d.given_ratings[i].tolist())) | dict(zip(t_rows.tolist(), t_ratings.tolist()))
+        got = dict(zip(d.given_rows[i].tolist(), d.given_ratings[i].tolist())) | dict(
+            zip(t_rows.tolist(), t_ratings.tolist())
+        )
         assert got == dict(zip(rows.tolist(), ratings.tolist()))
         assert len(t_rows) == len(rows) - 16
 

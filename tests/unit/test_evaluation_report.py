@@ -14,8 +14,14 @@ from training.models.catalog_ratings import CatalogRatings
 
 def _catalog(genres):
     n = len(genres)
-    return pd.DataFrame({"movie_id": np.arange(100, 100 + n), "title": [f"Movie {i}" for i in range(n)],
-                         "year": pd.array([2000] * n, dtype="Int16"), "genres": genres})
+    return pd.DataFrame(
+        {
+            "movie_id": np.arange(100, 100 + n),
+            "title": [f"Movie {i}" for i in range(n)],
+            "year": pd.array([2000] * n, dtype="Int16"),
+            "genres": genres,
+        }
+    )
 
 
 def test_mirror_profiles_love_one_genre_hate_the_other_and_swap():
@@ -71,15 +77,17 @@ def test_ranking_choice_keeps_the_hit_rating_of_the_stars_alone():
     chosen = choice["params"]
     picked = choice["top_table"][str((chosen.gamma_top, chosen.popularity_top, chosen.chart_top))]
     assert picked["hit_rating"] >= base["hit_rating"]
-    assert picked["recall@10"] == max(v["recall@10"] for v in choice["top_table"].values()
-                                      if v["hit_rating"] >= base["hit_rating"])
+    assert picked["recall@10"] == max(
+        v["recall@10"] for v in choice["top_table"].values() if v["hit_rating"] >= base["hit_rating"]
+    )
     assert chosen.popularity_top == 1.0 and chosen.gamma_top > 0  # popularity points at the loved movies here
 
 
 def test_ranking_choice_with_too_few_validation_users_ranks_by_stars():
     few = ratings_for(n_users=3)
-    choice = served.choose_ranking(Fixed("t", np.zeros(30)), ranking.SeenScore(np.zeros((30, 30)), np.zeros(30)),
-                                   np.zeros(30), few)
+    choice = served.choose_ranking(
+        Fixed("t", np.zeros(30)), ranking.SeenScore(np.zeros((30, 30)), np.zeros(30)), np.zeros(30), few
+    )
     assert choice["params"] == ranking.RankingParams()
 
 

@@ -53,11 +53,14 @@ def test_catalog_is_most_rated_first_ties_by_id(tmp_path):
     assert catalog["mean_rating"].tolist() == [2.25, 4.0, 5.0]
 
 
-@pytest.mark.parametrize("bad, line, words", [
-    ("1,1,5.5,964982703", 2, "rating 5.5 is not on the scale 0.5 to 5 in steps of 0.5"),
-    ("1,1,0,964982703", 2, "rating 0 is not on the scale"),
-    ("1,1,3.25,964982703", 2, "rating 3.25"),
-])
+@pytest.mark.parametrize(
+    "bad, line, words",
+    [
+        ("1,1,5.5,964982703", 2, "rating 5.5 is not on the scale 0.5 to 5 in steps of 0.5"),
+        ("1,1,0,964982703", 2, "rating 0 is not on the scale"),
+        ("1,1,3.25,964982703", 2, "rating 3.25"),
+    ],
+)
 def test_ratings_off_the_half_star_scale_name_the_line(tmp_path, bad, line, words):
     ratings = "userId,movieId,rating,timestamp\n" + bad + "\n" + RATINGS.split("\n", 1)[1]
     with pytest.raises(IngestError) as err:

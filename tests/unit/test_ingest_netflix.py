@@ -27,12 +27,15 @@ COMBINED_1 = (
     "2:\n2059652,4,2005-09-05\n1488844,1,2004-02-29\n"
     "3:\n712664,5,2004-02-01\n"
 )
-COMBINED_2 = "4:\n1488844,2,2000-01-01\n7,3,1999-11-11\n5:\n822109,4,2005-12-31\n6:\n712664,1,2003-03-03\n7:\n1,5,2001-01-01\n"
+COMBINED_2 = (
+    "4:\n1488844,2,2000-01-01\n7,3,1999-11-11\n5:\n822109,4,2005-12-31\n6:\n712664,1,2003-03-03\n7:\n1,5,2001-01-01\n"
+)
 PROBE = "1:\n1488844\n822109\n4:\n7\n"
 
 
-def write_folder(folder: Path, titles: str = TITLES, files=(COMBINED_1, COMBINED_2), probe: str | None = PROBE,
-                 newline: str = "\n") -> Path:
+def write_folder(
+    folder: Path, titles: str = TITLES, files=(COMBINED_1, COMBINED_2), probe: str | None = PROBE, newline: str = "\n"
+) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "movie_titles.csv").write_bytes(titles.replace("\n", newline).encode("iso-8859-1"))
     for i, text in enumerate(files, start=1):
@@ -184,7 +187,14 @@ def test_a_failed_ingest_leaves_the_previous_store_untouched_and_no_partial_file
 
 
 def test_days_from_civil_agrees_with_the_calendar():
-    dates = [dt.date(1970, 1, 1), dt.date(1999, 11, 11), dt.date(2000, 2, 29), dt.date(2005, 12, 31), dt.date(1969, 12, 31)]
-    got = netflix.days_from_civil(np.array([d.year for d in dates]), np.array([d.month for d in dates]),
-                                  np.array([d.day for d in dates]))
+    dates = [
+        dt.date(1970, 1, 1),
+        dt.date(1999, 11, 11),
+        dt.date(2000, 2, 29),
+        dt.date(2005, 12, 31),
+        dt.date(1969, 12, 31),
+    ]
+    got = netflix.days_from_civil(
+        np.array([d.year for d in dates]), np.array([d.month for d in dates]), np.array([d.day for d in dates])
+    )
     assert got.tolist() == [(d - dt.date(1970, 1, 1)).days for d in dates]

@@ -18,7 +18,7 @@ def test_batched_ridge_rows_equal_one_solve_per_row_with_prior_and_empty_rows():
     prior = rng.normal(size=(4, 4))
     got = movie_factors.ridge_rows(indptr, cols, targets, other, reg, prior)
     for r in range(4):
-        a, t = other[cols[indptr[r]:indptr[r + 1]]], targets[indptr[r]:indptr[r + 1]]
+        a, t = other[cols[indptr[r] : indptr[r + 1]]], targets[indptr[r] : indptr[r + 1]]
         want = np.linalg.solve(a.T @ a + np.diag(reg), a.T @ t + reg * prior[r])
         np.testing.assert_allclose(got[r], want, atol=1e-10)
     np.testing.assert_allclose(got[1], prior[1])  # no entries: the prior itself
@@ -51,9 +51,9 @@ def planted(n_users=300, n_movies=40, seed=0):
 def test_als_learns_the_planted_taste_and_keeps_the_vector_layout():
     train, _ = planted()
     features = np.random.default_rng(5).normal(size=(40, 6))
-    fitted = movie_factors.fit_movie_factors(train, features, offset=3.55,
-                                             config=movie_factors.MovieFactorsConfig(iterations=8, reg_user=2.0,
-                                                                                     reg_movie=2.0))
+    fitted = movie_factors.fit_movie_factors(
+        train, features, offset=3.55, config=movie_factors.MovieFactorsConfig(iterations=8, reg_user=2.0, reg_movie=2.0)
+    )
     history = fitted.history["train_rmse"]
     assert history[-1] < history[0] and history[-1] < 0.45  # the planted noise is 0.3
     v = fitted.vectors
@@ -68,10 +68,10 @@ def test_a_movie_nobody_rated_gets_the_factors_its_title_features_predict():
     rng = np.random.default_rng(2)
     features = rng.normal(size=(40, 6))
     fitted = movie_factors.fit_movie_factors(train, features, 3.55, movie_factors.MovieFactorsConfig(iterations=40))
-    factors = fitted.vectors[:, :layout.FACTORS].astype(np.float64)
+    factors = fitted.vectors[:, : layout.FACTORS].astype(np.float64)
     f = np.concatenate([features, np.ones((40, 1))], axis=1)
     w = np.linalg.solve(f.T @ f + 10.0 * np.eye(7), f.T @ factors)  # the content map (content_reg 10), converged
     # the unrated movie's factors are its content prediction; a rated one's are not
-    np.testing.assert_allclose(fitted.vectors[39, :layout.FACTORS], f[39] @ w, atol=0.01)
-    assert np.abs(fitted.vectors[0, :layout.FACTORS] - f[0] @ w).max() > 0.05
-    assert np.abs(fitted.vectors[39, :layout.FACTORS]).sum() > 0
+    np.testing.assert_allclose(fitted.vectors[39, : layout.FACTORS], f[39] @ w, atol=0.01)
+    assert np.abs(fitted.vectors[0, : layout.FACTORS] - f[0] @ w).max() > 0.05
+    assert np.abs(fitted.vectors[39, : layout.FACTORS]).sum() > 0

@@ -33,6 +33,7 @@ def nothing_rated(b: int, width: int = 16):
 
 # ---- EASE -------------------------------------------------------------------
 
+
 def test_ease_scores_the_movie_always_rated_with_the_given_one_highest():
     rng = np.random.default_rng(1)
     users, rows = [], []
@@ -66,7 +67,9 @@ def test_ease_ignores_the_stars_and_with_nothing_rated_ranks_by_popularity():
     model = EASE(lam=50.0)
     model.fit(train)
     rows = np.array([[3, 20, -1]])
-    assert np.array_equal(model.predict(rows, np.array([[5.0, 1.0, 0]])), model.predict(rows, np.array([[1.0, 5.0, 0]])))
+    assert np.array_equal(
+        model.predict(rows, np.array([[5.0, 1.0, 0]])), model.predict(rows, np.array([[1.0, 5.0, 0]]))
+    )
     empty = model.predict(*nothing_rated(2))
     popularity = np.bincount(train.rows, minlength=train.n_items)
     assert np.array_equal(empty[0], empty[1])
@@ -86,18 +89,28 @@ def test_ease_chooses_lambda_on_training_users_deterministically():
 
 # ---- item-kNN ---------------------------------------------------------------
 
+
 def test_item_knn_reproduces_a_hand_computed_prediction():
     # 4 training users of 3 movies; a new user rates movies 0 and 1; predict movie 2.
-    train = CatalogRatings.build(np.array([0, 0, 0, 1, 1, 1, 2, 2, 3, 3]), np.array([0, 1, 2, 0, 1, 2, 0, 2, 1, 2]),
-                                 np.array([5, 4, 5, 2, 1, 2, 4, 4, 3, 1.0]), 3)
+    train = CatalogRatings.build(
+        np.array([0, 0, 0, 1, 1, 1, 2, 2, 3, 3]),
+        np.array([0, 1, 2, 0, 1, 2, 0, 2, 1, 2]),
+        np.array([5, 4, 5, 2, 1, 2, 4, 4, 3, 1.0]),
+        3,
+    )
     model = ItemKNN(k=2, shrinkage=1.0, den_reg=0.5, item_shrink=2.0, user_shrink=1.0)
     model.fit(train)
 
     # by hand, with plain loops
     mu = 31.0 / 10
-    b = {i: sum(r - mu for (uu, ii, r) in _triples(train) if ii == i) / (sum(1 for t in _triples(train) if t[1] == i) + 2)
-         for i in range(3)}
-    bu = {u: sum(r - mu - b[i] for (uu, i, r) in _triples(train) if uu == u) / (train.counts()[u] + 1) for u in range(4)}
+    b = {
+        i: sum(r - mu for (uu, ii, r) in _triples(train) if ii == i)
+        / (sum(1 for t in _triples(train) if t[1] == i) + 2)
+        for i in range(3)
+    }
+    bu = {
+        u: sum(r - mu - b[i] for (uu, i, r) in _triples(train) if uu == u) / (train.counts()[u] + 1) for u in range(4)
+    }
     e = {(u, i): r - mu - b[i] - bu[u] for (u, i, r) in _triples(train)}
 
     def sim(i, j):
@@ -157,8 +170,9 @@ def test_item_knn_chooses_its_hyper_parameters_on_validation_users_deterministic
     first.fit(train), second.fit(train)
     assert len(first.validation) == 8 and first.validation == second.validation
     assert (first.k, first.shrinkage, first.den_reg) == (second.k, second.shrinkage, second.den_reg)
-    assert f"k={first.k},shrinkage={first.shrinkage},den_reg={first.den_reg}" == min(first.validation,
-                                                                                      key=first.validation.get)
+    assert f"k={first.k},shrinkage={first.shrinkage},den_reg={first.den_reg}" == min(
+        first.validation, key=first.validation.get
+    )
 
 
 def test_validation_users_are_training_users_and_their_targets_are_never_given():
@@ -173,6 +187,7 @@ def test_validation_users_are_training_users_and_their_targets_are_never_given()
 
 
 # ---- LightFM hybrid ---------------------------------------------------------
+
 
 def test_item_features_are_identity_plus_genres_and_identity_alone_without_genres():
     features = item_features(["Drama|Comedy", None, "(no genres listed)", "Drama"], 4).toarray()
@@ -205,11 +220,13 @@ def test_lightfm_hybrid_chooses_its_hyper_parameters_on_validation_users():
     model.fit(planted())
     assert len(model.validation) == 4
     assert f"no_components={model.no_components},alpha={model.alpha},epochs={model.epochs}" == max(
-        model.validation, key=model.validation.get)
+        model.validation, key=model.validation.get
+    )
     assert LightFMHybrid.predicts_ratings is False
 
 
 # ---- LibRecommender's NCF, in a process of its own ------------------------------
+
 
 def test_librec_ncf_trains_in_a_keras2_process_and_leaves_this_one_alone():
     from training.models.toys.librec_ncf import LibRecNCF

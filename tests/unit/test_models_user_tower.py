@@ -5,8 +5,7 @@ import pytest
 
 from screen_genius import features
 from screen_genius.scale import HALF_STARS
-from training.export import (PARITY_TOLERANCE, ParityError, check_parity, convert_to_tflite, parity_inputs,
-                             run_tflite)
+from training.export import PARITY_TOLERANCE, ParityError, check_parity, convert_to_tflite, parity_inputs, run_tflite
 from training.models import user_tower
 from training.models.catalog_ratings import CatalogRatings
 
@@ -139,8 +138,10 @@ def test_batches_stream_inputs_without_any_target_among_them():
         present = np.abs(x).max(axis=2) > 0  # (B, 16) given rows
         # each given movie is recovered from its row (column 15 is the constant 1) and is never a target
         for b in range(len(x)):
-            given = {int(np.argmin(np.abs(mv[:, :15] - x[b, i, :15] / x[b, i, 15]).sum(axis=1)))
-                     for i in np.flatnonzero(present[b])}
+            given = {
+                int(np.argmin(np.abs(mv[:, :15] - x[b, i, :15] / x[b, i, 15]).sum(axis=1)))
+                for i in np.flatnonzero(present[b])
+            }
             assert not any(mask[b, g] for g in given)
             assert mask[b].sum() == 20 - present[b].sum()
 
@@ -169,8 +170,9 @@ def test_the_taste_gate_shrinks_with_few_ratings_and_never_amplifies():
     train = random_ratings(60, 24, 25)
     mv = model1_like_vectors()
     # base "bias": the taste factors come from the gated correction alone, so zero gates must zero them
-    config = user_tower.UserTowerConfig(width=16, epochs=2, patience=2, ensemble=1, validation_fraction=0.3,
-                                        base="bias")
+    config = user_tower.UserTowerConfig(
+        width=16, epochs=2, patience=2, ensemble=1, validation_fraction=0.3, base="bias"
+    )
     trained = user_tower.train_user_tower(train, mv, 3.55, config)
     taste, bias = np.array(trained.history["gates"]["taste"]), np.array(trained.history["gates"]["bias"])
     assert (np.diff(taste[1:]) >= -1e-6).all() and (taste >= 0).all() and (taste <= 1 + 1e-6).all()

@@ -28,7 +28,11 @@ def test_publish_lays_out_a_version_and_points_latest_at_it(tmp_path):
     assert publish(artifact_set(tmp_path, "v1"), str(tmp_path / "bucket")) == "v1"
     bucket = tmp_path / "bucket"
     assert sorted(p.name for p in (bucket / "versions" / "v1").iterdir()) == [
-        "catalog.json", "elicitation.npz", "manifest.json", "movie_vectors.npy", "user_tower.tflite"
+        "catalog.json",
+        "elicitation.npz",
+        "manifest.json",
+        "movie_vectors.npy",
+        "user_tower.tflite",
     ]
     latest = json.loads((bucket / "latest.json").read_text())
     assert latest["version"] == "v1" and latest["history"] == ["v1"]
@@ -61,7 +65,9 @@ def test_a_different_artifact_set_under_an_existing_version_name_is_refused(tmp_
     build_artifact_set(tmp_path / "other", version="v1", seed=5)
     with pytest.raises(PublishError, match="already holds a different version v1"):
         publish(tmp_path / "other", bucket)
-    assert load_model(LocalStore(tmp_path / "bucket"), "v1").manifest == json.loads((tmp_path / "v1" / "manifest.json").read_text())
+    assert load_model(LocalStore(tmp_path / "bucket"), "v1").manifest == json.loads(
+        (tmp_path / "v1" / "manifest.json").read_text()
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,7 +109,10 @@ def test_interrupted_anywhere_latest_json_names_a_complete_version(tmp_path, sto
 
 
 def test_cli_publishes_and_reports_the_version(tmp_path, capsys):
-    assert cli(["publish", "--from", str(artifact_set(tmp_path, "v1")), "--to", str(tmp_path / "bucket"), "--keep", "3"]) == 0
+    assert (
+        cli(["publish", "--from", str(artifact_set(tmp_path, "v1")), "--to", str(tmp_path / "bucket"), "--keep", "3"])
+        == 0
+    )
     assert "published version v1" in capsys.readouterr().out
 
 

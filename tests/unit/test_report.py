@@ -7,8 +7,15 @@ import pytest
 from training.ingest import ingest
 from training.report.command import write_report
 
-FIGURES = {"rating_distribution", "ratings_per_movie", "ratings_per_user", "mean_vs_popularity",
-           "release_years", "ratings_over_time", "catalog_cutoff"}
+FIGURES = {
+    "rating_distribution",
+    "ratings_per_movie",
+    "ratings_per_user",
+    "mean_vs_popularity",
+    "release_years",
+    "ratings_over_time",
+    "catalog_cutoff",
+}
 
 
 @pytest.fixture(scope="module")

@@ -130,7 +130,9 @@ def test_a_bad_new_version_is_refused_and_the_current_one_keeps_serving(bucket, 
     clock.now = 10.0
     with caplog.at_level(logging.ERROR, logger="screen_genius"):
         assert holder.get() is current
-    assert any("refused new model version" in r.getMessage() and "movie_vectors.npy" in r.getMessage() for r in caplog.records)
+    assert any(
+        "refused new model version" in r.getMessage() and "movie_vectors.npy" in r.getMessage() for r in caplog.records
+    )
     clock.now = 20.0  # the refused version is not downloaded again
     reads = len(store.reads)
     assert holder.get() is current

@@ -10,14 +10,23 @@ import pytest
 from screen_genius.ranking import ListRanking, list_scores
 from training.models import ranking as training_ranking
 
-PARAMS = {"gamma_top": 2.0, "popularity_top": 1.0, "chart_top": 0.5, "gamma_bottom": 1.0, "popularity_bottom": 0.0,
-          "chart_bottom": 0.25}
+PARAMS = {
+    "gamma_top": 2.0,
+    "popularity_top": 1.0,
+    "chart_top": 0.5,
+    "gamma_bottom": 1.0,
+    "popularity_bottom": 0.0,
+    "chart_bottom": 0.25,
+}
 
 
 def ranking_bytes(n: int, seed: int = 0, **shapes) -> bytes:
     rng = np.random.default_rng(seed)
-    arrays = {"weights": rng.normal(size=(n, n)).astype(np.float32), "popularity": rng.random(n),
-              "prior": rng.normal(size=n)}
+    arrays = {
+        "weights": rng.normal(size=(n, n)).astype(np.float32),
+        "popularity": rng.random(n),
+        "prior": rng.normal(size=n),
+    }
     arrays.update(shapes)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
@@ -70,11 +79,14 @@ def test_training_and_the_function_share_one_formula():
     assert all((g == w).all() for g, w in zip(got, want))
 
 
-@pytest.mark.parametrize(("params", "arrays", "message"), [
-    ({**PARAMS, "chart_top": None}, {}, "lacks numeric chart_top"),
-    (PARAMS, {"weights": np.zeros((4, 5), np.float32)}, "need weights (5, 5)"),
-    (PARAMS, {"prior": np.full(5, np.nan)}, "must be finite"),
-])
+@pytest.mark.parametrize(
+    ("params", "arrays", "message"),
+    [
+        ({**PARAMS, "chart_top": None}, {}, "lacks numeric chart_top"),
+        (PARAMS, {"weights": np.zeros((4, 5), np.float32)}, "need weights (5, 5)"),
+        (PARAMS, {"prior": np.full(5, np.nan)}, "must be finite"),
+    ],
+)
 def test_a_ranking_file_that_does_not_fit_is_refused_with_the_reason(params, arrays, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         ListRanking.from_bytes(ranking_bytes(5, **arrays), params, 5)

@@ -52,7 +52,9 @@ def test_fixed_batch_tower_gives_the_same_answer_as_a_dynamic_one(tmp_path):
     fixed = published_model(tmp_path / "f", catalog_size=40, n_subsets=4, fixed_batch=True)
     assert dynamic.scorer.tower.dynamic_batch and not fixed.scorer.tower.dynamic_batch
     rows, ratings = np.arange(25), np.full(25, 4.5, dtype=np.float32)
-    np.testing.assert_allclose(fixed.scorer.predict(rows, ratings)[0], dynamic.scorer.predict(rows, ratings)[0], atol=1e-6)
+    np.testing.assert_allclose(
+        fixed.scorer.predict(rows, ratings)[0], dynamic.scorer.predict(rows, ratings)[0], atol=1e-6
+    )
 
 
 def test_rank_skips_rated_movies_orders_best_and_worst_first_and_breaks_ties_by_row(tmp_path):

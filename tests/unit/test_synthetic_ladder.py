@@ -48,10 +48,13 @@ def ladder(tmp_path_factory):
     u_all, r_all, v_all = train.triples()
     b_user = np.bincount(u_all, weights=v_all - mu - b_item[r_all], minlength=train.n_users) / (train.counts() + 10)
     p, q = biased_als(train, mu)
-    return {"n_probe": len(truth), "mean": float(ratings.mean()),
-            "global_mean": rmse(np.full(len(truth), mu)),
-            "item_mean_user_bias": rmse(mu + b_item[ti] + b_user[tu]),
-            "factors": rmse(mu + q[ti, -1] + p[tu, -1] + np.einsum("ij,ij->i", q[ti, :-1], p[tu, :-1]))}
+    return {
+        "n_probe": len(truth),
+        "mean": float(ratings.mean()),
+        "global_mean": rmse(np.full(len(truth), mu)),
+        "item_mean_user_bias": rmse(mu + b_item[ti] + b_user[tu]),
+        "factors": rmse(mu + q[ti, -1] + p[tu, -1] + np.einsum("ij,ij->i", q[ti, :-1], p[tu, :-1])),
+    }
 
 
 def ridge(indptr, cols, targets, other, reg):
@@ -70,8 +73,9 @@ def biased_als(train: CatalogRatings, mu: float, factors: int = 16, reg: float =
     order = np.argsort(rows, kind="stable")
     m_indptr = np.zeros(train.n_items + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=train.n_items), out=m_indptr[1:])
-    q = np.concatenate([np.random.default_rng(0).normal(0, 0.1, (train.n_items, factors)),
-                        np.zeros((train.n_items, 1))], axis=1)
+    q = np.concatenate(
+        [np.random.default_rng(0).normal(0, 0.1, (train.n_items, factors)), np.zeros((train.n_items, 1))], axis=1
+    )
     for _ in range(iterations):
         a = np.concatenate([q[:, :-1], np.ones((train.n_items, 1))], axis=1)
         p = ridge(train.indptr, train.rows, ratings - mu - q[rows, -1], a, reg)

@@ -44,6 +44,7 @@ def test_every_help_works_with_docstrings_stripped():
         out = subprocess.run([sys.executable, "-OO", "-m", "training", *args], capture_output=True, text=True, env=env)
         assert out.returncode == 0, f"python -OO -m training {' '.join(args)}:\n{out.stderr[-2000:]}"
         assert out.stdout.startswith("usage: python -m training"), out.stdout[:200]
-    ingest = subprocess.run([sys.executable, "-OO", "-m", "training", "ingest", "--help"], capture_output=True,
-                            text=True, env=env)
+    ingest = subprocess.run(
+        [sys.executable, "-OO", "-m", "training", "ingest", "--help"], capture_output=True, text=True, env=env
+    )
     assert "synthetic:USERS,MOVIES,RATINGS" in ingest.stdout

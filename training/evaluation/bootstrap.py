@@ -45,14 +45,17 @@ METRICS = {
     "list_ndcg@10": Metric("mean", ("list_ndcg@10",), True, "full-catalog NDCG@10 of liked targets"),
     "hit_rating": Metric("ratio", ("hit_sum", "hit_count"), True, "mean true rating of targets in the top 10"),
     "hate@10": Metric("mean", ("hate@10",), True, "share of disliked targets in the bottom 10"),
-    "bottom_rating": Metric("ratio", ("bottom_sum", "bottom_count"), False,
-                            "mean true rating of targets in the bottom 10"),
+    "bottom_rating": Metric(
+        "ratio", ("bottom_sum", "bottom_count"), False, "mean true rating of targets in the bottom 10"
+    ),
     "personalization_top": Metric("personalization", ("top",), True, "top-10 personalization (1 - mean Jaccard)"),
-    "personalization_bottom": Metric("personalization", ("bottom",), True,
-                                     "bottom-10 personalization (1 - mean Jaccard)"),
+    "personalization_bottom": Metric(
+        "personalization", ("bottom",), True, "bottom-10 personalization (1 - mean Jaccard)"
+    ),
     "chart_share_top": Metric("mean", ("chart_share_top",), False, "share of the top 10 from the 20 highest-mean"),
-    "chart_share_bottom": Metric("mean", ("chart_share_bottom",), False,
-                                 "share of the bottom 10 from the 20 lowest-mean"),
+    "chart_share_bottom": Metric(
+        "mean", ("chart_share_bottom",), False, "share of the bottom 10 from the 20 lowest-mean"
+    ),
 }
 
 
@@ -62,8 +65,14 @@ def resampling_weights(n_users: int, n_boot: int = N_BOOT, seed: int = 0) -> np.
     return rng.multinomial(n_users, np.full(n_users, 1.0 / n_users), size=n_boot).astype(np.float64)
 
 
-def value(metric: Metric, stats: dict, weights: np.ndarray | None = None, n_movies: int | None = None,
-          jaccard_cache: dict | None = None, groups: np.ndarray | None = None):
+def value(
+    metric: Metric,
+    stats: dict,
+    weights: np.ndarray | None = None,
+    n_movies: int | None = None,
+    jaccard_cache: dict | None = None,
+    groups: np.ndarray | None = None,
+):
     """The metric on ``stats`` (per-user arrays); a float, or (B,) values with ``weights`` (B, U).
 
     groups: (U,) the fold of each user; personalization pairs only users of the same fold.

@@ -32,26 +32,39 @@ SUBSET_GIVEN = 32
 # The rating predictors the served model is held against (EASE ranks, it does not predict stars).
 RATING_PREDICTORS = ("item_mean", "item_mean_user_bias", "mf_fold_in", "item_knn")
 PROTOCOLS = {
-    "folds": ("User-level {n}-fold cross-validation over all users (folds: splitmix64 rank of the user id, as the "
-              "published split). Per fold every model, the served one included, is fitted on the other folds' "
-              "users; its choices (early stopping, gates, list ranking, peers' hyper-parameters) use validation "
-              "users drawn from those training users. Each test user with at least 21 catalog ratings gives the "
-              "first k of a seeded permutation of their ratings; every rating after the 16th is a target (the "
-              "same targets for every k). 'all': the last max(5, 20%) are targets, the rest given."),
-    "split": ("The published split: models fitted on the training users; the held-out users ({n} with at least 21 "
-              "catalog ratings) give the first k of a seeded permutation of their ratings; every rating after the "
-              "16th is a target. 'all': the last max(5, 20%) are targets, the rest given."),
+    "folds": (
+        "User-level {n}-fold cross-validation over all users (folds: splitmix64 rank of the user id, as the "
+        "published split). Per fold every model, the served one included, is fitted on the other folds' "
+        "users; its choices (early stopping, gates, list ranking, peers' hyper-parameters) use validation "
+        "users drawn from those training users. Each test user with at least 21 catalog ratings gives the "
+        "first k of a seeded permutation of their ratings; every rating after the 16th is a target (the "
+        "same targets for every k). 'all': the last max(5, 20%) are targets, the rest given."
+    ),
+    "split": (
+        "The published split: models fitted on the training users; the held-out users ({n} with at least 21 "
+        "catalog ratings) give the first k of a seeded permutation of their ratings; every rating after the "
+        "16th is a target. 'all': the last max(5, 20%) are targets, the rest given."
+    ),
 }
 
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path("data/movielens-sample"), help="ingested dataset directory")
-    parser.add_argument("--models", type=Path, default=Path("artifacts/models/movielens-sample"),
-                        help="model directory written by `train` (the published-split protocol)")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=Path("artifacts/models/movielens-sample"),
+        help="model directory written by `train` (the published-split protocol)",
+    )
     parser.add_argument("--out", type=Path, default=Path("reports/eval"), help="report directory")
-    parser.add_argument("--folds", type=int, default=0, metavar="N",
-                        help="user-level N-fold cross-validation, every model retrained per fold (protocol v2; "
-                             "the report's model decisions use --folds 5); default: the published split")
+    parser.add_argument(
+        "--folds",
+        type=int,
+        default=0,
+        metavar="N",
+        help="user-level N-fold cross-validation, every model retrained per fold (protocol v2; "
+        "the report's model decisions use --folds 5); default: the published split",
+    )
     parser.add_argument("--quick", action="store_true", help="short training, fewer resamples (smoke tests)")
     parser.add_argument("--no-toys", action="store_true", help="skip the warm-start toy models")
     parser.add_argument("--cache", type=Path, default=Path("data/cache"), help="title-embedding cache directory")
@@ -62,8 +75,9 @@ def main(args: argparse.Namespace) -> int:
 
     ds = load_dataset(args.data)
     if args.folds:
-        metrics = evaluate_folds(ds, args.folds, quick=args.quick, toys=not args.no_toys, cache_dir=args.cache,
-                                 log=print)
+        metrics = evaluate_folds(
+            ds, args.folds, quick=args.quick, toys=not args.no_toys, cache_dir=args.cache, log=print
+        )
         info = {}
     else:
         from training.models.fitting import load_models
@@ -116,8 +130,13 @@ def subsets_experiment(recommender_for, test, seeds, log=None) -> dict:
     """
     draws = [protocol.draw(test, s, SUBSET_GIVEN) for s in seeds]
     if draws[0].targets.n_users < 5:
-        return {"n_subsets": 1, "experiment": {"description": f"fewer than 5 test users have {SUBSET_GIVEN} + "
-                                                              f"{protocol.MIN_TARGETS} ratings; using one subset."}}
+        return {
+            "n_subsets": 1,
+            "experiment": {
+                "description": f"fewer than 5 test users have {SUBSET_GIVEN} + "
+                f"{protocol.MIN_TARGETS} ratings; using one subset."
+            },
+        }
     results = {}
     for n in SUBSET_CHOICES:
         model = recommender_for(n)
@@ -127,11 +146,16 @@ def subsets_experiment(recommender_for, test, seeds, log=None) -> dict:
     chosen = next(n for n in SUBSET_CHOICES if results[str(n)]["rmse"] <= best + 1e-3)
     if log:
         log("  n_subsets: " + ", ".join(f"{n}: {r['rmse']:.4f}" for n, r in results.items()) + f" -> {chosen}")
-    return {"n_subsets": int(chosen), "experiment": {
-        "description": f"{draws[0].targets.n_users} test users with at least {SUBSET_GIVEN + protocol.MIN_TARGETS} "
-                       f"ratings each give {SUBSET_GIVEN}; predictions from n deterministic 16-rating subsets "
-                       f"(features.choose_subsets) are averaged. The smallest n within 0.001 RMSE of the best is used.",
-        "n_users": draws[0].targets.n_users, "results": results}}
+    return {
+        "n_subsets": int(chosen),
+        "experiment": {
+            "description": f"{draws[0].targets.n_users} test users with at least {SUBSET_GIVEN + protocol.MIN_TARGETS} "
+            f"ratings each give {SUBSET_GIVEN}; predictions from n deterministic 16-rating subsets "
+            f"(features.choose_subsets) are averaged. The smallest n within 0.001 RMSE of the best is used.",
+            "n_users": draws[0].targets.n_users,
+            "results": results,
+        },
+    }
 
 
 def warm_start(ds, train, quick: bool, log=print, librec: bool = True) -> dict:
@@ -141,9 +165,11 @@ def warm_start(ds, train, quick: bool, log=print, librec: bool = True) -> dict:
     n_users, n_items = train.n_users, train.n_items
     epochs = {"epochs": 1} if quick else {}
     rating_range = (ds.rating_scale.min, ds.rating_scale.max)
-    factories = [lambda: svd.SurpriseSVD(rating_range=rating_range),
-                 lambda: ncf.NeuMF(n_users, n_items, **epochs),
-                 lambda: two_tower.TwoTower(n_users, n_items, **epochs)]
+    factories = [
+        lambda: svd.SurpriseSVD(rating_range=rating_range),
+        lambda: ncf.NeuMF(n_users, n_items, **epochs),
+        lambda: two_tower.TwoTower(n_users, n_items, **epochs),
+    ]
     if librec and not quick:
         from training.models.toys.librec_ncf import LibRecNCF
 
@@ -204,31 +230,49 @@ def evaluate_folds(ds, n_folds: int, quick: bool = False, toys: bool = True, cac
     return metrics
 
 
-def assemble(ds, result, protocol_name: str, contrast_models: list, serving: dict, warm: dict, quick: bool,
-             started: float) -> dict:
+def assemble(
+    ds, result, protocol_name: str, contrast_models: list, serving: dict, warm: dict, quick: bool, started: float
+) -> dict:
     """metrics.json: point values, intervals, paired differences, taste contrast, targets, protocol."""
     from training.evaluation import contrast
 
     summary = crossval.summarize(result, n_boot=200 if quick else bootstrap.N_BOOT)
-    cold = {m: {k: {name: v[0] for name, v in per.items()} for k, per in per_k.items()}
-            for m, per_k in summary["values"].items()}
+    cold = {
+        m: {k: {name: v[0] for name, v in per.items()} for k, per in per_k.items()}
+        for m, per_k in summary["values"].items()
+    }
     for per_k in cold.values():  # the manifest's (and earlier reports') name for the rated-target ranking
         for values in per_k.values():
             values["ndcg@10"] = values["ndcg_rated@10"]
-    intervals = {m: {k: {name: v[1:] for name, v in per.items()} for k, per in per_k.items()}
-                 for m, per_k in summary["values"].items()}
+    intervals = {
+        m: {k: {name: v[1:] for name, v in per.items()} for k, per in per_k.items()}
+        for m, per_k in summary["values"].items()
+    }
     n_users = summary["n_users"]
     description = PROTOCOLS[protocol_name].format(n=result.n_folds if protocol_name == "folds" else n_users.get("16"))
     metrics = {
-        "dataset": ds.info.get("name"), "catalog_size": int(len(ds.catalog)),
+        "dataset": ds.info.get("name"),
+        "catalog_size": int(len(ds.catalog)),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "served_model": SERVED_MODEL, "cold_start": cold, "intervals": intervals, "pairs": summary["pairs"],
-        "coverage": summary["coverage"], "predicts_ratings": result.predicts_ratings,
-        "model_seconds": result.seconds, "warm_start": warm, "serving": serving,
-        "protocol": {"name": protocol_name, "description": description, "n_folds": result.n_folds,
-                     "ks": [str(k) for k in result.ks], "n_users": n_users, "n_boot": summary["n_boot"],
-                     "level": summary["level"],
-                     "warm_start": ("2" if quick else "5") + "-fold over the training users' catalog ratings"},
+        "served_model": SERVED_MODEL,
+        "cold_start": cold,
+        "intervals": intervals,
+        "pairs": summary["pairs"],
+        "coverage": summary["coverage"],
+        "predicts_ratings": result.predicts_ratings,
+        "model_seconds": result.seconds,
+        "warm_start": warm,
+        "serving": serving,
+        "protocol": {
+            "name": protocol_name,
+            "description": description,
+            "n_folds": result.n_folds,
+            "ks": [str(k) for k in result.ks],
+            "n_users": n_users,
+            "n_boot": summary["n_boot"],
+            "level": summary["level"],
+            "warm_start": ("2" if quick else "5") + "-fold over the training users' catalog ratings",
+        },
         "taste_contrast": contrast.contrast(contrast_models, ds.catalog, ds.rating_scale),
         "seconds": time.perf_counter() - started,
     }
@@ -249,8 +293,13 @@ def check_targets(metrics: dict) -> list[dict]:
             mine, theirs = cold[served][k][metric], cold[best][k][metric]
             if (mine > theirs) if better is min else (mine < theirs):
                 misses.append(f"k={k}: {mine:.4f} vs {best} {theirs:.4f}")
-        out.append({"target": f"best {metric} among the rating predictors at every k >= 2", "met": not misses,
-                    "detail": "; ".join(misses) or "held at every k"})
+        out.append(
+            {
+                "target": f"best {metric} among the rating predictors at every k >= 2",
+                "met": not misses,
+                "detail": "; ".join(misses) or "held at every k",
+            }
+        )
     for metric in ("ndcg_rated@10", "recall@10"):
         misses = []
         for k in [k for k in ks if int(k) >= 4]:
@@ -258,21 +307,47 @@ def check_targets(metrics: dict) -> list[dict]:
             pair = crossval.paired({"pairs": metrics["pairs"]}, k, metric, served, best)
             if pair is None or pair[1] <= 0:
                 misses.append(f"k={k}: vs {best} {pair[0]:+.4f} [{pair[1]:+.4f}, {pair[2]:+.4f}]" if pair else f"k={k}")
-        out.append({"target": f"{metric}: 90% paired interval against the best rating predictor excludes zero at k >= 4",
-                    "met": not misses, "detail": "; ".join(misses) or "excluded at every k >= 4"})
-    misses = [f"k={k}: {m} {cold[m][k]['hit_rating']:.3f} > {cold[served][k]['hit_rating']:.3f}"
-              for k in ks for m in cold if m != served and cold[m][k].get("hit_rating", 0) > cold[served][k]["hit_rating"]]
-    out.append({"target": "mean true rating of the top-10 hits at least every model's (EASE included), k >= 2",
-                "met": not misses, "detail": "; ".join(misses) or "held"})
+        out.append(
+            {
+                "target": f"{metric}: 90% paired interval against the best rating predictor excludes zero at k >= 4",
+                "met": not misses,
+                "detail": "; ".join(misses) or "excluded at every k >= 4",
+            }
+        )
+    misses = [
+        f"k={k}: {m} {cold[m][k]['hit_rating']:.3f} > {cold[served][k]['hit_rating']:.3f}"
+        for k in ks
+        for m in cold
+        if m != served and cold[m][k].get("hit_rating", 0) > cold[served][k]["hit_rating"]
+    ]
+    out.append(
+        {
+            "target": "mean true rating of the top-10 hits at least every model's (EASE included), k >= 2",
+            "met": not misses,
+            "detail": "; ".join(misses) or "held",
+        }
+    )
     misses = []
     for k in ks:
         best = max(peers_, key=lambda m: cold[m][k]["personalization_top"])
         if cold[served][k]["personalization_top"] < cold[best][k]["personalization_top"]:
-            misses.append(f"k={k}: {cold[served][k]['personalization_top']:.3f} vs {best} "
-                          f"{cold[best][k]['personalization_top']:.3f}")
-    out.append({"target": "top-10 personalization at least the best rating predictor's, k >= 2", "met": not misses,
-                "detail": "; ".join(misses) or "held"})
+            misses.append(
+                f"k={k}: {cold[served][k]['personalization_top']:.3f} vs {best} "
+                f"{cold[best][k]['personalization_top']:.3f}"
+            )
+    out.append(
+        {
+            "target": "top-10 personalization at least the best rating predictor's, k >= 2",
+            "met": not misses,
+            "detail": "; ".join(misses) or "held",
+        }
+    )
     share = cold[served].get("16", {}).get("chart_share_top", np.nan)
-    out.append({"target": "at k = 16, at most 30% of a top 10 from the 20 highest-mean movies", "met": bool(share <= 0.3),
-                "detail": f"{share:.3f}"})
+    out.append(
+        {
+            "target": "at k = 16, at most 30% of a top 10 from the 20 highest-mean movies",
+            "met": bool(share <= 0.3),
+            "detail": f"{share:.3f}",
+        }
+    )
     return out

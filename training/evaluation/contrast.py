@@ -37,15 +37,23 @@ def profiles(catalog, scale, pairs=GENRE_PAIRS, per_side: int = PER_SIDE) -> lis
             continue
         rows = np.array(a + b, dtype=np.int64)
         ratings = np.array([scale.max] * per_side + [scale.min] * per_side, dtype=np.float32)
-        out.append({"name": f"loves {first}, hates {second}", "loves": first, "hates": second, "rows": rows,
-                    "ratings": ratings, "mirror_ratings": ratings[::-1].copy()})
+        out.append(
+            {
+                "name": f"loves {first}, hates {second}",
+                "loves": first,
+                "hates": second,
+                "rows": rows,
+                "ratings": ratings,
+                "mirror_ratings": ratings[::-1].copy(),
+            }
+        )
     return out
 
 
 def _lists(model, rows: np.ndarray, ratings: np.ndarray, n_items: int) -> tuple[list, list]:
     given_rows = np.full((1, features.MAX_RATINGS), -1, dtype=np.int64)
     given_ratings = np.zeros((1, features.MAX_RATINGS), dtype=np.float32)
-    given_rows[0, :len(rows)], given_ratings[0, :len(rows)] = rows, ratings
+    given_rows[0, : len(rows)], given_ratings[0, : len(rows)] = rows, ratings
     exclude = np.zeros((1, n_items), dtype=bool)
     exclude[0, rows] = True
     scores = np.asarray(model.predict(given_rows, given_ratings), dtype=np.float64)
@@ -62,15 +70,24 @@ def contrast(models: list, catalog, scale) -> list[dict]:
     titles = catalog["title"].astype(str).tolist()
     out = []
     for p in profiles(catalog, scale):
-        entry = {"name": p["name"], "loves": p["loves"], "hates": p["hates"],
-                 "given": [titles[r] for r in p["rows"]], "models": {}}
+        entry = {
+            "name": p["name"],
+            "loves": p["loves"],
+            "hates": p["hates"],
+            "given": [titles[r] for r in p["rows"]],
+            "models": {},
+        }
         for model in models:
             top_a, bottom_a = _lists(model, p["rows"], p["ratings"], len(titles))
             top_b, bottom_b = _lists(model, p["rows"], p["mirror_ratings"], len(titles))
             entry["models"][model.name] = {
-                "top": [titles[r] for r in top_a], "bottom": [titles[r] for r in bottom_a],
-                "mirror_top": [titles[r] for r in top_b], "mirror_bottom": [titles[r] for r in bottom_b],
-                "top_overlap": _jaccard(top_a, top_b), "bottom_overlap": _jaccard(bottom_a, bottom_b)}
+                "top": [titles[r] for r in top_a],
+                "bottom": [titles[r] for r in bottom_a],
+                "mirror_top": [titles[r] for r in top_b],
+                "mirror_bottom": [titles[r] for r in bottom_b],
+                "top_overlap": _jaccard(top_a, top_b),
+                "bottom_overlap": _jaccard(bottom_a, bottom_b),
+            }
         out.append(entry)
     return out
 

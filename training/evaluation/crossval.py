@@ -53,8 +53,9 @@ def draw_all(test: CatalogRatings, seed: int) -> protocol.ColdStartDraw | None:
         t_users.append(np.full(len(rows) - cut, test.user_ids[u]))
         t_rows.append(rows[order[cut:]])
         t_ratings.append(ratings[order[cut:]])
-    targets = CatalogRatings.build(np.concatenate(t_users), np.concatenate(t_rows), np.concatenate(t_ratings),
-                                   test.n_items)
+    targets = CatalogRatings.build(
+        np.concatenate(t_users), np.concatenate(t_rows), np.concatenate(t_ratings), test.n_items
+    )
     return protocol.ColdStartDraw(seed, given_rows, given_ratings, targets)
 
 
@@ -118,9 +119,15 @@ class CrossValResult:
         return self
 
 
-def cross_validate(ratings: CatalogRatings, make_models: Callable[[CatalogRatings, int], list],
-                   n_folds: int = folds.N_FOLDS, seed: int = 0, ks=KS, with_all: bool = True,
-                   log=None) -> CrossValResult:
+def cross_validate(
+    ratings: CatalogRatings,
+    make_models: Callable[[CatalogRatings, int], list],
+    n_folds: int = folds.N_FOLDS,
+    seed: int = 0,
+    ks=KS,
+    with_all: bool = True,
+    log=None,
+) -> CrossValResult:
     """Fit ``make_models(train, fold)`` per fold and collect every model's per-user statistics on the test fold.
 
     ``make_models`` returns fitted cold-start models (``protocol.ColdStartModel``, plus an optional
@@ -130,8 +137,15 @@ def cross_validate(ratings: CatalogRatings, make_models: Callable[[CatalogRating
     return evaluate_splits(splits, make_models, n_folds, seed, ks, with_all, log)
 
 
-def evaluate_splits(splits, make_models: Callable[[CatalogRatings, int], list], n_splits: int, seed: int = 0,
-                    ks=KS, with_all: bool = True, log=None) -> CrossValResult:
+def evaluate_splits(
+    splits,
+    make_models: Callable[[CatalogRatings, int], list],
+    n_splits: int,
+    seed: int = 0,
+    ks=KS,
+    with_all: bool = True,
+    log=None,
+) -> CrossValResult:
     """``cross_validate`` over given (fold, train, test) splits (one split: the published held-out users)."""
     result = None
     for fold, train, test in splits:
@@ -145,8 +159,10 @@ def evaluate_splits(splits, make_models: Callable[[CatalogRatings, int], list], 
         chart_rows = lists.chart(mu + (sums - counts * mu) / (counts + 5.0))
         first16 = protocol.draw(test, seed)  # one permutation per user: the first k given, the same targets
         if first16.targets.n_users == 0:
-            raise ValueError(f"no test user has {protocol.KS[-1] + protocol.MIN_TARGETS} or more catalog ratings "
-                             "to evaluate on; ingest more data or a larger catalog")
+            raise ValueError(
+                f"no test user has {protocol.KS[-1] + protocol.MIN_TARGETS} or more catalog ratings "
+                "to evaluate on; ingest more data or a larger catalog"
+            )
         draws = {k: first16 for k in ks}
         if with_all:
             extra = draw_all(test, seed)
@@ -171,8 +187,10 @@ def evaluate_splits(splits, make_models: Callable[[CatalogRatings, int], list], 
                 result.add(model.name, k, fold, stats)
             result.seconds[model.name] = result.seconds.get(model.name, 0.0) + time.perf_counter() - started
         if log:
-            log(f"  split {fold + 1}/{n_splits}: {train.n_users} training users, {first16.targets.n_users} "
-                f"test users, {len(models)} models ({fit_seconds:.1f} s to fit)")
+            log(
+                f"  split {fold + 1}/{n_splits}: {train.n_users} training users, {first16.targets.n_users} "
+                f"test users, {len(models)} models ({fit_seconds:.1f} s to fit)"
+            )
     return result.merged()
 
 
@@ -184,8 +202,14 @@ def summarize(result: CrossValResult, n_boot: int = bootstrap.N_BOOT, seed: int 
      "n_users": {k: U}}. Metrics that need ratings are absent for models that rank only.
     """
     models = list(result.stats)
-    out = {"values": {m: {} for m in models}, "pairs": {}, "coverage": {m: {} for m in models}, "n_users": {},
-           "n_boot": n_boot, "level": bootstrap.LEVEL}
+    out = {
+        "values": {m: {} for m in models},
+        "pairs": {},
+        "coverage": {m: {} for m in models},
+        "n_users": {},
+        "n_boot": n_boot,
+        "level": bootstrap.LEVEL,
+    }
     for k in result.ks:
         key = str(k)
         present = [m for m in models if k in result.stats[m]]
@@ -213,7 +237,7 @@ def summarize(result: CrossValResult, n_boot: int = bootstrap.N_BOOT, seed: int 
             for name in bootstrap.METRICS:
                 entry = {}
                 for i, a in enumerate(present):
-                    for b in present[i + 1:]:
+                    for b in present[i + 1 :]:
                         if (a, name) in samples and (b, name) in samples:
                             pa, ba = samples[(a, name)]
                             pb, bb = samples[(b, name)]
@@ -237,5 +261,7 @@ def eligible_counts(ratings: CatalogRatings) -> dict:
     """How many users each k evaluates (at least 16 + 5 ratings; "all": more than 16 left after the targets)."""
     counts = ratings.counts()
     n_targets = np.maximum(protocol.MIN_TARGETS, np.ceil(ALL_TARGET_SHARE * counts))
-    return {"k": int((counts >= protocol.KS[-1] + protocol.MIN_TARGETS).sum()),
-            ALL: int((counts - n_targets > protocol.KS[-1]).sum())}
+    return {
+        "k": int((counts >= protocol.KS[-1] + protocol.MIN_TARGETS).sum()),
+        ALL: int((counts - n_targets > protocol.KS[-1]).sum()),
+    }

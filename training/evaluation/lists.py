@@ -79,7 +79,8 @@ def list_stats(top: np.ndarray, bottom: np.ndarray, targets: np.ndarray, chart_r
     stats = {
         "recall@10": _ratio(liked_top.sum(axis=1), n_liked, n),
         "list_ndcg@10": ndcg,
-        "hit_sum": np.nansum(in_top, axis=1), "hit_count": (~np.isnan(in_top)).sum(axis=1).astype(np.float64),
+        "hit_sum": np.nansum(in_top, axis=1),
+        "hit_count": (~np.isnan(in_top)).sum(axis=1).astype(np.float64),
         "hate@10": _ratio(disliked_bottom.sum(axis=1), n_disliked, n),
         "bottom_sum": np.nansum(in_bottom, axis=1),
         "bottom_count": (~np.isnan(in_bottom)).sum(axis=1).astype(np.float64),
@@ -120,8 +121,9 @@ def overlap(lists: np.ndarray, n_movies: int) -> np.ndarray:
         return np.where(union > 0, inter / union, 1.0)
 
 
-def personalization(jaccard: np.ndarray, weights: np.ndarray | None = None,
-                    groups: np.ndarray | None = None) -> np.ndarray | float:
+def personalization(
+    jaccard: np.ndarray, weights: np.ndarray | None = None, groups: np.ndarray | None = None
+) -> np.ndarray | float:
     """1 - mean Jaccard over pairs of distinct users; ``weights`` (B, U) bootstrap counts give (B,) values.
 
     groups: (U,) labels (the fold each user was tested in); only pairs within a

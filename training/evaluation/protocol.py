@@ -89,9 +89,12 @@ def draw(test: CatalogRatings, seed: int, k_max: int = max(KS), min_targets: int
         given_rows[i], given_ratings[i] = rows[order[:k_max]], ratings[order[:k_max]]
         rest = order[k_max:]
         t_users.append(np.full(len(rest), test.user_ids[u])), t_rows.append(rows[rest]), t_ratings.append(ratings[rest])
-    targets = CatalogRatings.build(np.concatenate(t_users) if t_users else np.zeros(0),
-                                   np.concatenate(t_rows) if t_rows else np.zeros(0),
-                                   np.concatenate(t_ratings) if t_ratings else np.zeros(0), test.n_items)
+    targets = CatalogRatings.build(
+        np.concatenate(t_users) if t_users else np.zeros(0),
+        np.concatenate(t_rows) if t_rows else np.zeros(0),
+        np.concatenate(t_ratings) if t_ratings else np.zeros(0),
+        test.n_items,
+    )
     return ColdStartDraw(seed, given_rows, given_ratings, targets)
 
 
@@ -108,9 +111,15 @@ def score(predictions: np.ndarray, targets: CatalogRatings) -> dict:
         ndcg.append(metrics.ndcg_at(pred, true))
         top.append(metrics.top_mean(pred, true))
         bottom.append(metrics.bottom_mean(pred, true))
-    return {"rmse": float(np.sqrt(sse / n)), "mae": sae / n, "ndcg@10": float(np.mean(ndcg)),
-            "top10_true_mean": float(np.mean(top)), "bottom10_true_mean": float(np.mean(bottom)),
-            "n_users": int(targets.n_users), "n_targets": int(n)}
+    return {
+        "rmse": float(np.sqrt(sse / n)),
+        "mae": sae / n,
+        "ndcg@10": float(np.mean(ndcg)),
+        "top10_true_mean": float(np.mean(top)),
+        "bottom10_true_mean": float(np.mean(bottom)),
+        "n_users": int(targets.n_users),
+        "n_targets": int(n),
+    }
 
 
 def evaluate_cold_start(models: list, test: CatalogRatings, ks=KS, seeds=SEEDS, log=None) -> dict:
@@ -130,8 +139,10 @@ def evaluate_cold_start(models: list, test: CatalogRatings, ks=KS, seeds=SEEDS, 
             per_k[str(k)] = merged
         results[model.name] = per_k
         if log:
-            log(f"  {model.name}: rmse@16 {per_k[str(max(ks))]['rmse']:.4f}, ndcg@10@16 "
-                f"{per_k[str(max(ks))]['ndcg@10']:.4f} ({time.perf_counter() - started:.1f} s)")
+            log(
+                f"  {model.name}: rmse@16 {per_k[str(max(ks))]['rmse']:.4f}, ndcg@10@16 "
+                f"{per_k[str(max(ks))]['ndcg@10']:.4f} ({time.perf_counter() - started:.1f} s)"
+            )
     return results
 
 
@@ -142,8 +153,9 @@ def warm_start_folds(n: int, n_folds: int = 5, seed: int = 0) -> np.ndarray:
     return folds
 
 
-def evaluate_warm_start(factories: list[Callable[[], WarmStartModel]], train: CatalogRatings, n_folds: int = 5,
-                        seed: int = 0, log=None) -> dict:
+def evaluate_warm_start(
+    factories: list[Callable[[], WarmStartModel]], train: CatalogRatings, n_folds: int = 5, seed: int = 0, log=None
+) -> dict:
     """{model name: {"rmse": mean over folds, "fold_rmse": [...], "seconds": ..}}."""
     users, items, ratings = train.triples()
     folds = warm_start_folds(len(ratings), n_folds, seed)
@@ -158,8 +170,11 @@ def evaluate_warm_start(factories: list[Callable[[], WarmStartModel]], train: Ca
             model.fit(users[fit], items[fit], ratings[fit])
             err = model.predict(users[test], items[test]) - ratings[test]
             fold_rmse.append(float(np.sqrt(np.mean(err.astype(np.float64) ** 2))))
-        results[name] = {"rmse": float(np.mean(fold_rmse)), "fold_rmse": fold_rmse,
-                         "seconds": time.perf_counter() - started}
+        results[name] = {
+            "rmse": float(np.mean(fold_rmse)),
+            "fold_rmse": fold_rmse,
+            "seconds": time.perf_counter() - started,
+        }
         if log:
             log(f"  {name}: {n_folds}-fold rmse {results[name]['rmse']:.4f} ({results[name]['seconds']:.1f} s)")
     return results

@@ -22,8 +22,19 @@ from screen_genius.manifest import write_bytes_atomic
 from training.evaluation import crossval
 from training.evaluation.bootstrap import METRICS
 
-TABLE_METRICS = ("rmse", "mae", "ndcg_rated@10", "recall@10", "list_ndcg@10", "hit_rating", "hate@10",
-                 "bottom_rating", "personalization_top", "personalization_bottom", "chart_share_top")
+TABLE_METRICS = (
+    "rmse",
+    "mae",
+    "ndcg_rated@10",
+    "recall@10",
+    "list_ndcg@10",
+    "hit_rating",
+    "hate@10",
+    "bottom_rating",
+    "personalization_top",
+    "personalization_bottom",
+    "chart_share_top",
+)
 
 
 def _k_positions(ks: list[str]) -> tuple[list[int], list[str]]:
@@ -53,8 +64,9 @@ def _figures(metrics: dict, training: dict, out_dir: Path) -> list[tuple[str, st
             ax.plot(xs, ys, marker="o", markersize=3, label=name, color=f"C{i % 10}", **style)
             ax.fill_between(xs, lo, hi, color=f"C{i % 10}", alpha=0.12)
         ax.set_xticks(range(len(ks)), ks)
-        ax.set_title(metric.label + (" (higher is better)" if metric.higher_is_better else " (lower is better)"),
-                     fontsize=9)
+        ax.set_title(
+            metric.label + (" (higher is better)" if metric.higher_is_better else " (lower is better)"), fontsize=9
+        )
         ax.set_xlabel("given ratings k")
         ax.grid(alpha=0.3)
     axes.flat[0].legend(fontsize=7)
@@ -70,12 +82,24 @@ def _figures(metrics: dict, training: dict, out_dir: Path) -> list[tuple[str, st
         if "recall@10" not in m:
             continue
         iv = intervals.get(name, {}).get(k, {})
-        xerr = [[m["recall@10"] - iv.get("recall@10", [m["recall@10"]] * 2)[0]],
-                [iv.get("recall@10", [m["recall@10"]] * 2)[1] - m["recall@10"]]]
-        yerr = [[m["hit_rating"] - iv.get("hit_rating", [m["hit_rating"]] * 2)[0]],
-                [iv.get("hit_rating", [m["hit_rating"]] * 2)[1] - m["hit_rating"]]]
-        ax.errorbar([m["recall@10"]], [m["hit_rating"]], xerr=xerr, yerr=yerr, fmt="o", color=f"C{i % 10}",
-                    markersize=9 if name == served else 5, label=name)
+        xerr = [
+            [m["recall@10"] - iv.get("recall@10", [m["recall@10"]] * 2)[0]],
+            [iv.get("recall@10", [m["recall@10"]] * 2)[1] - m["recall@10"]],
+        ]
+        yerr = [
+            [m["hit_rating"] - iv.get("hit_rating", [m["hit_rating"]] * 2)[0]],
+            [iv.get("hit_rating", [m["hit_rating"]] * 2)[1] - m["hit_rating"]],
+        ]
+        ax.errorbar(
+            [m["recall@10"]],
+            [m["hit_rating"]],
+            xerr=xerr,
+            yerr=yerr,
+            fmt="o",
+            color=f"C{i % 10}",
+            markersize=9 if name == served else 5,
+            label=name,
+        )
     ax.set_xlabel(f"full-catalog recall@10 of liked targets (k = {k})")
     ax.set_ylabel("mean true rating of targets in the top 10")
     ax.set_title("Will they watch it (recall) against will they love it (hit rating)", fontsize=10)
@@ -86,8 +110,10 @@ def _figures(metrics: dict, training: dict, out_dir: Path) -> list[tuple[str, st
     plt.close(fig)
     figures.append(("tradeoff.png", f"Recall@10 against the mean rating of the hits at k = {k}, 90% intervals"))
 
-    curves = [(f"Model 2 [{name}]", tower.get("history", {}), "rmse", "val_rmse")
-              for name, tower in training.get("towers", {}).items()]
+    curves = [
+        (f"Model 2 [{name}]", tower.get("history", {}), "rmse", "val_rmse")
+        for name, tower in training.get("towers", {}).items()
+    ]
     if curves:
         fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 3.6), squeeze=False)
         for ax, (title, history, train_key, val_key) in zip(axes[0], curves):
@@ -95,8 +121,13 @@ def _figures(metrics: dict, training: dict, out_dir: Path) -> list[tuple[str, st
             for m, member in enumerate(members):
                 for key, label, color in [(train_key, "training", "C0"), (val_key, "validation", "C1")]:
                     values = member.get(key) or []
-                    ax.plot(range(1, len(values) + 1), values, color=color, alpha=1.0 if m == 0 else 0.35,
-                            label=label if m == 0 else None)
+                    ax.plot(
+                        range(1, len(values) + 1),
+                        values,
+                        color=color,
+                        alpha=1.0 if m == 0 else 0.35,
+                        label=label if m == 0 else None,
+                    )
             ax.set_title(title + (f", {len(members)} towers" if len(members) > 1 else ""), fontsize=10)
             ax.set_xlabel("epoch")
             ax.set_ylabel("RMSE")
@@ -148,55 +179,85 @@ def _coverage(metrics: dict) -> str:
     head = "<tr><th>model</th>" + "".join(f"<th>k = {k}</th>" for k in ks) + "</tr>"
     rows = "".join(
         f"<tr><td>{html.escape(name)}</td>"
-        + "".join(f"<td>{c[k]['top']} / {c[k]['bottom']}</td>" if k in c else "<td></td>" for k in ks) + "</tr>"
-        for name, c in metrics.get("coverage", {}).items())
+        + "".join(f"<td>{c[k]['top']} / {c[k]['bottom']}</td>" if k in c else "<td></td>" for k in ks)
+        + "</tr>"
+        for name, c in metrics.get("coverage", {}).items()
+    )
     return f"<table>{head}{rows}</table>"
 
 
 def _contrast(metrics: dict) -> str:
     entries = metrics.get("taste_contrast") or []
     if not entries:
-        return ("<p>This dataset has no genres (Netflix Prize data), so no mirror-image profiles can be built; "
-                "the section is skipped.</p>")
+        return (
+            "<p>This dataset has no genres (Netflix Prize data), so no mirror-image profiles can be built; "
+            "the section is skipped.</p>"
+        )
     parts = []
     for e in entries:
-        parts.append(f"<h3>{html.escape(e['name'])} (and the mirror)</h3><p>Given: "
-                     f"{html.escape(', '.join(e['given']))}.</p><table><tr><th>model</th><th>top 10</th>"
-                     "<th>mirror's top 10</th><th>top overlap</th><th>bottom 10</th><th>mirror's bottom 10</th>"
-                     "<th>bottom overlap</th></tr>")
+        parts.append(
+            f"<h3>{html.escape(e['name'])} (and the mirror)</h3><p>Given: "
+            f"{html.escape(', '.join(e['given']))}.</p><table><tr><th>model</th><th>top 10</th>"
+            "<th>mirror's top 10</th><th>top overlap</th><th>bottom 10</th><th>mirror's bottom 10</th>"
+            "<th>bottom overlap</th></tr>"
+        )
         for name, m in e["models"].items():
             cls = " class=served" if name == metrics.get("served_model") else ""
-            parts.append(f"<tr{cls}><td>{html.escape(name)}</td>"
-                         + "".join(f"<td class=list>{html.escape('; '.join(m[key]))}</td>" +
-                                   (f"<td>{m[ov]:.2f}</td>" if ov else "")
-                                   for key, ov in (("top", None), ("mirror_top", "top_overlap"),
-                                                   ("bottom", None), ("mirror_bottom", "bottom_overlap")))
-                         + "</tr>")
+            parts.append(
+                f"<tr{cls}><td>{html.escape(name)}</td>"
+                + "".join(
+                    f"<td class=list>{html.escape('; '.join(m[key]))}</td>" + (f"<td>{m[ov]:.2f}</td>" if ov else "")
+                    for key, ov in (
+                        ("top", None),
+                        ("mirror_top", "top_overlap"),
+                        ("bottom", None),
+                        ("mirror_bottom", "bottom_overlap"),
+                    )
+                )
+                + "</tr>"
+            )
         parts.append("</table>")
     return "".join(parts)
 
 
 def _targets(metrics: dict) -> str:
-    rows = "".join(f"<tr class={'met' if t['met'] else 'missed'}><td>{html.escape(t['target'])}</td>"
-                   f"<td>{'met' if t['met'] else 'missed'}</td><td>{html.escape(t['detail'])}</td></tr>"
-                   for t in metrics.get("targets", []))
+    rows = "".join(
+        f"<tr class={'met' if t['met'] else 'missed'}><td>{html.escape(t['target'])}</td>"
+        f"<td>{'met' if t['met'] else 'missed'}</td><td>{html.escape(t['detail'])}</td></tr>"
+        for t in metrics.get("targets", [])
+    )
     return f"<table><tr><th>target</th><th></th><th>numbers</th></tr>{rows}</table>"
 
 
-MARKDOWN_METRICS = ("rmse", "ndcg_rated@10", "recall@10", "hit_rating", "hate@10", "bottom_rating",
-                    "personalization_top", "chart_share_top")
+MARKDOWN_METRICS = (
+    "rmse",
+    "ndcg_rated@10",
+    "recall@10",
+    "hit_rating",
+    "hate@10",
+    "bottom_rating",
+    "personalization_top",
+    "chart_share_top",
+)
 
 
 def markdown(metrics: dict, ks=("0", "2", "4", "8", "16", "all")) -> str:
     """results.md: the targets and, per k, every model's headline metrics with 90% intervals (for docs/models.md)."""
     cold, intervals, served = metrics["cold_start"], metrics.get("intervals", {}), metrics.get("served_model")
     out = ["| target | met | numbers |", "|---|---|---|"]
-    out += [f"| {t['target']} | {'yes' if t['met'] else '**no**'} | {t['detail']} |" for t in metrics.get("targets", [])]
+    out += [
+        f"| {t['target']} | {'yes' if t['met'] else '**no**'} | {t['detail']} |" for t in metrics.get("targets", [])
+    ]
     for k in [k for k in ks if k in metrics["protocol"]["ks"]]:
-        out += ["", f"k = {k} ({metrics['protocol']['n_users'].get(k)} users); value [90% interval]; "
-                    "+/- after a value: the served model's paired interval against that model excludes zero, "
-                    "in its favour (+) or against it (-)", "",
-                "| model | " + " | ".join(MARKDOWN_METRICS) + " |", "|---" * (len(MARKDOWN_METRICS) + 1) + "|"]
+        out += [
+            "",
+            f"k = {k} ({metrics['protocol']['n_users'].get(k)} users); value [90% interval]; "
+            "+/- after a value: the served model's paired interval against that model excludes zero, "
+            "in its favour (+) or against it (-)",
+            "",
+            "| model | " + " | ".join(MARKDOWN_METRICS) + " |",
+            "|---" * (len(MARKDOWN_METRICS) + 1) + "|",
+        ]
         for name in cold:
             if k not in cold[name]:
                 continue
@@ -227,11 +288,15 @@ def write_report(metrics: dict, training: dict, out_dir: Path | str) -> Path:
     warm = metrics.get("warm_start") or {}
     warm_rows = "".join(
         f"<tr><td>{html.escape(n)}</td><td>{w['rmse']:.4f}</td><td>{', '.join(f'{x:.4f}' for x in w.get('fold_rmse', []))}</td>"
-        f"<td>{w.get('seconds', 0):.1f}</td></tr>" for n, w in warm.items())
+        f"<td>{w.get('seconds', 0):.1f}</td></tr>"
+        for n, w in warm.items()
+    )
     serving = metrics.get("serving", {})
     experiment = serving.get("experiment") or {}
-    subset_rows = "".join(f"<tr><td>{n}</td><td>{m['rmse']:.4f}</td><td>{m['ndcg@10']:.4f}</td></tr>"
-                          for n, m in experiment.get("results", {}).items())
+    subset_rows = "".join(
+        f"<tr><td>{n}</td><td>{m['rmse']:.4f}</td><td>{m['ndcg@10']:.4f}</td></tr>"
+        for n, m in experiment.get("results", {}).items()
+    )
     elicitation = out_dir / "elicitation.html"
     ranking = metrics.get("ranking", {})
     body = f"""<!doctype html><html><head><meta charset="utf-8"><title>Screen Genius: model evaluation</title>
@@ -241,19 +306,19 @@ td:first-child,th:first-child{{text-align:left}}tr.served td{{background:#eef6ff
 td.loss{{background:#f8dede}}td.list{{text-align:left;font-size:12px;max-width:260px}}tr.met td{{background:#eaf7ea}}
 tr.missed td{{background:#fbecec}}img{{max-width:100%;margin:0.5em 0}}code{{background:#f4f4f4;padding:0 3px}}</style></head><body>
 <h1>Screen Genius: model evaluation</h1>
-<p>Dataset <code>{html.escape(str(metrics.get('dataset')))}</code>, catalog {metrics.get('catalog_size')} movies.
-Served model: <b>{html.escape(str(served))}</b>. Generated {html.escape(str(metrics.get('created_at', '')))}
-in {metrics.get('seconds', 0):.0f} s.</p>
-<h2>Protocol: {html.escape(str(protocol.get('name')))}</h2><p>{html.escape(protocol.get('description', ''))}</p>
-<p>Users per k: {html.escape(json.dumps(protocol.get('n_users', {})))}. Intervals: {protocol.get('level', 0.9):.0%} percentile
-bootstrap over users ({protocol.get('n_boot')} resamples), every model on the same resample (paired).
+<p>Dataset <code>{html.escape(str(metrics.get("dataset")))}</code>, catalog {metrics.get("catalog_size")} movies.
+Served model: <b>{html.escape(str(served))}</b>. Generated {html.escape(str(metrics.get("created_at", "")))}
+in {metrics.get("seconds", 0):.0f} s.</p>
+<h2>Protocol: {html.escape(str(protocol.get("name")))}</h2><p>{html.escape(protocol.get("description", ""))}</p>
+<p>Users per k: {html.escape(json.dumps(protocol.get("n_users", {})))}. Intervals: {protocol.get("level", 0.9):.0%} percentile
+bootstrap over users ({protocol.get("n_boot")} resamples), every model on the same resample (paired).
 Top list = the 10 highest-ranked catalog movies the user did not give; bottom list = the 10 lowest.
 Liked = rated &ge; 4, disliked = rated &le; 2. Recall@10 counts liked targets in the top 10 over min(10, liked targets).
 Personalization pairs only users of the same fold. EASE and the LightFM hybrid rank without predicting stars
 (no RMSE). <code>global_mean</code> gives every movie the same score, so its lists follow catalog order: the popularity chart.</p>
-<p>List ranking of the served model per fold: {html.escape(json.dumps(ranking.get('fold_params', [])))}</p>
+<p>List ranking of the served model per fold: {html.escape(json.dumps(ranking.get("fold_params", [])))}</p>
 <h2>Targets (issue 8)</h2>{_targets(metrics)}
-{''.join(f'<figure><img src="{f}" alt="{html.escape(c)}"><figcaption>{html.escape(c)}</figcaption></figure>' for f, c in figures)}
+{"".join(f'<figure><img src="{f}" alt="{html.escape(c)}"><figcaption>{html.escape(c)}</figcaption></figure>' for f, c in figures)}
 <h2>Cold start: every model at every k</h2>
 <p>Value and 90% interval. Green: the served model is better than this model with a paired interval that excludes zero;
 red: worse, likewise. Highlighted row: the served model.</p>
@@ -261,12 +326,12 @@ red: worse, likewise. Highlighted row: the served model.</p>
 <h2>Coverage: distinct movies over all users' top / bottom lists</h2>{_coverage(metrics)}
 <h2>Taste contrast: mirror-image newcomers</h2>{_contrast(metrics)}
 <h2>Serving with more than 16 ratings</h2>
-<p>{html.escape(experiment.get('description', 'not measured in this protocol'))}
-Chosen: <b>n_subsets = {serving.get('n_subsets')}</b>.</p>
+<p>{html.escape(experiment.get("description", "not measured in this protocol"))}
+Chosen: <b>n_subsets = {serving.get("n_subsets")}</b>.</p>
 <table><tr><th>n_subsets</th><th>RMSE</th><th>NDCG@10</th></tr>{subset_rows}</table>
-<h2>Warm start: toy models ({html.escape(protocol.get('warm_start', ''))})</h2>
+<h2>Warm start: toy models ({html.escape(protocol.get("warm_start", ""))})</h2>
 <table><tr><th>model</th><th>mean RMSE</th><th>fold RMSEs</th><th>seconds</th></tr>{warm_rows}</table>
-{elicitation.read_text() if elicitation.exists() else '<p>ask_next simulation: run <code>python -m training elicit</code> to add it here.</p>'}
+{elicitation.read_text() if elicitation.exists() else "<p>ask_next simulation: run <code>python -m training elicit</code> to add it here.</p>"}
 </body></html>
 """
     write_bytes_atomic(out_dir / "results.md", markdown(metrics).encode())

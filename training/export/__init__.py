@@ -42,8 +42,11 @@ def convert_to_tflite(model) -> bytes:
     """The Keras cold-start model as a TFLite flatbuffer with a [batch, 16, 16] float32 input."""
     import tensorflow as tf
 
-    @tf.function(input_signature=[tf.TensorSpec([None, features.MAX_RATINGS, features.VECTOR_DIM], tf.float32,
-                                                name="user_matrices")])
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, features.MAX_RATINGS, features.VECTOR_DIM], tf.float32, name="user_matrices")
+        ]
+    )
     def serve(x):
         return {"ratings": model(x, training=False)}
 
@@ -69,8 +72,9 @@ def run_tflite(flatbuffer: bytes, x: np.ndarray) -> np.ndarray:
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
 
 
-def parity_inputs(movie_vectors: np.ndarray, offset: float, real_users: list[tuple[np.ndarray, np.ndarray]],
-                  scale, seed: int = 0) -> np.ndarray:
+def parity_inputs(
+    movie_vectors: np.ndarray, offset: float, real_users: list[tuple[np.ndarray, np.ndarray]], scale, seed: int = 0
+) -> np.ndarray:
     """Random user matrices (every k from 0 to 16, random movies and on-scale ratings) plus real users' inputs."""
     rng = np.random.default_rng(seed)
     n_random = 64
@@ -104,9 +108,12 @@ def catalog_records(catalog) -> list[dict]:
     for row in catalog.itertuples(index=False):
         year = getattr(row, "year", None)
         genres = getattr(row, "genres", None)
-        record = {"movie_id": int(row.movie_id), "title": str(row.title),
-                  "year": None if year is None or year is np.nan or str(year) in ("<NA>", "nan") else int(year),
-                  "genres": genres if isinstance(genres, str) else None}
+        record = {
+            "movie_id": int(row.movie_id),
+            "title": str(row.title),
+            "year": None if year is None or year is np.nan or str(year) in ("<NA>", "nan") else int(year),
+            "genres": genres if isinstance(genres, str) else None,
+        }
         if hasattr(row, "n_ratings"):
             record["n_ratings"] = int(row.n_ratings)
         if hasattr(row, "mean_rating"):
@@ -134,13 +141,18 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
         (staging / "catalog.json").write_text(json.dumps(catalog_records(ds.catalog), ensure_ascii=False) + "\n")
         np.save(staging / "movie_vectors.npy", np.ascontiguousarray(trained.movie_vectors, dtype=np.float32))
         (staging / "user_tower.tflite").write_bytes(flatbuffer)
-        (staging / elicit.FILE).write_bytes(elicitation_data(training_ratings(ds), trained.movie_vectors,
-                                                             trained.offset, ds.rating_scale).to_bytes())
+        (staging / elicit.FILE).write_bytes(
+            elicitation_data(training_ratings(ds), trained.movie_vectors, trained.offset, ds.rating_scale).to_bytes()
+        )
         serving_options = {"ask_next": elicit.SERVED}
         if trained.ranking is not None:  # the lists' order (screen_genius.ranking)
             buffer = io.BytesIO()
-            np.savez(buffer, weights=trained.ranking.weights.astype(np.float32),
-                     popularity=trained.ranking.popularity.astype(np.float64), prior=trained.prior.astype(np.float64))
+            np.savez(
+                buffer,
+                weights=trained.ranking.weights.astype(np.float32),
+                popularity=trained.ranking.popularity.astype(np.float64),
+                prior=trained.prior.astype(np.float64),
+            )
             (staging / ranking_file.FILE).write_bytes(buffer.getvalue())
             serving_options["ranking"] = dict(trained.info["ranking"]["params"])
         created = datetime.now(timezone.utc)
@@ -157,9 +169,11 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
             served_model=SERVED_MODEL,
             metrics=headline(metrics) if metrics else {"cold_start": {}, "warm_start": {}},
             serving={"n_subsets": int(serving.get("n_subsets", 1)), **serving_options},
-            model={"input": "float32 [batch, 16, 16] user matrices (screen_genius.features)",
-                   "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
-                   "tflite_parity_max_abs_diff": diff},
+            model={
+                "input": "float32 [batch, 16, 16] user matrices (screen_genius.features)",
+                "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
+                "tflite_parity_max_abs_diff": diff,
+            },
             provenance=provenance(ds, trained, SERVED_MODEL),
         )
     return manifest

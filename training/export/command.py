@@ -11,10 +11,18 @@ from training.errors import CommandError
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=Path("data/movielens-sample"), help="ingested dataset directory")
-    parser.add_argument("--models", type=Path, default=Path("artifacts/models/movielens-sample"),
-                        help="model directory written by `train`")
-    parser.add_argument("--metrics", type=Path, default=Path("reports/eval/metrics.json"),
-                        help="metrics.json written by `evaluate` (headline metrics and n_subsets go in the manifest)")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=Path("artifacts/models/movielens-sample"),
+        help="model directory written by `train`",
+    )
+    parser.add_argument(
+        "--metrics",
+        type=Path,
+        default=Path("reports/eval/metrics.json"),
+        help="metrics.json written by `evaluate` (headline metrics and n_subsets go in the manifest)",
+    )
     parser.add_argument("--out", type=Path, default=Path("artifacts/movielens-sample"), help="artifact set directory")
 
 

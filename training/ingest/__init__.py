@@ -56,19 +56,24 @@ def ingest(
     with StoreWriter(out) as writer:
         if kind == "movielens-sample" and not arg:
             from training.ingest.movielens import ingest_sample
+
             found = ingest_sample(writer)
         elif kind == "movielens" and arg:
             from training.ingest.movielens import ingest_folder
+
             found = ingest_folder(writer, Path(arg))
         elif kind == "netflix" and arg:
             from training.ingest.netflix import ingest_netflix
+
             found = ingest_netflix(writer, Path(arg), progress=progress)
         elif kind == "synthetic" and arg:
             from training.ingest.netflix import ingest_netflix
             from training.ingest.synthetic import generate, parse_spec
+
             users, movies, n_ratings = parse_spec(arg)
-            folder = generate(Path(raw_dir) / dataset_name(source), users, movies, n_ratings, seed=seed,
-                              progress=progress)
+            folder = generate(
+                Path(raw_dir) / dataset_name(source), users, movies, n_ratings, seed=seed, progress=progress
+            )
             found = ingest_netflix(writer, folder, progress=progress)
             found["source"] = source
         else:
@@ -78,8 +83,9 @@ def ingest(
     return summary
 
 
-def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, heldout_fraction: float,
-           seed: int) -> dict:
+def finish(
+    writer: StoreWriter, found: dict, source: str, catalog_size: int, heldout_fraction: float, seed: int
+) -> dict:
     """Everything after the ratings are written: split, catalog, movie table, metadata."""
     # Counted from the compact copies kept while writing: no second read of the store.
     per_user = np.zeros(1, dtype=np.int64)
@@ -101,11 +107,14 @@ def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, hel
         half_star_sums = add_counts(half_star_sums, np.bincount(k.movie_id, weights=np.where(train, k.half_stars, 0)))
     sums = half_star_sums / 2
     movies: pa.Table = found["movies"]
-    catalog = choose_catalog(counts, sums, movies.to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get),
-                             catalog_size)
+    catalog = choose_catalog(
+        counts, sums, movies.to_pandas(types_mapper={pa.int16(): pd.Int16Dtype()}.get), catalog_size
+    )
     if len(catalog) < catalog_size:
-        raise IngestError(f"only {len(catalog)} titled movies are rated by training users, fewer than "
-                          f"--catalog-size {catalog_size}", hint="pass a smaller --catalog-size")
+        raise IngestError(
+            f"only {len(catalog)} titled movies are rated by training users, fewer than --catalog-size {catalog_size}",
+            hint="pass a smaller --catalog-size",
+        )
     epoch = dt.date(1970, 1, 1)
     summary = {
         "format_version": FORMAT_VERSION,
@@ -113,21 +122,30 @@ def finish(writer: StoreWriter, found: dict, source: str, catalog_size: int, hel
         "source": found["source"],
         "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "rating_scale": found["rating_scale"].to_dict(),
-        "counts": {"ratings": n_ratings, "users": int((per_user > 0).sum()),
-                   "movies": int((rated > 0).sum()),
-                   "movies_in_table": movies.num_rows, "heldout_users": len(heldout),
-                   "catalog": len(catalog), "probe_pairs": found.get("probe_pairs", 0)},
-        "dates": {"first": str(epoch + dt.timedelta(days=first_day)),
-                  "last": str(epoch + dt.timedelta(days=last_day))},
+        "counts": {
+            "ratings": n_ratings,
+            "users": int((per_user > 0).sum()),
+            "movies": int((rated > 0).sum()),
+            "movies_in_table": movies.num_rows,
+            "heldout_users": len(heldout),
+            "catalog": len(catalog),
+            "probe_pairs": found.get("probe_pairs", 0),
+        },
+        "dates": {"first": str(epoch + dt.timedelta(days=first_day)), "last": str(epoch + dt.timedelta(days=last_day))},
         "skipped": found.get("skipped", {}),
         "catalog_size": catalog_size,
     }
     writer.write_table("movies.parquet", movies)
     catalog_table = pa.Table.from_pandas(catalog, preserve_index=False)
-    writer.write_table("catalog.parquet", catalog_table.cast(catalog_table.schema.set(
-        catalog_table.schema.get_field_index("year"), pa.field("year", pa.int16()))))
-    writer.write_json("split.json", {"method": METHOD, "seed": seed, "heldout_fraction": heldout_fraction,
-                                     "heldout_user_ids": heldout.tolist()})
+    writer.write_table(
+        "catalog.parquet",
+        catalog_table.cast(
+            catalog_table.schema.set(catalog_table.schema.get_field_index("year"), pa.field("year", pa.int16()))
+        ),
+    )
+    writer.write_json(
+        "split.json",
+        {"method": METHOD, "seed": seed, "heldout_fraction": heldout_fraction, "heldout_user_ids": heldout.tolist()},
+    )
     writer.write_json("dataset.json", summary)
     return summary
-

@@ -19,8 +19,13 @@ def choose_catalog(counts: np.ndarray, sums: np.ndarray, movies: pd.DataFrame, s
     if size < 1:
         raise ValueError(f"catalog size must be at least 1; got {size}")
     ids = np.flatnonzero(counts)
-    stats = pd.DataFrame({"movie_id": ids.astype(np.int32), "n_ratings": counts[ids].astype(np.int64),
-                          "mean_rating": (sums[ids] / counts[ids]).astype(np.float32)})
+    stats = pd.DataFrame(
+        {
+            "movie_id": ids.astype(np.int32),
+            "n_ratings": counts[ids].astype(np.int64),
+            "mean_rating": (sums[ids] / counts[ids]).astype(np.float32),
+        }
+    )
     titled = movies[movies["title"].notna() & (movies["title"].str.len() > 0)]
     table = titled.merge(stats, on="movie_id", how="inner")
     table = table.sort_values(["n_ratings", "movie_id"], ascending=[False, True], kind="stable")

@@ -25,11 +25,17 @@ def movies_table(movie_id, title, year, genres) -> pa.Table:
     """The movie table from columns; titles in natural form, years as int16 or null."""
     titles = [None if t is None or (isinstance(t, float) and np.isnan(t)) else natural_title(str(t)) for t in title]
     years = pd.array(pd.Series(year, dtype="Float64").round(), dtype="Int16")
-    genres = [None if g is None or (isinstance(g, float) and np.isnan(g)) or g == "(no genres listed)" else str(g)
-              for g in genres]
+    genres = [
+        None if g is None or (isinstance(g, float) and np.isnan(g)) or g == "(no genres listed)" else str(g)
+        for g in genres
+    ]
     return pa.table(
-        {"movie_id": pa.array(np.asarray(movie_id, dtype=np.int32)), "title": pa.array(titles, pa.string()),
-         "year": pa.array(years, pa.int16()), "genres": pa.array(genres, pa.string())},
+        {
+            "movie_id": pa.array(np.asarray(movie_id, dtype=np.int32)),
+            "title": pa.array(titles, pa.string()),
+            "year": pa.array(years, pa.int16()),
+            "genres": pa.array(genres, pa.string()),
+        },
         schema=MOVIES_SCHEMA,
     )
 
@@ -39,8 +45,12 @@ def check_scale(ratings: np.ndarray, scale: RatingScale, path, first_line: int) 
     bad = ~scale.on_scale(ratings)
     if bad.any():
         i = int(np.argmax(bad))
-        raise IngestError(f"rating {ratings[i]:g} is not on the scale {scale.describe()}", path, first_line + i,
-                          "fix or remove that line")
+        raise IngestError(
+            f"rating {ratings[i]:g} is not on the scale {scale.describe()}",
+            path,
+            first_line + i,
+            "fix or remove that line",
+        )
 
 
 def write_ratings(writer: StoreWriter, user_id, movie_id, rating, seconds) -> None:
@@ -50,8 +60,8 @@ def write_ratings(writer: StoreWriter, user_id, movie_id, rating, seconds) -> No
     part = writer.ratings_part()
     try:
         for start in range(0, len(order), BATCH):
-            sl = order[start:start + BATCH]
-            part.write(user_id[sl], movie_id[sl], rating[sl], days[start:start + BATCH])
+            sl = order[start : start + BATCH]
+            part.write(user_id[sl], movie_id[sl], rating[sl], days[start : start + BATCH])
     finally:
         part.close()
 
@@ -61,9 +71,13 @@ def check_duplicates(user_id, movie_id, path, first_line: int) -> None:
     order = np.argsort(key, kind="stable")
     dup = np.flatnonzero(key[order][1:] == key[order][:-1])
     if len(dup):
-        a, b = sorted(order[dup[0]:dup[0] + 2])
-        raise IngestError(f"user {user_id[a]} rates movie {movie_id[a]} twice (again on line {first_line + b})",
-                          path, first_line + a, "keep one rating per user and movie")
+        a, b = sorted(order[dup[0] : dup[0] + 2])
+        raise IngestError(
+            f"user {user_id[a]} rates movie {movie_id[a]} twice (again on line {first_line + b})",
+            path,
+            first_line + a,
+            "keep one rating per user and movie",
+        )
 
 
 def ingest_sample(writer: StoreWriter) -> dict:
@@ -79,8 +93,11 @@ def ingest_sample(writer: StoreWriter) -> dict:
     check_duplicates(user, movie, src, 1)
     write_ratings(writer, user, movie, rating, df["timestamp"].to_numpy(np.int64))
     movies = df.drop_duplicates("movieId").sort_values("movieId")
-    return {"movies": movies_table(movies["movieId"], movies["title"], movies["year"], movies["genres"]),
-            "rating_scale": HALF_STARS, "source": src}
+    return {
+        "movies": movies_table(movies["movieId"], movies["title"], movies["year"], movies["genres"]),
+        "rating_scale": HALF_STARS,
+        "source": src,
+    }
 
 
 def ingest_folder(writer: StoreWriter, folder: Path) -> dict:
@@ -91,11 +108,15 @@ def ingest_folder(writer: StoreWriter, folder: Path) -> dict:
             raise IngestError("file not found", p, hint="a MovieLens folder holds ratings.csv and movies.csv")
     columns = {"userId": pa.int32(), "movieId": pa.int32(), "rating": pa.float32(), "timestamp": pa.int64()}
     try:
-        table = pacsv.read_csv(ratings_path, convert_options=pacsv.ConvertOptions(
-            column_types=columns, include_columns=list(columns)))
+        table = pacsv.read_csv(
+            ratings_path, convert_options=pacsv.ConvertOptions(column_types=columns, include_columns=list(columns))
+        )
     except (pa.ArrowInvalid, pa.ArrowKeyError, UnicodeDecodeError) as e:
-        raise IngestError(f"not a MovieLens ratings file ({e})", ratings_path,
-                          hint="expected a header userId,movieId,rating,timestamp and one rating per line") from e
+        raise IngestError(
+            f"not a MovieLens ratings file ({e})",
+            ratings_path,
+            hint="expected a header userId,movieId,rating,timestamp and one rating per line",
+        ) from e
     if table.num_rows == 0:
         raise IngestError("no ratings", ratings_path)
     user, movie = table["userId"].to_numpy(), table["movieId"].to_numpy()
@@ -104,11 +125,18 @@ def ingest_folder(writer: StoreWriter, folder: Path) -> dict:
     check_duplicates(user, movie, ratings_path, 2)
 
     try:
-        movies = pd.read_csv(movies_path, dtype={"movieId": "int64", "title": "string", "genres": "string"},
-                             encoding="utf-8", keep_default_na=False)
+        movies = pd.read_csv(
+            movies_path,
+            dtype={"movieId": "int64", "title": "string", "genres": "string"},
+            encoding="utf-8",
+            keep_default_na=False,
+        )
     except (ValueError, UnicodeDecodeError) as e:
-        raise IngestError(f"not a MovieLens movies file ({e})", movies_path,
-                          hint="expected a UTF-8 CSV with header movieId,title,genres") from e
+        raise IngestError(
+            f"not a MovieLens movies file ({e})",
+            movies_path,
+            hint="expected a UTF-8 CSV with header movieId,title,genres",
+        ) from e
     missing = {"movieId", "title"} - set(movies.columns)
     if missing:
         raise IngestError(f"missing column(s) {', '.join(sorted(missing))}", movies_path)
@@ -119,5 +147,8 @@ def ingest_folder(writer: StoreWriter, folder: Path) -> dict:
     pairs = [split_year(t) for t in movies["title"]]
     write_ratings(writer, user, movie, rating, table["timestamp"].to_numpy())
     genres = movies["genres"] if "genres" in movies else [None] * len(movies)
-    return {"movies": movies_table(movies["movieId"], [t for t, _ in pairs], [y for _, y in pairs], genres),
-            "rating_scale": HALF_STARS, "source": f"movielens:{folder}"}
+    return {
+        "movies": movies_table(movies["movieId"], [t for t, _ in pairs], [y for _, y in pairs], genres),
+        "rating_scale": HALF_STARS,
+        "source": f"movielens:{folder}",
+    }

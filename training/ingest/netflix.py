@@ -38,8 +38,11 @@ MAX_ID_DIGITS = 9  # customer and movie ids must fit in int32
 def rating_files(folder: Path) -> list[Path]:
     files = sorted(folder.glob("combined_data_*.txt"))
     if not files:
-        raise IngestError("no combined_data_*.txt files", folder,
-                          hint="point netflix:PATH at the folder holding the Netflix Prize files")
+        raise IngestError(
+            "no combined_data_*.txt files",
+            folder,
+            hint="point netflix:PATH at the folder holding the Netflix Prize files",
+        )
     return files
 
 
@@ -66,16 +69,26 @@ def ingest_netflix(writer: StoreWriter, folder: Path, progress: bool = True) -> 
         for movie_id, line in headers:
             if movie_id in seen_movies:
                 first = seen_movies[movie_id]
-                raise IngestError(f"movie {movie_id} appears again (first at {first[0].name} line {first[1]})",
-                                  path, line, hint="each movie's ratings must form one block")
+                raise IngestError(
+                    f"movie {movie_id} appears again (first at {first[0].name} line {first[1]})",
+                    path,
+                    line,
+                    hint="each movie's ratings must form one block",
+                )
             seen_movies[movie_id] = (path, line)
 
-    found = {"movies": movies, "rating_scale": WHOLE_STARS, "source": f"netflix:{folder}",
-             "skipped": {"blank_lines": blank_lines} if blank_lines else {}}
+    found = {
+        "movies": movies,
+        "rating_scale": WHOLE_STARS,
+        "source": f"netflix:{folder}",
+        "skipped": {"blank_lines": blank_lines} if blank_lines else {},
+    }
     if probe is not None:
         users, movie_ids = probe
-        writer.write_table("probe.parquet", pa.table({"user_id": pa.array(users, pa.int32()),
-                                                      "movie_id": pa.array(movie_ids, pa.int32())}))
+        writer.write_table(
+            "probe.parquet",
+            pa.table({"user_id": pa.array(users, pa.int32()), "movie_id": pa.array(movie_ids, pa.int32())}),
+        )
         found["probe_pairs"] = len(users)
     return found
 
@@ -108,7 +121,8 @@ def parse_rating_file(path: Path, writer: StoreWriter, known: np.ndarray, bar: t
                         continue
                     block, rest, open_tail = buf[:cut], buf[cut:], False
                 batch, current, block_headers, n_lines, n_blank = parse_block(
-                    np.frombuffer(block, dtype=np.uint8), current, known, path, line_base, open_tail)
+                    np.frombuffer(block, dtype=np.uint8), current, known, path, line_base, open_tail
+                )
                 headers.extend(block_headers)
                 blank_lines += n_blank
                 part.write(*batch)
@@ -121,8 +135,7 @@ def parse_rating_file(path: Path, writer: StoreWriter, known: np.ndarray, bar: t
     return headers, blank_lines
 
 
-def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, line_base: int,
-                open_tail: bool):
+def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, line_base: int, open_tail: bool):
     """Decode a block of whole lines.
 
     Returns ((user, movie, rating, days) arrays, the movie at the end, [(movie, line)] headers,
@@ -136,11 +149,19 @@ def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, li
     length = ends - starts
 
     def fail(i: int, why: str, hint: str = ""):
-        line = bytes(buf[starts[i]:ends[i]])
+        line = bytes(buf[starts[i] : ends[i]])
         last = open_tail and i == len(ends) - 1
-        raise IngestError(f"{why}: {show_line(line)}", path, line_base + i + 1,
-                          hint or ("the file looks truncated; download it again" if last else
-                                   "expected 'MovieID:' or 'CustomerID,Rating,Date' with Rating 1-5"))
+        raise IngestError(
+            f"{why}: {show_line(line)}",
+            path,
+            line_base + i + 1,
+            hint
+            or (
+                "the file looks truncated; download it again"
+                if last
+                else "expected 'MovieID:' or 'CustomerID,Rating,Date' with Rating 1-5"
+            ),
+        )
 
     blank = length == 0  # carries nothing: skipped, and counted in dataset.json
     is_header = ~blank & (buf[np.maximum(ends - 1, 0)] == COLON)
@@ -149,7 +170,7 @@ def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, li
     header_idx = np.flatnonzero(is_header)
     header_ids = np.empty(len(header_idx), dtype=np.int64)
     for j, i in enumerate(header_idx):
-        text = bytes(buf[starts[i]:ends[i] - 1])
+        text = bytes(buf[starts[i] : ends[i] - 1])
         if not text.isdigit() or len(text) > MAX_ID_DIGITS:
             fail(i, "bad movie header")
         movie = int(text)
@@ -250,9 +271,15 @@ def read_movie_titles(path: Path) -> pa.Table:
         titles.append(" ".join(parts[2].split()))
     if not ids:
         raise IngestError("no movies listed", path)
-    return pa.table({"movie_id": pa.array(ids, pa.int32()), "title": pa.array(titles, pa.string()),
-                     "year": pa.array(years, pa.int16()), "genres": pa.array([None] * len(ids), pa.string())},
-                    schema=MOVIES_SCHEMA)
+    return pa.table(
+        {
+            "movie_id": pa.array(ids, pa.int32()),
+            "title": pa.array(titles, pa.string()),
+            "year": pa.array(years, pa.int16()),
+            "genres": pa.array([None] * len(ids), pa.string()),
+        },
+        schema=MOVIES_SCHEMA,
+    )
 
 
 def read_probe(path: Path, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,8 +296,12 @@ def read_probe(path: Path, known: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                     raise IngestError(f"bad movie header {show_line(raw)}", path, number)
                 movie = int(line[:-1])
                 if movie >= len(known) or not known[movie]:
-                    raise IngestError(f"probe names movie {movie}, which is not in movie_titles.csv", path, number,
-                                      "use the probe.txt that came with these files")
+                    raise IngestError(
+                        f"probe names movie {movie}, which is not in movie_titles.csv",
+                        path,
+                        number,
+                        "use the probe.txt that came with these files",
+                    )
             elif line.isdigit() and len(line) <= MAX_ID_DIGITS:
                 if movie < 0:
                     raise IngestError("customer line before any 'MovieID:' header", path, number)

@@ -71,10 +71,15 @@ class RatingsPart:
         self._writer.write_batch(ratings_batch(user_id, movie_id, rating, days))
         movie_id = np.asarray(movie_id)
         small = movie_id.max() < 2**16 and movie_id.min() >= 0
-        self._kept.append(Kept(np.asarray(user_id, dtype=np.int32),
-                               movie_id.astype(np.uint16 if small else np.int32),
-                               np.rint(np.asarray(rating, dtype=np.float32) * 2).astype(np.uint8),
-                               int(np.min(days)), int(np.max(days))))
+        self._kept.append(
+            Kept(
+                np.asarray(user_id, dtype=np.int32),
+                movie_id.astype(np.uint16 if small else np.int32),
+                np.rint(np.asarray(rating, dtype=np.float32) * 2).astype(np.uint8),
+                int(np.min(days)),
+                int(np.max(days)),
+            )
+        )
 
     def close(self) -> None:
         self._writer.close()

@@ -67,8 +67,15 @@ class MFFoldIn:
 
     name = "mf_fold_in"
 
-    def __init__(self, factors: int = 16, reg: float = 8.0, fold_in_reg: float = 8.0, iterations: int = 12,
-                 shrink: float = 5.0, seed: int = 0):
+    def __init__(
+        self,
+        factors: int = 16,
+        reg: float = 8.0,
+        fold_in_reg: float = 8.0,
+        iterations: int = 12,
+        shrink: float = 5.0,
+        seed: int = 0,
+    ):
         self.factors, self.reg, self.fold_in_reg = factors, reg, fold_in_reg
         self.iterations, self.shrink, self.seed = iterations, shrink, seed
 

@@ -56,7 +56,9 @@ class CatalogRatings:
         movie_ids = frame["movie_id"].to_numpy(dtype=np.int64)
         rows = np.fromiter((index.get(int(m), -1) for m in movie_ids), dtype=np.int64, count=len(movie_ids))
         keep = rows >= 0
-        return cls.build(frame["user_id"].to_numpy()[keep], rows[keep], frame["rating"].to_numpy()[keep], len(catalog_ids))
+        return cls.build(
+            frame["user_id"].to_numpy()[keep], rows[keep], frame["rating"].to_numpy()[keep], len(catalog_ids)
+        )
 
     @property
     def n_users(self) -> int:
@@ -79,7 +81,9 @@ class CatalogRatings:
         """The users at ``positions`` (sorted positions keep user_ids sorted)."""
         positions = np.sort(np.asarray(positions, dtype=np.int64))
         starts, ends = self.indptr[positions], self.indptr[positions + 1]
-        take = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(positions) else np.zeros(0, np.int64)
+        take = (
+            np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(positions) else np.zeros(0, np.int64)
+        )
         counts = ends - starts
         indptr = np.zeros(len(positions) + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])

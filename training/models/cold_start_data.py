@@ -37,15 +37,17 @@ class ColdStartData(keras.utils.PyDataset):
         return -(-len(self.eligible) // self.config.batch_users)
 
     def __getitem__(self, i):
-        batch = self._order[i * self.config.batch_users:(i + 1) * self.config.batch_users]
+        batch = self._order[i * self.config.batch_users : (i + 1) * self.config.batch_users]
         rng = np.random.default_rng([self.config.seed, self.epoch, i])
-        x, targets, mask = make_batch(self.users, batch, self.movie_vectors, self.offset, rng,
-                                      self.config.max_given, self.config.k_distribution)
+        x, targets, mask = make_batch(
+            self.users, batch, self.movie_vectors, self.offset, rng, self.config.max_given, self.config.k_distribution
+        )
         return x, targets, as_sample_weights(mask)
 
     def on_epoch_end(self):
         self.epoch += 1
         self._order = self._shuffled()
+
 
 class FixedBatches(keras.utils.PyDataset):
     """A fixed list of (x, targets, sample weights) batches (the validation users)."""
@@ -59,6 +61,7 @@ class FixedBatches(keras.utils.PyDataset):
 
     def __getitem__(self, i):
         return self.batches[i]
+
 
 class EpochRecord(keras.callbacks.Callback):
     """Training and validation RMSE and elapsed seconds per epoch into ``history``; a log line every 10."""
@@ -78,6 +81,7 @@ class EpochRecord(keras.callbacks.Callback):
         self.history_["seconds"].append(time.perf_counter() - self.started)
         if self.log and (epoch % 10 == 0 or epoch == self.config.epochs - 1):
             val = self.history_["val_rmse"][-1] if "val_loss" in logs else None
-            self.log(f"  user tower [{self.config.tower}] epoch {epoch + 1}/{self.config.epochs}: "
-                     f"rmse {self.history_['rmse'][-1]:.4f}" + (f", val {val:.4f}" if val is not None else ""))
-
+            self.log(
+                f"  user tower [{self.config.tower}] epoch {epoch + 1}/{self.config.epochs}: "
+                f"rmse {self.history_['rmse'][-1]:.4f}" + (f", val {val:.4f}" if val is not None else "")
+            )

@@ -29,8 +29,10 @@ from training.models.catalog_ratings import training_ratings
 PROFILES = {
     # Model 1 (ALS) options, Model 2 options
     "full": {"movie_factors": {}, "user_tower": {}},
-    "quick": {"movie_factors": {"iterations": 4},
-              "user_tower": {"epochs": 3, "patience": 3, "width": 32, "ensemble": 2}},
+    "quick": {
+        "movie_factors": {"iterations": 4},
+        "user_tower": {"epochs": 3, "patience": 3, "width": 32, "ensemble": 2},
+    },
 }
 
 
@@ -44,8 +46,16 @@ def catalog_features(ds, cache_dir) -> np.ndarray:
     return np.concatenate([embeddings, years], axis=1).astype(np.float32)
 
 
-def served_model(features: np.ndarray, step: float, quick: bool = False, seed: int = 0, log=print,
-                 name: str = "user_tower", n_subsets: int = 1, **tower_options):
+def served_model(
+    features: np.ndarray,
+    step: float,
+    quick: bool = False,
+    seed: int = 0,
+    log=print,
+    name: str = "user_tower",
+    n_subsets: int = 1,
+    **tower_options,
+):
     """An unfitted ``ServedModel`` with the ``quick`` or full profile (``tower_options`` override the tower's)."""
     from training.models import movie_factors, served, user_tower
 
@@ -55,8 +65,9 @@ def served_model(features: np.ndarray, step: float, quick: bool = False, seed: i
     return served.ServedModel(features, step, tower, factors, name=name, n_subsets=n_subsets, log=log)
 
 
-def train_models(ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False, cache_dir=None, seed: int = 0,
-                 log=print) -> dict:
+def train_models(
+    ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False, cache_dir=None, seed: int = 0, log=print
+) -> dict:
     """Train Model 1, Model 2 and the list ranking on ``ds``'s training users; write ``out_dir``; return training.json."""
     from training.models import user_tower
 
@@ -79,13 +90,19 @@ def train_models(ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False,
     trained = model.tower.trained
     trained.model.save_weights(out_dir / "user_tower.weights.h5")
     towers = {"user_tower": {"config": dataclasses.asdict(model.tower_config), "history": trained.history}}
-    log(f"Model 2 [user_tower]: best epoch {trained.history.get('best_epoch')}, "
-        f"val rmse {min(trained.history['val_rmse'] or [float('nan')]):.4f} ({timings['user_tower_s']:.1f} s)")
-    ranking_info = {"params": model.params.to_dict(), "choice": {k: v for k, v in model.choice.items() if k != "params"},
-                    "ease_lambda": getattr(model.seen, "lam", None)}
+    log(
+        f"Model 2 [user_tower]: best epoch {trained.history.get('best_epoch')}, "
+        f"val rmse {min(trained.history['val_rmse'] or [float('nan')]):.4f} ({timings['user_tower_s']:.1f} s)"
+    )
+    ranking_info = {
+        "params": model.params.to_dict(),
+        "choice": {k: v for k, v in model.choice.items() if k != "params"},
+        "ease_lambda": getattr(model.seen, "lam", None),
+    }
     if model.seen is not None:
-        np.savez(out_dir / "ranking.npz", weights=model.seen.weights, popularity=model.seen.popularity,
-                 prior=model.prior)
+        np.savez(
+            out_dir / "ranking.npz", weights=model.seen.weights, popularity=model.seen.popularity, prior=model.prior
+        )
 
     if seed_cnn:  # the original design: one CNN tower, no ensemble, on the same movie vectors
         t = time.perf_counter()
@@ -97,12 +114,23 @@ def train_models(ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False,
         towers["seed_cnn"] = {"config": dataclasses.asdict(config), "history": cnn.history}
 
     timings["total_s"] = time.perf_counter() - started
-    info = {"dataset": ds.info.get("name"), "catalog_size": int(len(ds.catalog)), "rating_offset": offset,
-            "rating_scale": ds.rating_scale.to_dict(), "n_training_users": train.n_users,
-            "n_training_ratings": train.n_ratings, "quick": quick,
-            "movie_vectors": {"method": "als", "config": dataclasses.asdict(model.factors_config),
-                              "history": model.factors.history},
-            "towers": towers, "ranking": ranking_info, "timings": timings}
+    info = {
+        "dataset": ds.info.get("name"),
+        "catalog_size": int(len(ds.catalog)),
+        "rating_offset": offset,
+        "rating_scale": ds.rating_scale.to_dict(),
+        "n_training_users": train.n_users,
+        "n_training_ratings": train.n_ratings,
+        "quick": quick,
+        "movie_vectors": {
+            "method": "als",
+            "config": dataclasses.asdict(model.factors_config),
+            "history": model.factors.history,
+        },
+        "towers": towers,
+        "ranking": ranking_info,
+        "timings": timings,
+    }
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
     return info
 
@@ -123,8 +151,9 @@ class TrainedModels:
         """The served model on the cold-start protocol: the tower's stars, lists by the fitted ranking."""
         from training.models import served, user_tower
 
-        model = served.ServedModel(None, self.info["rating_scale"]["step"], self.towers[name].config, name=name,
-                                   n_subsets=n_subsets)
+        model = served.ServedModel(
+            None, self.info["rating_scale"]["step"], self.towers[name].config, name=name, n_subsets=n_subsets
+        )
         model.tower = user_tower.UserTowerRecommender.from_trained(self.towers[name], name, n_subsets)
         from training.models.ranking import RankingParams
 
@@ -152,7 +181,9 @@ def load_models(model_dir: Path | str) -> TrainedModels:
         config = user_tower.UserTowerConfig(**entry["config"])
         model = user_tower.build_model(vectors, info["rating_offset"], config)
         model.load_weights(model_dir / f"{name}.weights.h5")
-        towers[name] = user_tower.TrainedUserTower(model, vectors, float(info["rating_offset"]), config, entry["history"])
+        towers[name] = user_tower.TrainedUserTower(
+            model, vectors, float(info["rating_offset"]), config, entry["history"]
+        )
     seen, prior = None, None
     if (model_dir / "ranking.npz").exists():
         from training.models.ranking import SeenScore

@@ -27,5 +27,6 @@ def movie_vectors(factors: np.ndarray, bias: np.ndarray) -> np.ndarray:
     factors = np.asarray(factors, dtype=np.float64)
     if factors.shape[1] != FACTORS:
         raise ValueError(f"movie factors must be (n_movies, {FACTORS}); got {factors.shape}")
-    return np.concatenate([factors, np.asarray(bias, dtype=np.float64)[:, None], np.ones((len(factors), 1))],
-                          axis=1).astype(np.float32)
+    return np.concatenate(
+        [factors, np.asarray(bias, dtype=np.float64)[:, None], np.ones((len(factors), 1))], axis=1
+    ).astype(np.float32)

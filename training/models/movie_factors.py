@@ -50,8 +50,14 @@ class MovieFactors:
     history: dict = field(default_factory=dict)
 
 
-def ridge_rows(indptr: np.ndarray, cols: np.ndarray, targets: np.ndarray, other: np.ndarray, reg: np.ndarray,
-               prior: np.ndarray | None = None) -> np.ndarray:
+def ridge_rows(
+    indptr: np.ndarray,
+    cols: np.ndarray,
+    targets: np.ndarray,
+    other: np.ndarray,
+    reg: np.ndarray,
+    prior: np.ndarray | None = None,
+) -> np.ndarray:
     """Per row r of a CSR table: argmin_z sum_j (t_rj - a_j . z)^2 + sum_d reg_d (z_d - prior_rd)^2.
 
     indptr (R + 1,), cols (nnz,), targets (nnz,): the table; other (C, D): a_j per column;
@@ -93,8 +99,9 @@ def _transpose(train):
     return indptr, users[order], ratings[order].astype(np.float64)
 
 
-def fit_movie_factors(train, features: np.ndarray, offset: float, config: MovieFactorsConfig | None = None,
-                      log=None) -> MovieFactors:
+def fit_movie_factors(
+    train, features: np.ndarray, offset: float, config: MovieFactorsConfig | None = None, log=None
+) -> MovieFactors:
     """Fit on ``train`` (CatalogRatings of training users only); ``features``: (n_movies, F) title + year."""
     config = config or MovieFactorsConfig()
     rng = np.random.default_rng(config.seed)
@@ -120,8 +127,12 @@ def fit_movie_factors(train, features: np.ndarray, offset: float, config: MovieF
         reg_prior[f] = config.bias_shrink  # the bias is shrunk toward 0, as the item-mean baseline's
         other = np.concatenate([users[:, :f], np.ones((train.n_users, 1))], axis=1)
         items = ridge_rows(m_indptr, m_users, m_ratings - mu - users[m_users, f], other, reg_prior, prior)
-        pred = mu + items[train.rows, f] + np.repeat(users[:, f], train.counts()) + np.einsum(
-            "ij,ij->i", items[train.rows, :f], np.repeat(users[:, :f], train.counts(), axis=0))
+        pred = (
+            mu
+            + items[train.rows, f]
+            + np.repeat(users[:, f], train.counts())
+            + np.einsum("ij,ij->i", items[train.rows, :f], np.repeat(users[:, :f], train.counts(), axis=0))
+        )
         history["train_rmse"].append(float(np.sqrt(np.mean((pred - train.ratings) ** 2))))
     vectors = layout.movie_vectors(items[:, :f], mu - offset + items[:, f])
     if log:

@@ -40,10 +40,12 @@ class RankingParams:
 
 
 # Candidates searched on validation users (top and bottom independently).
-TOP_GRID = [(g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 0.75, 1.0)
-            if g or not w]
-BOTTOM_GRID = [(g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 1.0)
-               if g or not w]
+TOP_GRID = [
+    (g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 0.75, 1.0) if g or not w
+]
+BOTTOM_GRID = [
+    (g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 1.0) if g or not w
+]
 
 
 class SeenScore:
@@ -72,7 +74,8 @@ class SeenScore:
         return self.personal(given_rows) + np.float32(popularity_weight) * self.popularity
 
 
-def list_scores(stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray,
-                params: RankingParams) -> tuple[np.ndarray, np.ndarray]:
+def list_scores(
+    stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray, params: RankingParams
+) -> tuple[np.ndarray, np.ndarray]:
     """(top scores, bottom scores), each like ``stars`` (B, n_movies): the function's formula, one implementation."""
     return serving_ranking.list_scores(stars, personal, popularity, prior, params.to_dict())

@@ -30,8 +30,9 @@ GAMMA_KS = (1, 2, 4, 8, 16)
 RANKING_DRAWS = 3  # seeded permutations per validation user: less noise from which ratings were given
 
 
-def choose_ranking(tower, seen: ranking.SeenScore, prior: np.ndarray, validation: CatalogRatings,
-                   seed: int = 0) -> dict:
+def choose_ranking(
+    tower, seen: ranking.SeenScore, prior: np.ndarray, validation: CatalogRatings, seed: int = 0
+) -> dict:
     """The list-ranking parameters, chosen on validation users simulated as new users.
 
     Top: among ``ranking.TOP_GRID``, the largest mean recall@10 (over k in 1,
@@ -50,9 +51,14 @@ def choose_ranking(tower, seen: ranking.SeenScore, prior: np.ndarray, validation
         targets = crossval.dense(first16.targets)
         for k in GAMMA_KS:
             rows, values = first16.given(k)
-            per_k.append((np.asarray(tower.predict(rows, values), dtype=np.float64),
-                          seen.personal(rows).astype(np.float64), crossval.given_mask(rows, validation.n_items),
-                          targets))
+            per_k.append(
+                (
+                    np.asarray(tower.predict(rows, values), dtype=np.float64),
+                    seen.personal(rows).astype(np.float64),
+                    crossval.given_mask(rows, validation.n_items),
+                    targets,
+                )
+            )
     pop = seen.popularity.astype(np.float64)
 
     def measure(params: ranking.RankingParams) -> np.ndarray:
@@ -60,21 +66,34 @@ def choose_ranking(tower, seen: ranking.SeenScore, prior: np.ndarray, validation
         for stars, personal, exclude, targets in per_k:
             top_s, bottom_s = ranking.list_scores(stars, personal, pop, prior, params)
             st = lists.list_stats(lists.top_bottom(top_s, exclude)[0], lists.top_bottom(bottom_s, exclude)[1], targets)
-            sums += [np.nanmean(st["recall@10"]), st["hit_sum"].sum() / max(st["hit_count"].sum(), 1),
-                     np.nanmean(st["hate@10"]), st["bottom_sum"].sum() / max(st["bottom_count"].sum(), 1)]
+            sums += [
+                np.nanmean(st["recall@10"]),
+                st["hit_sum"].sum() / max(st["hit_count"].sum(), 1),
+                np.nanmean(st["hate@10"]),
+                st["bottom_sum"].sum() / max(st["bottom_count"].sum(), 1),
+            ]
         return sums / len(per_k)
 
     top_table = {c: measure(ranking.RankingParams(*c)) for c in ranking.TOP_GRID}
-    bottom_table = {c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1], chart_bottom=c[2]))
-                    for c in ranking.BOTTOM_GRID}
+    bottom_table = {
+        c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1], chart_bottom=c[2]))
+        for c in ranking.BOTTOM_GRID
+    }
     base_top, base_bottom = top_table[ranking.TOP_GRID[0]], bottom_table[ranking.BOTTOM_GRID[0]]
-    top = max((c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c]))
-    bottom = max((c for c, v in bottom_table.items() if v[3] <= base_bottom[3]),
-                 key=lambda c: (bottom_table[c][2], [-x for x in c]))
+    top = max(
+        (c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c])
+    )
+    bottom = max(
+        (c for c, v in bottom_table.items() if v[3] <= base_bottom[3]),
+        key=lambda c: (bottom_table[c][2], [-x for x in c]),
+    )
     names = ("recall@10", "hit_rating", "hate@10", "bottom_rating")
-    return {"params": ranking.RankingParams(*top, *bottom), "n_users": int(draws[0].targets.n_users),
-            "top_table": {str(c): dict(zip(names, map(float, v))) for c, v in top_table.items()},
-            "bottom_table": {str(c): dict(zip(names, map(float, v))) for c, v in bottom_table.items()}}
+    return {
+        "params": ranking.RankingParams(*top, *bottom),
+        "n_users": int(draws[0].targets.n_users),
+        "top_table": {str(c): dict(zip(names, map(float, v))) for c, v in top_table.items()},
+        "bottom_table": {str(c): dict(zip(names, map(float, v))) for c, v in bottom_table.items()},
+    }
 
 
 class ServedModel:
@@ -82,9 +101,17 @@ class ServedModel:
 
     predicts_ratings = True
 
-    def __init__(self, features: np.ndarray, step: float, tower_config: "user_tower.UserTowerConfig | None" = None,
-                 factors_config: "movie_factors.MovieFactorsConfig | None" = None, name: str = "user_tower",
-                 n_subsets: int = 1, rank: bool = True, log=None):
+    def __init__(
+        self,
+        features: np.ndarray,
+        step: float,
+        tower_config: "user_tower.UserTowerConfig | None" = None,
+        factors_config: "movie_factors.MovieFactorsConfig | None" = None,
+        name: str = "user_tower",
+        n_subsets: int = 1,
+        rank: bool = True,
+        log=None,
+    ):
         self.features, self.step = features, float(step)
         self.tower_config = tower_config or user_tower.UserTowerConfig()
         self.factors_config = factors_config or movie_factors.MovieFactorsConfig(seed=self.tower_config.seed)
@@ -139,8 +166,13 @@ class ServedModel:
         stars = np.asarray(self.predict(given_rows, given_ratings), dtype=np.float64)
         if self.seen is None:
             return stars, stars
-        return ranking.list_scores(stars, self.seen.personal(given_rows).astype(np.float64),
-                                   self.seen.popularity.astype(np.float64), self.prior, self.params)
+        return ranking.list_scores(
+            stars,
+            self.seen.personal(given_rows).astype(np.float64),
+            self.seen.popularity.astype(np.float64),
+            self.prior,
+            self.params,
+        )
 
     def stars_only(self, name: str) -> "StarsOnly":
         """The same fitted model with lists ranked by the stars alone (a variant in the report)."""

@@ -45,8 +45,9 @@ def embed_titles(titles: list[str], cache_dir: Path | str | None = None, batch_s
     from sentence_transformers import SentenceTransformer
 
     encoder = SentenceTransformer(model_path(), device="cpu")
-    vectors = encoder.encode(titles, batch_size=batch_size, normalize_embeddings=True,
-                             convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+    vectors = encoder.encode(
+        titles, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+    ).astype(np.float32)
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache_file.with_suffix(".tmp.npy")
@@ -61,8 +62,13 @@ def year_features(years, reference: tuple[float, float] | None = None) -> tuple[
     Years are standardized by ``reference`` = (mean, std) of the catalog's
     known years (computed here when not given); unknown years become 0.
     """
-    years = np.array([np.nan if y is None or (isinstance(y, float) and np.isnan(y)) or str(y) == "<NA>" else float(y)
-                      for y in years], dtype=np.float64)
+    years = np.array(
+        [
+            np.nan if y is None or (isinstance(y, float) and np.isnan(y)) or str(y) == "<NA>" else float(y)
+            for y in years
+        ],
+        dtype=np.float64,
+    )
     known = ~np.isnan(years)
     if reference is None:
         mean = float(years[known].mean()) if known.any() else 0.0

@@ -33,6 +33,7 @@ def present_rows(x):
     """(batch, 16, 1) 1.0 where the row holds a rating."""
     return ops.cast(ops.max(ops.abs(x), axis=-1, keepdims=True) > 0, "float32")
 
+
 def decode_rows(x, mask):
     """Per-row (vector, rating - offset) back out of vector * (rating - offset).
 
@@ -40,9 +41,10 @@ def decode_rows(x, mask):
     that column of x is the rating minus the offset, never 0 for a real rating
     (``rating_offset`` keeps the offset off the rating grid). Empty rows give 0.
     """
-    d = x[..., CONSTANT:CONSTANT + 1]
+    d = x[..., CONSTANT : CONSTANT + 1]
     safe = ops.where(mask > 0, d, ops.ones_like(d))
     return x / safe * mask, d * mask
+
 
 def ridge_fold_in(a, e, reg, iterations: int = FOLD_IN_ITERATIONS):
     """(batch, 16, D) rows a, (batch, 16, 1) targets e, (D,) ridge -> (batch, D): argmin |e - a z|^2 + reg . z^2.
@@ -66,6 +68,7 @@ def ridge_fold_in(a, e, reg, iterations: int = FOLD_IN_ITERATIONS):
         p = r + rr_new / ops.maximum(rr, 1e-20) * p
         rr = rr_new
     return z
+
 
 @keras.saving.register_keras_serializable(PACKAGE)
 class SetTower(layers.Layer):
@@ -94,27 +97,34 @@ class SetTower(layers.Layer):
             raise ValueError(f"base must be 'bias' or 'fold_in', not {base!r}")
         if base == "fold_in":  # softplus(raw) = the ridge of the fold-in's factors and of its user bias, learned
             raw = float(np.log(np.expm1(fold_in_reg)))
-            self.fold_in_raw = self.add_weight(shape=(2,), name="fold_in_reg",
-                                               initializer=keras.initializers.Constant(raw))
+            self.fold_in_raw = self.add_weight(
+                shape=(2,), name="fold_in_reg", initializer=keras.initializers.Constant(raw)
+            )
         self.row1 = layers.Conv1D(width, 1, activation="gelu")
         self.row2 = layers.Conv1D(width, 1, activation="gelu")
         self.dense1 = layers.Dense(width, activation="gelu")
         self.dense2 = layers.Dense(width // 2, activation="gelu")
         self.drop = layers.Dropout(dropout)
-        self.out = layers.Dense(VECTOR_DIM, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
-                                bias_initializer="zeros")
+        self.out = layers.Dense(
+            VECTOR_DIM, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3), bias_initializer="zeros"
+        )
         self.bias_shrink = self.add_weight(shape=(), name="bias_shrink", initializer=keras.initializers.Constant(3.0))
         self.gates = self.add_weight(shape=(2, MAX_RATINGS + 1), name="gates", initializer="ones", trainable=False)
 
     def get_config(self):
-        return {**super().get_config(), "width": self.width, "dropout": self.dropout, "base": self.base,
-                "fold_in_reg": self.fold_in_reg}
+        return {
+            **super().get_config(),
+            "width": self.width,
+            "dropout": self.dropout,
+            "base": self.base,
+            "fold_in_reg": self.fold_in_reg,
+        }
 
     def call(self, x, training=False):
         mask = present_rows(x)
         n = ops.sum(mask, axis=1)  # (batch, 1)
         v, d = decode_rows(x, mask)
-        residual = (d - v[..., MOVIE_BIAS:MOVIE_BIAS + 1]) * mask  # rating - offset - b_movie
+        residual = (d - v[..., MOVIE_BIAS : MOVIE_BIAS + 1]) * mask  # rating - offset - b_movie
         rows = ops.concatenate([v[..., :FACTORS], d, residual, v[..., :FACTORS] * residual], axis=-1)
         h = self.row2(self.row1(rows)) * mask
         mean = ops.sum(h, axis=1) / ops.maximum(n, 1.0)
@@ -135,7 +145,10 @@ class SetTower(layers.Layer):
         # one-hot of n (a matmul, not a gather: the same ops in Keras and TFLite)
         count_onehot = ops.cast(ops.equal(n, ops.arange(MAX_RATINGS + 1, dtype="float32")[None, :]), "float32")
         gate = ops.matmul(count_onehot, ops.transpose(self.gates))  # (batch, 2): taste gate, bias gate
-        return base + ops.concatenate([correction[:, :FACTORS] * gate[:, :1], correction[:, FACTORS:] * gate[:, 1:]], axis=-1)
+        return base + ops.concatenate(
+            [correction[:, :FACTORS] * gate[:, :1], correction[:, FACTORS:] * gate[:, 1:]], axis=-1
+        )
+
 
 @keras.saving.register_keras_serializable(PACKAGE)
 class SeedCNNTower(layers.Layer):
@@ -145,12 +158,25 @@ class SeedCNNTower(layers.Layer):
         super().__init__(**kwargs)
         self.dropout = dropout
         act = lambda: layers.LeakyReLU(negative_slope=0.1)  # noqa: E731
-        self.stack = [layers.Reshape((MAX_RATINGS, VECTOR_DIM, 1)),
-                      layers.Conv2D(16, 3, padding="same"), act(), layers.MaxPooling2D(2),
-                      layers.Conv2D(256, 3, padding="same"), act(), layers.MaxPooling2D(2),
-                      layers.Flatten(), layers.Dense(256), act(), layers.Dense(64), act()]
-        self.out = layers.Dense(VECTOR_DIM, kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
-                                bias_initializer=_unit_bias_slot())
+        self.stack = [
+            layers.Reshape((MAX_RATINGS, VECTOR_DIM, 1)),
+            layers.Conv2D(16, 3, padding="same"),
+            act(),
+            layers.MaxPooling2D(2),
+            layers.Conv2D(256, 3, padding="same"),
+            act(),
+            layers.MaxPooling2D(2),
+            layers.Flatten(),
+            layers.Dense(256),
+            act(),
+            layers.Dense(64),
+            act(),
+        ]
+        self.out = layers.Dense(
+            VECTOR_DIM,
+            kernel_initializer=keras.initializers.RandomNormal(stddev=1e-3),
+            bias_initializer=_unit_bias_slot(),
+        )
 
     def get_config(self):
         return {**super().get_config(), "dropout": self.dropout}
@@ -159,6 +185,7 @@ class SeedCNNTower(layers.Layer):
         for layer in self.stack:
             x = layer(x)
         return self.out(x)
+
 
 @keras.saving.register_keras_serializable(PACKAGE)
 class CatalogScorer(layers.Layer):
@@ -171,8 +198,9 @@ class CatalogScorer(layers.Layer):
 
     def build(self, input_shape):
         n = self.initial.shape[1]
-        self.w = self.add_weight(shape=self.initial.shape, name="movie_weights",
-                                 initializer=keras.initializers.Constant(self.initial))
+        self.w = self.add_weight(
+            shape=self.initial.shape, name="movie_weights", initializer=keras.initializers.Constant(self.initial)
+        )
         self.c = self.add_weight(shape=(n,), name="movie_bias", initializer="zeros")
 
     def get_config(self):
@@ -183,11 +211,13 @@ class CatalogScorer(layers.Layer):
             self.add_loss(self.l2 * (ops.sum(ops.square(self.w - self.initial)) + ops.sum(ops.square(self.c))))
         return self.offset + ops.matmul(u, self.w) + self.c
 
+
 def _unit_bias_slot():
     # Start as "item bias only": user vector [0..0, 1, 0] reads b_movie out of each movie vector.
     init = np.zeros(VECTOR_DIM, np.float32)
     init[MOVIE_BIAS] = 1.0
     return keras.initializers.Constant(init)
+
 
 @keras.saving.register_keras_serializable(PACKAGE)
 class EnsembleModel(keras.Model):
@@ -200,6 +230,7 @@ class EnsembleModel(keras.Model):
     def call(self, x, training=False):
         return ops.mean(ops.stack([m(x, training=training) for m in self.members]), axis=0)
 
+
 @keras.saving.register_keras_serializable(PACKAGE)
 class ColdStartModel(keras.Model):
     """(batch, 16, 16) user matrices -> (batch, n_movies) predicted ratings in stars (unclipped)."""
@@ -210,4 +241,3 @@ class ColdStartModel(keras.Model):
 
     def call(self, x, training=False):
         return self.scorer(self.tower(x, training=training), training=training)
-

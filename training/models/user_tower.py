@@ -76,8 +76,6 @@ def rating_offset(global_mean: float, step: float) -> float:
     return offset
 
 
-
-
 def build_model(movie_vectors: np.ndarray, offset: float, config: UserTowerConfig):
     """The Keras model of ``config``: (batch, 16, 16) -> (batch, n_movies) stars; an ensemble averages members."""
     import keras
@@ -85,8 +83,11 @@ def build_model(movie_vectors: np.ndarray, offset: float, config: UserTowerConfi
     from training.models.tower_layers import CatalogScorer, ColdStartModel, EnsembleModel, SeedCNNTower, SetTower
 
     def member():
-        tower = (SetTower(config.width, config.dropout, config.base, config.fold_in_reg) if config.tower == "set"
-                 else SeedCNNTower())
+        tower = (
+            SetTower(config.width, config.dropout, config.base, config.fold_in_reg)
+            if config.tower == "set"
+            else SeedCNNTower()
+        )
         return ColdStartModel(tower, CatalogScorer(movie_vectors, offset, config.l2_scorer))
 
     model = member() if config.ensemble <= 1 else EnsembleModel([member() for _ in range(config.ensemble)])
@@ -112,6 +113,7 @@ def sample_k(n_ratings: np.ndarray, max_given: int, distribution: str, rng: np.r
 
 # ---- simulated cold-start users ---------------------------------------------
 
+
 def sample_given(rows: np.ndarray, ratings: np.ndarray, k: int, rng: np.random.Generator):
     """A random k of one user's ratings as (16,) padded rows/ratings, and the mask of the rest."""
     pick = rng.permutation(len(rows))[:k]
@@ -123,8 +125,15 @@ def sample_given(rows: np.ndarray, ratings: np.ndarray, k: int, rng: np.random.G
     return given_rows, given_ratings, is_target
 
 
-def make_batch(train, batch: np.ndarray, movie_vectors: np.ndarray, offset: float, rng: np.random.Generator,
-               max_given: int = MAX_RATINGS, k_distribution: str = "uniform"):
+def make_batch(
+    train,
+    batch: np.ndarray,
+    movie_vectors: np.ndarray,
+    offset: float,
+    rng: np.random.Generator,
+    max_given: int = MAX_RATINGS,
+    k_distribution: str = "uniform",
+):
     """Simulated cold-start users ``batch`` (positions in ``train``): (x, targets, mask).
 
     x (B, 16, 16) float32 user matrices of k random given ratings each;
@@ -145,8 +154,15 @@ def make_batch(train, batch: np.ndarray, movie_vectors: np.ndarray, offset: floa
     return features.user_matrices(movie_vectors, given_rows, given_ratings, offset), targets, mask
 
 
-def cold_start_batches(train, movie_vectors: np.ndarray, offset: float, batch_users: int,
-                       rng: np.random.Generator, max_given: int = MAX_RATINGS, k_distribution: str = "uniform"):
+def cold_start_batches(
+    train,
+    movie_vectors: np.ndarray,
+    offset: float,
+    batch_users: int,
+    rng: np.random.Generator,
+    max_given: int = MAX_RATINGS,
+    k_distribution: str = "uniform",
+):
     """One epoch of simulated cold-start batches (``make_batch``), streamed, users shuffled by ``rng``.
 
     Users with fewer than 2 ratings are skipped.
@@ -154,7 +170,9 @@ def cold_start_batches(train, movie_vectors: np.ndarray, offset: float, batch_us
     users = np.flatnonzero(train.counts() >= 2)
     rng.shuffle(users)
     for start in range(0, len(users), batch_users):
-        yield make_batch(train, users[start:start + batch_users], movie_vectors, offset, rng, max_given, k_distribution)
+        yield make_batch(
+            train, users[start : start + batch_users], movie_vectors, offset, rng, max_given, k_distribution
+        )
 
 
 def as_sample_weights(mask: np.ndarray) -> np.ndarray:
@@ -162,8 +180,9 @@ def as_sample_weights(mask: np.ndarray) -> np.ndarray:
     return (mask * (mask.size / max(float(mask.sum()), 1.0))).astype(np.float32)
 
 
-def fixed_validation(train, movie_vectors, offset, seed: int, max_given: int = MAX_RATINGS,
-                     k_distribution: str = "uniform"):
+def fixed_validation(
+    train, movie_vectors, offset, seed: int, max_given: int = MAX_RATINGS, k_distribution: str = "uniform"
+):
     """A fixed set of simulated cold-start batches for validation curves and early stopping."""
     rng = np.random.default_rng(seed)
     return list(cold_start_batches(train, movie_vectors, offset, 256, rng, max_given, k_distribution))
@@ -172,8 +191,17 @@ def fixed_validation(train, movie_vectors, offset, seed: int, max_given: int = M
 GATE_LAMBDAS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
-def fit_gates(model, users, movie_vectors: np.ndarray, offset: float, draws: int, seed: int,
-              lambdas=GATE_LAMBDAS, max_scale: float = 1.0, max_users: int = 2000) -> np.ndarray:
+def fit_gates(
+    model,
+    users,
+    movie_vectors: np.ndarray,
+    offset: float,
+    draws: int,
+    seed: int,
+    lambdas=GATE_LAMBDAS,
+    max_scale: float = 1.0,
+    max_users: int = 2000,
+) -> np.ndarray:
     """Set a set tower's taste gate on ``users`` (validation users, never stepped on); returns the gates (2, 17).
 
     The taste gate is ``a * n / (n + lam)``: shrunk with little evidence, as a
@@ -204,7 +232,7 @@ def fit_gates(model, users, movie_vectors: np.ndarray, offset: float, draws: int
     for n in range(1, MAX_RATINGS + 1):
         eligible = np.flatnonzero(counts > n)
         for start in range(0, len(eligible), 256):
-            batch = np.repeat(eligible[start:start + 256], draws)
+            batch = np.repeat(eligible[start : start + 256], draws)
             given_rows = np.full((len(batch), MAX_RATINGS), -1, dtype=np.int64)
             given_ratings = np.zeros((len(batch), MAX_RATINGS), dtype=np.float32)
             targets = np.zeros((len(batch), users.n_items))
@@ -220,7 +248,7 @@ def fit_gates(model, users, movie_vectors: np.ndarray, offset: float, draws: int
     best = (np.inf, 1.0, 0.0)
     for lam in lambdas:
         shape = ns / (ns + lam) if lam else np.ones_like(ns)
-        tt, tr, rr = (stats[:, 0] * shape ** 2).sum(), (stats[:, 1] * shape).sum(), stats[:, 2].sum()
+        tt, tr, rr = (stats[:, 0] * shape**2).sum(), (stats[:, 1] * shape).sum(), stats[:, 2].sum()
         a = float(np.clip(tr / tt, 0.0, max_scale)) if tt > 0 else 1.0
         sse = rr - 2 * a * tr + a * a * tt
         if sse < best[0]:
@@ -245,7 +273,7 @@ class TrainedUserTower:
         """(B, 16, 16) -> (B, n_movies) float32 predicted ratings."""
         out = []
         for start in range(0, len(x), 1024):
-            out.append(np.asarray(self._serve(x[start:start + 1024])))
+            out.append(np.asarray(self._serve(x[start : start + 1024])))
         return np.concatenate(out) if out else np.zeros((0, self.movie_vectors.shape[0]), np.float32)
 
     @property
@@ -264,8 +292,9 @@ def split_validation(train, fraction: float, seed: int):
     return train.subset(positions[n_val:]), train.subset(positions[:n_val])
 
 
-def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig | None = None,
-                     log=None) -> TrainedUserTower:
+def train_user_tower(
+    train, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig | None = None, log=None
+) -> TrainedUserTower:
     """Train Model 2 on ``train`` (CatalogRatings of training users only).
 
     A fraction of the training users is set aside (never stepped on): they
@@ -282,9 +311,17 @@ def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: Us
         trained = _train_one(fit_users, val_users, movie_vectors, offset, config, log)
         trained.validation = val_users
         return trained
-    members = [_train_one(fit_users, val_users, movie_vectors, offset,
-                          dataclasses.replace(config, ensemble=1, seed=config.seed + i), log)
-               for i in range(config.ensemble)]
+    members = [
+        _train_one(
+            fit_users,
+            val_users,
+            movie_vectors,
+            offset,
+            dataclasses.replace(config, ensemble=1, seed=config.seed + i),
+            log,
+        )
+        for i in range(config.ensemble)
+    ]
     model = build_model(np.asarray(movie_vectors, dtype=np.float32), offset, config)
     for slot, member in zip(model.members, members):
         slot.set_weights(member.model.get_weights())
@@ -294,8 +331,9 @@ def train_user_tower(train, movie_vectors: np.ndarray, offset: float, config: Us
     return TrainedUserTower(model, members[0].movie_vectors, float(offset), config, history, val_users)
 
 
-def _train_one(fit_users, val_users, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig,
-               log=None) -> TrainedUserTower:
+def _train_one(
+    fit_users, val_users, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig, log=None
+) -> TrainedUserTower:
     """One tower (``config.ensemble`` is ignored): ``fit()`` on streamed cold-start batches, early stopping.
 
     The masked multi-target loss is Keras' mean squared error with the masks
@@ -320,14 +358,18 @@ def _train_one(fit_users, val_users, movie_vectors: np.ndarray, offset: float, c
     bar = progress.epoch_callback(config.epochs, f"user tower [{config.tower}] seed {config.seed}")
     callbacks += [bar] if bar else []
     if n_val:
-        batches = fixed_validation(val_users, movie_vectors, offset, config.seed + 1, config.max_given,
-                                   config.k_distribution)
+        batches = fixed_validation(
+            val_users, movie_vectors, offset, config.seed + 1, config.max_given, config.k_distribution
+        )
         validation = FixedBatches([(x, t, as_sample_weights(m)) for x, t, m in batches])
         initial = float(model.evaluate(validation, verbose=0))
         history["initial_val_rmse"] = float(np.sqrt(initial))
         initial_weights = model.get_weights()
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=config.patience,
-                                                       min_delta=1e-6, restore_best_weights=True))
+        callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=config.patience, min_delta=1e-6, restore_best_weights=True
+            )
+        )
     model.fit(data, validation_data=validation, epochs=config.epochs, callbacks=callbacks, verbose=0)
     if n_val:
         best = int(np.argmin(history["val_rmse"]))
@@ -337,10 +379,15 @@ def _train_one(fit_users, val_users, movie_vectors: np.ndarray, offset: float, c
             history["best_epoch"] = 0
     if config.fit_gates and config.tower == "set" and n_val:
         gates = fit_gates(model, val_users, movie_vectors, offset, config.gate_draws, config.seed + 2)
-        history["gates"] = {"taste": [round(float(g), 4) for g in gates[0]], "bias": [round(float(g), 4) for g in gates[1]]}
+        history["gates"] = {
+            "taste": [round(float(g), 4) for g in gates[0]],
+            "bias": [round(float(g), 4) for g in gates[1]],
+        }
         if log:
-            log("  user tower taste gate (n = 1, 2, 4, 8, 16): "
-                + ", ".join(f"{gates[0, n]:.2f}" for n in (1, 2, 4, 8, 16)))
+            log(
+                "  user tower taste gate (n = 1, 2, 4, 8, 16): "
+                + ", ".join(f"{gates[0, n]:.2f}" for n in (1, 2, 4, 8, 16))
+            )
     return TrainedUserTower(model, movie_vectors, float(offset), config, history)
 
 
@@ -352,8 +399,15 @@ class UserTowerRecommender:
     ``n_subsets`` deterministic subsets are scored and their predictions averaged.
     """
 
-    def __init__(self, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig | None = None,
-                 name: str | None = None, n_subsets: int = 1, log=None):
+    def __init__(
+        self,
+        movie_vectors: np.ndarray,
+        offset: float,
+        config: UserTowerConfig | None = None,
+        name: str | None = None,
+        n_subsets: int = 1,
+        log=None,
+    ):
         self.movie_vectors = np.asarray(movie_vectors, dtype=np.float32)
         self.offset, self.config = float(offset), config or UserTowerConfig()
         self.name = name or ("user_tower" if self.config.tower == "set" else "seed_cnn")
@@ -374,8 +428,12 @@ class UserTowerRecommender:
     def predict(self, given_rows, given_ratings) -> np.ndarray:
         given_rows, given_ratings = np.asarray(given_rows), np.asarray(given_ratings, dtype=np.float32)
         if given_rows.shape[1] == MAX_RATINGS:  # at most 16 each: one matrix per user, in one batch
-            x = np.concatenate([features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, 1)
-                                for r, v in zip(given_rows, given_ratings)])
+            x = np.concatenate(
+                [
+                    features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, 1)
+                    for r, v in zip(given_rows, given_ratings)
+                ]
+            )
             return self.trained.predict_matrices(x)
         out = []
         for r, v in zip(given_rows, given_ratings):

@@ -39,14 +39,18 @@ def check_artifact_set(src_dir: Path) -> tuple[dict, dict[str, bytes]]:
     try:
         raw = (src_dir / manifest_lib.MANIFEST).read_bytes()
     except FileNotFoundError:
-        raise PublishError(f"{src_dir} has no {manifest_lib.MANIFEST}: is it an exported artifact set (python -m training export)?") from None
+        raise PublishError(
+            f"{src_dir} has no {manifest_lib.MANIFEST}: is it an exported artifact set (python -m training export)?"
+        ) from None
     try:
         manifest = json.loads(raw)
         manifest_lib.validate(manifest)
         check_version_name(manifest["version"])
     except (ValueError, ManifestError) as e:
         raise PublishError(f"{src_dir}/{manifest_lib.MANIFEST} is not a valid manifest: {e}") from None
-    present = {p.name for p in src_dir.iterdir() if p.is_file() and not p.name.startswith(".")} - {manifest_lib.MANIFEST}
+    present = {p.name for p in src_dir.iterdir() if p.is_file() and not p.name.startswith(".")} - {
+        manifest_lib.MANIFEST
+    }
     listed = set(manifest["files"])
     if listed - present:
         raise PublishError(f"{src_dir} lacks files its manifest lists: {', '.join(sorted(listed - present))}")
@@ -102,7 +106,9 @@ def publish(src_dir: Path | str, uri: str, keep: int = 5, *, store=None) -> str:
         try:
             manifest_lib.verify_file(manifest, name, data)
         except ManifestError as e:
-            raise PublishError(f"{store.uri}/{base}{name} failed verification after upload ({e}); latest.json was not changed") from None
+            raise PublishError(
+                f"{store.uri}/{base}{name} failed verification after upload ({e}); latest.json was not changed"
+            ) from None
 
     history, known = previous_history(store)
     latest = {

@@ -11,9 +11,15 @@ from training.errors import CommandError
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="src", required=True, metavar="DIR", help="exported artifact set (holds manifest.json)")
     parser.add_argument(
-        "--to", dest="uri", required=True, metavar="URI", help="gs://BUCKET/PREFIX (honours STORAGE_EMULATOR_HOST) or a local directory"
+        "--from", dest="src", required=True, metavar="DIR", help="exported artifact set (holds manifest.json)"
+    )
+    parser.add_argument(
+        "--to",
+        dest="uri",
+        required=True,
+        metavar="URI",
+        help="gs://BUCKET/PREFIX (honours STORAGE_EMULATOR_HOST) or a local directory",
     )
     parser.add_argument("--keep", type=int, default=5, metavar="N", help="published versions to keep (default 5)")
 

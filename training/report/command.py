@@ -15,8 +15,12 @@ from training.report.stats import gather
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data", type=Path, default=Path("data/movielens-sample"),
-                        help="ingested dataset directory (default: %(default)s)")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=Path("data/movielens-sample"),
+        help="ingested dataset directory (default: %(default)s)",
+    )
     parser.add_argument("--out", type=Path, default=Path("reports/eda"), help="report directory (default: %(default)s)")
 
 
@@ -64,22 +68,27 @@ def _html(ds, stats, plots) -> str:
         ("rating scale", ds.rating_scale.describe()),
         ("mean rating", f"{(stats.rating_values * stats.rating_counts).sum() / stats.rating_counts.sum():.3f}"),
         ("dates", f"{info['dates']['first']} to {info['dates']['last']}"),
-        ("catalog", f"{n} most-rated movies hold {ranked[:n].sum() / ranked.sum() * 100:.1f}% of ratings; "
-                    f"the last has {ranked[n - 1]:,} ratings"),
+        (
+            "catalog",
+            f"{n} most-rated movies hold {ranked[:n].sum() / ranked.sum() * 100:.1f}% of ratings; "
+            f"the last has {ranked[n - 1]:,} ratings",
+        ),
     ]
     if c.get("probe_pairs"):
         rows.append(("probe pairs", f"{c['probe_pairs']:,}"))
     if info.get("skipped"):
         rows.append(("skipped", ", ".join(f"{k}: {v:,}" for k, v in info["skipped"].items())))
     table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in rows)
-    body = "\n".join(f'<h2 id="{name}">{html.escape(title)}</h2>\n<img src="{name}.png" alt="{html.escape(title)}">'
-                     for name, title, _ in plots)
+    body = "\n".join(
+        f'<h2 id="{name}">{html.escape(title)}</h2>\n<img src="{name}.png" alt="{html.escape(title)}">'
+        for name, title, _ in plots
+    )
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>EDA: {html.escape(info['name'])}</title>
+<html lang="en"><head><meta charset="utf-8"><title>EDA: {html.escape(info["name"])}</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}}
 table{{border-collapse:collapse}}th,td{{text-align:left;padding:.25em 1em .25em 0}}img{{max-width:100%}}</style>
 </head><body>
-<h1>Exploratory data analysis: {html.escape(info['name'])}</h1>
+<h1>Exploratory data analysis: {html.escape(info["name"])}</h1>
 <table>{table}</table>
 {body}
 </body></html>

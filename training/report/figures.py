@@ -24,8 +24,7 @@ def rating_distribution(s: RatingStats):
     fig, ax = plt.subplots(figsize=SIZE)
     width = 0.8 * (s.rating_values[1] - s.rating_values[0] if len(s.rating_values) > 1 else 1)
     ax.bar(s.rating_values, s.rating_counts / s.rating_counts.sum() * 100, width=width, color="#4c72b0")
-    ax.set(xlabel="rating (stars)", ylabel="share of ratings (%)", title="Rating distribution",
-           xticks=s.rating_values)
+    ax.set(xlabel="rating (stars)", ylabel="share of ratings (%)", title="Rating distribution", xticks=s.rating_values)
     return fig
 
 
@@ -35,8 +34,13 @@ def _long_tail(ax_rank, ax_hist, counts: np.ndarray, what: str):
     ax_rank.set(xlabel=f"{what} rank (most-rated first)", ylabel="ratings", title=f"Ratings per {what}")
     bins = np.logspace(0, np.log10(max(2, ranked[0])) + 0.01, 40)
     ax_hist.hist(counts, bins=bins, color="#55a868")
-    ax_hist.set(xscale="log", yscale="log", xlabel=f"ratings per {what}", ylabel=f"{what}s",
-                title=f"median {np.median(counts):,.0f}, mean {counts.mean():,.1f}, max {counts.max():,}")
+    ax_hist.set(
+        xscale="log",
+        yscale="log",
+        xlabel=f"ratings per {what}",
+        ylabel=f"{what}s",
+        title=f"median {np.median(counts):,.0f}, mean {counts.mean():,.1f}, max {counts.max():,}",
+    )
 
 
 def ratings_per_movie(s: RatingStats):
@@ -73,7 +77,9 @@ def release_years(movies: pd.DataFrame, s: RatingStats):
     fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
     years = movies["year"].dropna().astype(int)
     a.hist(years, bins=np.arange(years.min(), years.max() + 2) if len(years) else 10, color="#4c72b0")
-    a.set(xlabel="release year", ylabel="movies", title=f"Movies by release year ({movies['year'].isna().sum()} unknown)")
+    a.set(
+        xlabel="release year", ylabel="movies", title=f"Movies by release year ({movies['year'].isna().sum()} unknown)"
+    )
     counts = pd.Series(s.movie_counts, index=s.movie_ids)
     by_year = movies.set_index("movie_id")["year"].reindex(counts.index)
     rated = pd.DataFrame({"year": by_year, "n": counts}).dropna().groupby("year")["n"].sum()
@@ -98,8 +104,18 @@ def catalog_cutoff(s: RatingStats, catalog_size: int):
     ax.plot(np.arange(1, len(ranked) + 1), share, color="#4c72b0")
     n = min(catalog_size, len(ranked))
     ax.axvline(n, color="#c44e52", linestyle="--")
-    ax.annotate(f"catalog: top {n} movies\n{share[n - 1]:.1f}% of ratings\ncut-off at {ranked[n - 1]:,} ratings",
-                xy=(n, share[n - 1]), xytext=(10, -60), textcoords="offset points", color="#c44e52")
-    ax.set(xscale="log", xlabel="movies, most-rated first", ylabel="cumulative share of ratings (%)",
-           title="Where the catalog cut-off falls", ylim=(0, 101))
+    ax.annotate(
+        f"catalog: top {n} movies\n{share[n - 1]:.1f}% of ratings\ncut-off at {ranked[n - 1]:,} ratings",
+        xy=(n, share[n - 1]),
+        xytext=(10, -60),
+        textcoords="offset points",
+        color="#c44e52",
+    )
+    ax.set(
+        xscale="log",
+        xlabel="movies, most-rated first",
+        ylabel="cumulative share of ratings (%)",
+        title="Where the catalog cut-off falls",
+        ylim=(0, 101),
+    )
     return fig

@@ -60,4 +60,3 @@ def gather(ds: Dataset) -> RatingStats:
         months=np.arange(len(month_n)).astype("datetime64[M]") + np.timedelta64(first_month or 0, "M"),
         month_counts=month_n.astype(np.int64),
     )
-

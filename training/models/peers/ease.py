@@ -66,8 +66,14 @@ class EASE:
         for lam in self.lambdas:
             p = (v / (s + lam)) @ v.T
             b = np.eye(len(p)) - p / np.diag(p)
-            self.validation[str(lam)] = float(np.mean(
-                [validation.recall_at(given_matrix(sim.given(k)[0], len(b)) @ b, sim.given(k)[0], sim.targets) for k in validation.KS]))
+            self.validation[str(lam)] = float(
+                np.mean(
+                    [
+                        validation.recall_at(given_matrix(sim.given(k)[0], len(b)) @ b, sim.given(k)[0], sim.targets)
+                        for k in validation.KS
+                    ]
+                )
+            )
         return float(max(self.lambdas, key=lambda lam: (self.validation[str(lam)], -lam)))
 
 

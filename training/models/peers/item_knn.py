@@ -45,9 +45,17 @@ class ItemKNN:
     name = "item_knn"
     predicts_ratings = True
 
-    def __init__(self, k: int | None = None, shrinkage: float | None = None, den_reg: float | None = None,
-                 item_shrink: float = 5.0, user_shrink: float = 3.0, grid: dict | None = None,
-                 validation_fraction: float = 0.15, seed: int = 0):
+    def __init__(
+        self,
+        k: int | None = None,
+        shrinkage: float | None = None,
+        den_reg: float | None = None,
+        item_shrink: float = 5.0,
+        user_shrink: float = 3.0,
+        grid: dict | None = None,
+        validation_fraction: float = 0.15,
+        seed: int = 0,
+    ):
         self.k, self.shrinkage, self.den_reg = k, shrinkage, den_reg
         self.item_shrink, self.user_shrink = item_shrink, user_shrink
         self.grid, self.validation_fraction, self.seed = dict(grid or GRID), validation_fraction, seed
@@ -62,9 +70,13 @@ class ItemKNN:
     def predict(self, given_rows, given_ratings) -> np.ndarray:
         """(B, n_movies) float32 predicted stars."""
         given_rows, given_ratings = np.asarray(given_rows), np.asarray(given_ratings, dtype=np.float32)
-        return np.concatenate([self._predict_block(given_rows[a:a + CHUNK], given_ratings[a:a + CHUNK])
-                               for a in range(0, len(given_rows), CHUNK)] or
-                              [np.zeros((0, len(self.item_bias)), np.float32)])
+        return np.concatenate(
+            [
+                self._predict_block(given_rows[a : a + CHUNK], given_ratings[a : a + CHUNK])
+                for a in range(0, len(given_rows), CHUNK)
+            ]
+            or [np.zeros((0, len(self.item_bias)), np.float32)]
+        )
 
     def _predict_block(self, rows: np.ndarray, ratings: np.ndarray) -> np.ndarray:
         present = rows >= 0
@@ -76,7 +88,7 @@ class ItemKNN:
         sims = np.transpose(self.similarity[:, safe], (1, 0, 2))
         sims = np.where(present[:, None, :] & (sims > 0), sims, 0.0)
         if sims.shape[2] > self.k:
-            weakest = np.argpartition(sims, sims.shape[2] - self.k, axis=2)[:, :, :sims.shape[2] - self.k]
+            weakest = np.argpartition(sims, sims.shape[2] - self.k, axis=2)[:, :, : sims.shape[2] - self.k]
             np.put_along_axis(sims, weakest, 0.0, axis=2)
         num = np.einsum("bik,bk->bi", sims, residual)
         den = sims.sum(axis=2) + self.den_reg
@@ -109,8 +121,9 @@ class ItemKNN:
             self.similarity = similarities(*parts, shrinkage)
             for k, den_reg in itertools.product(self.grid["k"], self.grid["den_reg"]):
                 self.k, self.den_reg = k, den_reg
-                self.validation[f"k={k},shrinkage={shrinkage},den_reg={den_reg}"] = float(np.mean(
-                    [validation.rmse(self.predict(*sim.given(n)), sim.targets) for n in validation.KS]))
+                self.validation[f"k={k},shrinkage={shrinkage},den_reg={den_reg}"] = float(
+                    np.mean([validation.rmse(self.predict(*sim.given(n)), sim.targets) for n in validation.KS])
+                )
         best = min(self.validation, key=self.validation.get)
         values = dict(part.split("=") for part in best.split(","))
         return int(values["k"]), float(values["shrinkage"]), float(values["den_reg"])

@@ -58,10 +58,22 @@ class LightFMHybrid:
     name = "lightfm_hybrid"
     predicts_ratings = False
 
-    def __init__(self, genres=None, no_components: int | None = None, alpha: float | None = None,
-                 epochs: int | None = None, replicas: int = 4, like_threshold: float = 4.0,
-                 learning_rate: float = 0.05, item_shrink: float = 5.0, grid: dict | None = None,
-                 epoch_choices=EPOCHS, graded: bool = True, validation_fraction: float = 0.15, seed: int = 0):
+    def __init__(
+        self,
+        genres=None,
+        no_components: int | None = None,
+        alpha: float | None = None,
+        epochs: int | None = None,
+        replicas: int = 4,
+        like_threshold: float = 4.0,
+        learning_rate: float = 0.05,
+        item_shrink: float = 5.0,
+        grid: dict | None = None,
+        epoch_choices=EPOCHS,
+        graded: bool = True,
+        validation_fraction: float = 0.15,
+        seed: int = 0,
+    ):
         self.graded = graded
         self.genres = None if genres is None else list(genres)
         self.no_components, self.alpha, self.epochs = no_components, alpha, epochs
@@ -83,8 +95,14 @@ class LightFMHybrid:
         self._fit_baseline(train)
         self.model = self._new_model(self.no_components, self.alpha)
         interactions, features = self._training_set(train)
-        self.model.fit_partial(interactions, user_features=features, item_features=self.item_features,
-                               epochs=self.epochs, num_threads=1, sample_weight=self._sample_weight)
+        self.model.fit_partial(
+            interactions,
+            user_features=features,
+            item_features=self.item_features,
+            epochs=self.epochs,
+            num_threads=1,
+            sample_weight=self._sample_weight,
+        )
         self._item_repr = self.model.get_item_representations(self.item_features)
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
@@ -98,7 +116,7 @@ class LightFMHybrid:
         n = present.sum(axis=1)
         users = np.repeat(np.arange(len(given_rows)), n)
         rows = given_rows[present]
-        weights = (np.asarray(given_ratings, dtype=np.float64)[present] - self.mu - self.item_bias[rows])
+        weights = np.asarray(given_ratings, dtype=np.float64)[present] - self.mu - self.item_bias[rows]
         weights /= np.sqrt(np.repeat(n, n))
         n_items = len(self.item_bias)
         users = np.concatenate([users, np.arange(len(given_rows))])
@@ -114,8 +132,14 @@ class LightFMHybrid:
     def _new_model(self, no_components: int, alpha: float):
         from lightfm import LightFM
 
-        return LightFM(no_components=no_components, loss="logistic", learning_rate=self.learning_rate,
-                       item_alpha=alpha, user_alpha=alpha, random_state=np.random.RandomState(self.seed))
+        return LightFM(
+            no_components=no_components,
+            loss="logistic",
+            learning_rate=self.learning_rate,
+            item_alpha=alpha,
+            user_alpha=alpha,
+            random_state=np.random.RandomState(self.seed),
+        )
 
     def _fit_baseline(self, train: CatalogRatings) -> None:
         self.mu = train.mean()
@@ -157,14 +181,24 @@ class LightFMHybrid:
         for no_components, alpha in itertools.product(self.grid["no_components"], self.grid["alpha"]):
             model, done = self._new_model(no_components, alpha), 0
             for epochs in sorted(self.epoch_choices):
-                model.fit_partial(interactions, user_features=features, item_features=self.item_features,
-                                  epochs=epochs - done, num_threads=1,
-                                  sample_weight=self._sample_weight)
+                model.fit_partial(
+                    interactions,
+                    user_features=features,
+                    item_features=self.item_features,
+                    epochs=epochs - done,
+                    num_threads=1,
+                    sample_weight=self._sample_weight,
+                )
                 done = epochs
                 item_repr = model.get_item_representations(self.item_features)
-                self.validation[f"no_components={no_components},alpha={alpha},epochs={epochs}"] = float(np.mean(
-                    [validation.ndcg(self._scores(*sim.given(n), model, item_repr), sim.targets)
-                     for n in validation.KS]))
+                self.validation[f"no_components={no_components},alpha={alpha},epochs={epochs}"] = float(
+                    np.mean(
+                        [
+                            validation.ndcg(self._scores(*sim.given(n), model, item_repr), sim.targets)
+                            for n in validation.KS
+                        ]
+                    )
+                )
         best = max(self.validation, key=self.validation.get)
         values = dict(part.split("=") for part in best.split(","))
         return int(values["no_components"]), float(values["alpha"]), int(values["epochs"])
@@ -176,8 +210,10 @@ def item_features(genres, n_items: int) -> sparse.csr_matrix:
     ``genres``: None, or one "A|B|C" string (or None / NA) per catalog row;
     "(no genres listed)" counts as none.
     """
-    names = [[g for g in text.split("|") if g and g != "(no genres listed)"] if isinstance(text, str) else []
-             for text in (genres or [])]
+    names = [
+        [g for g in text.split("|") if g and g != "(no genres listed)"] if isinstance(text, str) else []
+        for text in (genres or [])
+    ]
     vocabulary = sorted({g for own in names for g in own})
     index = {g: n_items + i for i, g in enumerate(vocabulary)}
     rows, cols, values = list(range(n_items)), list(range(n_items)), [1.0] * n_items

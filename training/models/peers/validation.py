@@ -37,14 +37,17 @@ class SimulatedUsers:
         return rows, ratings
 
 
-def split_users(train: CatalogRatings, fraction: float = 0.15, seed: int = 0,
-                min_ratings: int = 21) -> tuple[CatalogRatings, CatalogRatings]:
+def split_users(
+    train: CatalogRatings, fraction: float = 0.15, seed: int = 0, min_ratings: int = 21
+) -> tuple[CatalogRatings, CatalogRatings]:
     """(fit users, validation users): ``fraction`` of the users with >= min_ratings ratings, seeded."""
     candidates = np.flatnonzero(train.counts() >= min_ratings)
     n_val = int(round(fraction * len(candidates)))
     if n_val == 0 or n_val == train.n_users:
-        raise ValueError(f"cannot draw validation users: {len(candidates)} training users have "
-                         f">= {min_ratings} ratings, of {train.n_users}")
+        raise ValueError(
+            f"cannot draw validation users: {len(candidates)} training users have "
+            f">= {min_ratings} ratings, of {train.n_users}"
+        )
     val = np.sort(np.random.default_rng(seed).choice(candidates, n_val, replace=False))
     rest = np.setdiff1d(np.arange(train.n_users), val)
     return train.subset(rest), train.subset(val)
@@ -67,9 +70,14 @@ def simulate(users: CatalogRatings, seed: int = 0, k_max: int = max(KS)) -> Simu
         order = rng.permutation(len(rows))
         given_rows[u], given_ratings[u] = rows[order[:k_max]], ratings[order[:k_max]]
         rest = order[k_max:]
-        t_users.append(np.full(len(rest), users.user_ids[u])), t_rows.append(rows[rest]), t_ratings.append(ratings[rest])
-    targets = CatalogRatings.build(np.concatenate(t_users), np.concatenate(t_rows), np.concatenate(t_ratings),
-                                   users.n_items)
+        (
+            t_users.append(np.full(len(rest), users.user_ids[u])),
+            t_rows.append(rows[rest]),
+            t_ratings.append(ratings[rest]),
+        )
+    targets = CatalogRatings.build(
+        np.concatenate(t_users), np.concatenate(t_rows), np.concatenate(t_ratings), users.n_items
+    )
     return SimulatedUsers(given_rows, given_ratings, targets)
 
 
@@ -84,8 +92,14 @@ def ndcg(predictions: np.ndarray, targets: CatalogRatings) -> float:
     """Mean NDCG@10 of each user's target movies ranked by the predictions (gain 2^stars - 1)."""
     from training.evaluation.metrics import ndcg_at
 
-    return float(np.mean([ndcg_at(predictions[u, rows], true)
-                          for u, (rows, true) in ((u, targets.user(u)) for u in range(targets.n_users))]))
+    return float(
+        np.mean(
+            [
+                ndcg_at(predictions[u, rows], true)
+                for u, (rows, true) in ((u, targets.user(u)) for u in range(targets.n_users))
+            ]
+        )
+    )
 
 
 def recall_at(scores: np.ndarray, given_rows: np.ndarray, targets: CatalogRatings, n: int = 10) -> float:

@@ -28,8 +28,9 @@ class KerasRatingModel:
         keras.utils.set_random_seed(self.seed)
         self.model = self.build(float(np.mean(ratings)))
         self.model.compile(optimizer=keras.optimizers.Adam(self.learning_rate), loss="mse")
-        self.history = self.model.fit(_pairs(users, items), ratings.astype(np.float32), epochs=self.epochs,
-                                      batch_size=self.batch_size, verbose=0).history
+        self.history = self.model.fit(
+            _pairs(users, items), ratings.astype(np.float32), epochs=self.epochs, batch_size=self.batch_size, verbose=0
+        ).history
 
     def predict(self, users, items) -> np.ndarray:
         return self.model.predict(_pairs(users, items), batch_size=8192, verbose=0).astype(np.float32)

@@ -47,13 +47,32 @@ class LibRecNCF:
 
     # Defaults: LibRecommender's NCF defaults except n_epochs 5 and no batch norm, the best of 9 variants
     # on 10% of warm-start fold 0's training ratings (validation RMSE 0.8815; library defaults 0.9826).
-    def __init__(self, embed_size: int = 16, n_epochs: int = 5, lr: float = 1e-3, reg: float | None = None,
-                 batch_size: int = 256, hidden_units: tuple[int, ...] = (128, 64, 32), use_bn: bool = False,
-                 dropout_rate: float | None = None, rating_range: tuple[float, float] = (0.5, 5.0), seed: int = 0,
-                 timeout_s: float = 900.0):
-        self.params = dict(embed_size=embed_size, n_epochs=n_epochs, lr=lr, reg=reg, batch_size=batch_size,
-                           hidden_units=list(hidden_units), use_bn=use_bn, dropout_rate=dropout_rate,
-                           lower_upper_bound=list(rating_range), seed=seed)
+    def __init__(
+        self,
+        embed_size: int = 16,
+        n_epochs: int = 5,
+        lr: float = 1e-3,
+        reg: float | None = None,
+        batch_size: int = 256,
+        hidden_units: tuple[int, ...] = (128, 64, 32),
+        use_bn: bool = False,
+        dropout_rate: float | None = None,
+        rating_range: tuple[float, float] = (0.5, 5.0),
+        seed: int = 0,
+        timeout_s: float = 900.0,
+    ):
+        self.params = dict(
+            embed_size=embed_size,
+            n_epochs=n_epochs,
+            lr=lr,
+            reg=reg,
+            batch_size=batch_size,
+            hidden_units=list(hidden_units),
+            use_bn=use_bn,
+            dropout_rate=dropout_rate,
+            lower_upper_bound=list(rating_range),
+            seed=seed,
+        )
         self.timeout_s = timeout_s
         self._worker: subprocess.Popen | None = None
         self._dir: Path | None = None
@@ -83,12 +102,20 @@ class LibRecNCF:
     def _start(self) -> None:
         self.close()
         self._dir = Path(tempfile.mkdtemp(prefix="librec_ncf_"))
-        env = dict(os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"))
+        env = dict(
+            os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")
+        )
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(KERAS2_DIR), env.get("PYTHONPATH", "")) if p)
         self._log = open(self._dir / "worker.log", "w")
-        self._worker = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self._log, text=True, env=env,
-                                        cwd=Path(__file__).resolve().parents[3])
+        self._worker = subprocess.Popen(
+            [sys.executable, "-m", __name__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+            env=env,
+            cwd=Path(__file__).resolve().parents[3],
+        )
         self._finalizer = weakref.finalize(self, _stop, self._worker, self._log, self._dir)
 
     def _ask(self, command: str) -> None:

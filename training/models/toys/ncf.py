@@ -44,8 +44,18 @@ def _model(n_users: int, n_items: int, dim: int, mlp: tuple[int, ...], l2: float
 class NeuMF(KerasRatingModel):
     name = "toy_ncf"
 
-    def __init__(self, n_users: int, n_items: int, dim: int = 16, mlp=(64, 32), l2: float = 1e-4,
-                 epochs: int = 6, batch_size: int = 1024, learning_rate: float = 5e-3, seed: int = 0):
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        dim: int = 16,
+        mlp=(64, 32),
+        l2: float = 1e-4,
+        epochs: int = 6,
+        batch_size: int = 1024,
+        learning_rate: float = 5e-3,
+        seed: int = 0,
+    ):
         self.n_users, self.n_items, self.dim, self.mlp, self.l2 = n_users, n_items, dim, tuple(mlp), l2
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
 

@@ -10,8 +10,15 @@ class SurpriseSVD:
 
     name = "toy_svd"
 
-    def __init__(self, n_factors: int = 50, n_epochs: int = 25, lr_all: float = 0.007, reg_all: float = 0.06,
-                 rating_range: tuple[float, float] = (0.5, 5.0), seed: int = 0):
+    def __init__(
+        self,
+        n_factors: int = 50,
+        n_epochs: int = 25,
+        lr_all: float = 0.007,
+        reg_all: float = 0.06,
+        rating_range: tuple[float, float] = (0.5, 5.0),
+        seed: int = 0,
+    ):
         self.params = dict(n_factors=n_factors, n_epochs=n_epochs, lr_all=lr_all, reg_all=reg_all, random_state=seed)
         self.rating_range = rating_range
 
@@ -25,5 +32,6 @@ class SurpriseSVD:
         self.algo.fit(trainset)
 
     def predict(self, users, items) -> np.ndarray:
-        return np.array([self.algo.predict(int(u), int(i), clip=False).est for u, i in zip(users, items)],
-                        dtype=np.float32)
+        return np.array(
+            [self.algo.predict(int(u), int(i), clip=False).est for u, i in zip(users, items)], dtype=np.float32
+        )

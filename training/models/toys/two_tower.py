@@ -41,8 +41,17 @@ def _model(n_users: int, n_items: int, dim: int, l2: float, mean: float):
 class TwoTower(KerasRatingModel):
     name = "toy_two_tower"
 
-    def __init__(self, n_users: int, n_items: int, dim: int = 32, l2: float = 3e-4, epochs: int = 8,
-                 batch_size: int = 512, learning_rate: float = 3e-3, seed: int = 0):
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        dim: int = 32,
+        l2: float = 3e-4,
+        epochs: int = 8,
+        batch_size: int = 512,
+        learning_rate: float = 3e-3,
+        seed: int = 0,
+    ):
         self.n_users, self.n_items, self.dim, self.l2 = n_users, n_items, dim, l2
         self.epochs, self.batch_size, self.learning_rate, self.seed = epochs, batch_size, learning_rate, seed
 
