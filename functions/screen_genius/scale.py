@@ -54,7 +54,7 @@ class RatingScale:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "RatingScale":
+    def from_dict(cls, d: dict) -> RatingScale:
         return cls(min=float(d["min"]), max=float(d["max"]), step=float(d["step"]))
 
 

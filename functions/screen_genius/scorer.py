@@ -83,7 +83,7 @@ class Explained:
     effects: (m, catalog_size) float32; effects[j] = predicted - the prediction without rating j (stars).
     """
 
-    __slots__ = ("predicted", "used", "rated_rows", "effects")
+    __slots__ = ("effects", "predicted", "rated_rows", "used")
 
     def __init__(self, predicted, used, rated_rows, effects):
         self.predicted, self.used, self.rated_rows, self.effects = predicted, used, rated_rows, effects
@@ -162,7 +162,7 @@ class Scorer:
         holds = (which[None, :] == np.arange(len(rated_rows))[:, None]).astype(np.float32)  # (ratings, inputs)
         change = holds @ (loo - full[subset_of])
         without = np.clip(full.mean(axis=0)[None, :] + change / n_sub, lo, hi)
-        return Explained(predicted, int(len(rated_rows)), rated_rows, (predicted[None, :] - without).astype(np.float32))
+        return Explained(predicted, len(rated_rows), rated_rows, (predicted[None, :] - without).astype(np.float32))
 
     def rank(self, predicted: np.ndarray, rated_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Catalog rows of the k best (best first) and k worst (worst first) of the movies not in rated_rows.

@@ -122,7 +122,7 @@ class SitePreview(BackgroundProcess):
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
 
-    def start(self) -> "SitePreview":
+    def start(self) -> SitePreview:
         require_site()
         vite = FRONTEND / "node_modules" / "vite" / "bin" / "vite.js"
         self._spawn(
@@ -149,7 +149,7 @@ class HostingEmulator(BackgroundProcess):
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = self.work_dir / "hosting-emulator.log"
 
-    def start(self) -> "HostingEmulator":
+    def start(self) -> HostingEmulator:
         require_site()
         config = json.loads((REPO / "firebase.json").read_text())
         config["emulators"] = {

@@ -12,8 +12,8 @@ from screen_genius.manifest import read_latest
 from screen_genius.store import GcsStore, StoreUnavailable, open_store
 from tests.fixtures.artifacts import build_artifact_set
 from tests.fixtures.interrupt import InterruptAfter, Interrupted
-from tests.fixtures.storage import BUCKET, free_port, emulator_env
 from tests.fixtures.serving import emulator  # noqa: F401
+from tests.fixtures.storage import BUCKET, emulator_env, free_port
 from training.cli import main as cli
 from training.publish import publish
 

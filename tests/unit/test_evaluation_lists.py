@@ -27,7 +27,7 @@ def test_a_top_list_holding_every_liked_movie_has_recall_one():
 
 
 def test_recall_counts_liked_hits_over_at_most_ten_liked_targets():
-    liked = {m: 4.0 for m in range(20)}  # 20 liked targets: a list can hold 10 of them at most
+    liked = dict.fromkeys(range(20), 4.0)  # 20 liked targets: a list can hold 10 of them at most
     targets = targets_row(40, liked)[None]
     top = np.array([list(range(5)) + list(range(30, 35))])
     stats = lists.list_stats(top, np.array([list(range(20, 30))]), targets)
@@ -44,7 +44,7 @@ def test_a_user_with_no_liked_target_has_no_recall():
 
 
 def test_a_bottom_list_of_only_disliked_movies_has_hate_one():
-    disliked = {m: 1.0 for m in range(10, 25)}
+    disliked = dict.fromkeys(range(10, 25), 1.0)
     stats = lists.list_stats(np.arange(10)[None], np.arange(10, 20)[None], targets_row(30, disliked)[None])
     assert stats["hate@10"][0] == 1.0
     assert stats["bottom_sum"][0] / stats["bottom_count"][0] == 1.0

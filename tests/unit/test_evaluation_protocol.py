@@ -7,8 +7,7 @@ import pandas as pd
 
 from screen_genius.scale import HALF_STARS
 from training.evaluation import metrics, protocol
-from training.models.catalog_ratings import CatalogRatings
-from training.models.catalog_ratings import heldout_ratings, training_ratings
+from training.models.catalog_ratings import CatalogRatings, heldout_ratings, training_ratings
 
 
 def tiny_dataset(n_users=40, n_movies=30, seed=0):

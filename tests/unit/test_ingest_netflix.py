@@ -9,8 +9,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from training.ingest import ingest
-from training.ingest import netflix
+from training.ingest import ingest, netflix
 from training.ingest.errors import IngestError
 
 TITLES = (

@@ -8,7 +8,7 @@ import pytest
 from screen_genius import features
 from screen_genius.loader import load_model
 from screen_genius.store import LocalStore
-from tests.fixtures.artifacts import build_artifact_set, keras_tower, movie_vectors, OFFSET
+from tests.fixtures.artifacts import OFFSET, build_artifact_set, keras_tower, movie_vectors
 from training.publish import publish
 
 
@@ -87,8 +87,9 @@ def test_a_tower_of_the_wrong_catalog_size_is_refused(tmp_path):
     build_artifact_set(tmp_path / "small", catalog_size=30)
     build_artifact_set(tmp_path / "set", catalog_size=40)
     (tmp_path / "set" / "user_tower.tflite").write_bytes((tmp_path / "small" / "user_tower.tflite").read_bytes())
-    from screen_genius.manifest import write_manifest
     import json
+
+    from screen_genius.manifest import write_manifest
 
     manifest = json.loads((tmp_path / "set" / "manifest.json").read_text())
     manifest.pop("files")

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import argparse
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -201,8 +201,7 @@ def evaluate_all(ds, trained, quick: bool = False, toys: bool = True, log=print)
 
 def evaluate_folds(ds, n_folds: int, quick: bool = False, toys: bool = True, cache_dir=None, log=print) -> dict:
     """Protocol v2: user-level ``n_folds``-fold cross-validation, every model (the served one too) refitted per fold."""
-    from training.models.catalog_ratings import dataset_ratings
-    from training.models.catalog_ratings import training_ratings
+    from training.models.catalog_ratings import dataset_ratings, training_ratings
     from training.models.fitting import catalog_features, served_model
 
     started = time.perf_counter()
@@ -252,8 +251,8 @@ def assemble(
     description = PROTOCOLS[protocol_name].format(n=result.n_folds if protocol_name == "folds" else n_users.get("16"))
     metrics = {
         "dataset": ds.info.get("name"),
-        "catalog_size": int(len(ds.catalog)),
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "catalog_size": len(ds.catalog),
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "served_model": SERVED_MODEL,
         "cold_start": cold,
         "intervals": intervals,

@@ -20,8 +20,8 @@ bootstrap intervals and every pairwise difference between models
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -108,7 +108,7 @@ class CrossValResult:
         for key, values in stats.items():
             per_k[k][key].append(values)
 
-    def merged(self) -> "CrossValResult":
+    def merged(self) -> CrossValResult:
         """The same result with every fold's arrays concatenated."""
         for per_k in self.stats.values():
             for k, stats in per_k.items():
@@ -163,7 +163,7 @@ def evaluate_splits(
                 f"no test user has {protocol.KS[-1] + protocol.MIN_TARGETS} or more catalog ratings "
                 "to evaluate on; ingest more data or a larger catalog"
             )
-        draws = {k: first16 for k in ks}
+        draws = dict.fromkeys(ks, first16)
         if with_all:
             extra = draw_all(test, seed)
             if extra is not None:

@@ -20,8 +20,9 @@ A cold-start model has ``name``, ``fit(train: CatalogRatings)`` and
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 

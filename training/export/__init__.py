@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -124,8 +124,8 @@ def catalog_records(catalog) -> list[dict]:
 
 def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log=print) -> dict:
     """Write the artifact set for the served tower into ``out_dir`` (replaced atomically); return the manifest."""
-    from training.evaluation.results import SERVED_MODEL, headline
     from training.evaluation.elicitation import elicitation_data
+    from training.evaluation.results import SERVED_MODEL, headline
     from training.models.catalog_ratings import heldout_ratings, training_ratings
 
     out_dir = Path(out_dir)
@@ -155,14 +155,14 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
             )
             (staging / ranking_file.FILE).write_bytes(buffer.getvalue())
             serving_options["ranking"] = dict(trained.info["ranking"]["params"])
-        created = datetime.now(timezone.utc)
+        created = datetime.now(UTC)
         serving = (metrics or {}).get("serving", {})
         manifest = write_manifest(
             staging,
             version=created.strftime("%Y%m%dT%H%M%SZ"),
             created_at=created.isoformat(timespec="seconds"),
             dataset=ds.info.get("name"),
-            catalog_size=int(len(ds.catalog)),
+            catalog_size=len(ds.catalog),
             rating_scale=ds.rating_scale.to_dict(),
             rating_offset=float(trained.offset),
             heldout_user_ids=[int(u) for u in ds.heldout_user_ids],

@@ -120,7 +120,7 @@ def finish(
         "format_version": FORMAT_VERSION,
         "name": dataset_name(source),
         "source": found["source"],
-        "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "rating_scale": found["rating_scale"].to_dict(),
         "counts": {
             "ratings": n_ratings,

@@ -96,14 +96,14 @@ class StoreWriter:
         self._parts = 0
         self.kept: list[Kept] = []  # compact copies of every batch, for the split and catalog pass
 
-    def __enter__(self) -> "StoreWriter":
+    def __enter__(self) -> StoreWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is not None:
             self._staging.abort()
 
-    def ratings_part(self) -> "RatingsPart":
+    def ratings_part(self) -> RatingsPart:
         """A new ratings part file; the caller writes batches to it and closes it."""
         path = self.tmp / "ratings" / f"part-{self._parts:05d}.parquet"
         self._parts += 1

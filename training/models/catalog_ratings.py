@@ -29,7 +29,7 @@ class CatalogRatings:
     n_items: int
 
     @classmethod
-    def build(cls, user_ids: np.ndarray, rows: np.ndarray, ratings: np.ndarray, n_items: int) -> "CatalogRatings":
+    def build(cls, user_ids: np.ndarray, rows: np.ndarray, ratings: np.ndarray, n_items: int) -> CatalogRatings:
         """From parallel (n,) arrays of user ids, catalog rows and ratings (any order).
 
         A user who rated the same movie twice keeps the last rating given.
@@ -49,7 +49,7 @@ class CatalogRatings:
         return cls(users.astype(np.int32), indptr, rows.astype(np.int32), ratings, int(n_items))
 
     @classmethod
-    def from_frame(cls, frame, catalog_ids: np.ndarray) -> "CatalogRatings":
+    def from_frame(cls, frame, catalog_ids: np.ndarray) -> CatalogRatings:
         """From a ratings frame (user_id, movie_id, rating); movies outside the catalog are dropped."""
         catalog_ids = np.asarray(catalog_ids, dtype=np.int64)
         index = {int(m): i for i, m in enumerate(catalog_ids)}
@@ -77,7 +77,7 @@ class CatalogRatings:
         a, b = self.indptr[u], self.indptr[u + 1]
         return self.rows[a:b], self.ratings[a:b]
 
-    def subset(self, positions: np.ndarray) -> "CatalogRatings":
+    def subset(self, positions: np.ndarray) -> CatalogRatings:
         """The users at ``positions`` (sorted positions keep user_ids sorted)."""
         positions = np.sort(np.asarray(positions, dtype=np.int64))
         starts, ends = self.indptr[positions], self.indptr[positions + 1]

@@ -116,7 +116,7 @@ def train_models(
     timings["total_s"] = time.perf_counter() - started
     info = {
         "dataset": ds.info.get("name"),
-        "catalog_size": int(len(ds.catalog)),
+        "catalog_size": len(ds.catalog),
         "rating_offset": offset,
         "rating_scale": ds.rating_scale.to_dict(),
         "n_training_users": train.n_users,

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
+
 from screen_genius import ranking as serving_ranking
 
 
@@ -57,7 +58,7 @@ class SeenScore:
         self.popularity = np.asarray(popularity, dtype=np.float32)
 
     @classmethod
-    def fit(cls, train, lam: float | None = None, seed: int = 0) -> "SeenScore":
+    def fit(cls, train, lam: float | None = None, seed: int = 0) -> SeenScore:
         from training.models.peers.ease import EASE
 
         ease = EASE(lam=lam, seed=seed)

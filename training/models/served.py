@@ -105,8 +105,8 @@ class ServedModel:
         self,
         features: np.ndarray,
         step: float,
-        tower_config: "user_tower.UserTowerConfig | None" = None,
-        factors_config: "movie_factors.MovieFactorsConfig | None" = None,
+        tower_config: user_tower.UserTowerConfig | None = None,
+        factors_config: movie_factors.MovieFactorsConfig | None = None,
         name: str = "user_tower",
         n_subsets: int = 1,
         rank: bool = True,
@@ -174,7 +174,7 @@ class ServedModel:
             self.params,
         )
 
-    def stars_only(self, name: str) -> "StarsOnly":
+    def stars_only(self, name: str) -> StarsOnly:
         """The same fitted model with lists ranked by the stars alone (a variant in the report)."""
         return StarsOnly(self, name)
 

@@ -157,7 +157,7 @@ class SeedCNNTower(layers.Layer):
     def __init__(self, dropout: float = 0.0, **kwargs):
         super().__init__(**kwargs)
         self.dropout = dropout
-        act = lambda: layers.LeakyReLU(negative_slope=0.1)  # noqa: E731
+        act = lambda: layers.LeakyReLU(negative_slope=0.1)
         self.stack = [
             layers.Reshape((MAX_RATINGS, VECTOR_DIM, 1)),
             layers.Conv2D(16, 3, padding="same"),

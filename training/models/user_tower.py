@@ -28,7 +28,6 @@ never materialized at once.
 from __future__ import annotations
 
 import dataclasses
-import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -415,7 +414,7 @@ class UserTowerRecommender:
         self.trained: TrainedUserTower | None = None
 
     @classmethod
-    def from_trained(cls, trained: "TrainedUserTower", name: str, n_subsets: int = 1) -> "UserTowerRecommender":
+    def from_trained(cls, trained: TrainedUserTower, name: str, n_subsets: int = 1) -> UserTowerRecommender:
         """An already-trained tower on the protocol (its ``fit`` is then a no-op)."""
         model = cls(trained.movie_vectors, trained.offset, trained.config, name, n_subsets)
         model.trained = trained

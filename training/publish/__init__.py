@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timezone
 from pathlib import Path
 
 from screen_genius import manifest as manifest_lib
@@ -114,7 +114,7 @@ def publish(src_dir: Path | str, uri: str, keep: int = 5, *, store=None) -> str:
     latest = {
         "version": version,
         "manifest_sha256": manifest_lib.sha256_bytes(raw_manifest),
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "history": ([version] + [v for v in history if v != version])[:keep],
     }
     store.write(LATEST, (json.dumps(latest, indent=2, sort_keys=True) + "\n").encode(), content_type="application/json")

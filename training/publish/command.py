@@ -6,7 +6,6 @@ import argparse
 
 from screen_genius.manifest import ManifestError
 from screen_genius.store import StoreUnavailable
-
 from training.errors import CommandError
 
 

@@ -83,7 +83,7 @@ class LightFMHybrid:
         self.validation: dict[str, float] = {}
 
     @classmethod
-    def for_dataset(cls, ds, **kwargs) -> "LightFMHybrid":
+    def for_dataset(cls, ds, **kwargs) -> LightFMHybrid:
         """With the catalog's ``genres`` column where the dataset has one (MovieLens), else none (Netflix)."""
         genres = ds.catalog["genres"].tolist() if "genres" in ds.catalog.columns else None
         return cls(genres=genres, **kwargs)

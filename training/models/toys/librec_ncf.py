@@ -155,8 +155,8 @@ def _serve() -> int:
         answer("error: TF_USE_LEGACY_KERAS=1 must be set before TensorFlow is imported")
         return 2
     try:
-        import tf_keras  # noqa: F401  (LibRecommender's tf.keras layers need Keras 2)
         import pandas as pd
+        import tf_keras  # noqa: F401  (LibRecommender's tf.keras layers need Keras 2)
         from libreco.algorithms import NCF
         from libreco.data import DatasetPure
     except ImportError as e:
