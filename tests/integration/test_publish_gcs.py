@@ -12,7 +12,6 @@ from screen_genius.manifest import read_latest
 from screen_genius.store import GcsStore, StoreUnavailable, open_store
 from tests.fixtures.artifacts import build_artifact_set
 from tests.fixtures.interrupt import InterruptAfter, Interrupted
-from tests.fixtures.serving import emulator  # noqa: F401
 from tests.fixtures.storage import BUCKET, emulator_env, free_port
 from training.cli import main as cli
 from training.publish import publish
@@ -82,6 +81,8 @@ def test_cli_publishes_to_the_emulator(emulator, sets, capsys):
 
 
 def test_unreachable_storage_is_reported_as_storage_unavailable(sets):
-    with emulator_env(f"http://127.0.0.1:{free_port()}"):
-        with pytest.raises(StoreUnavailable, match="cannot read gs://"):
-            publish(sets / "v1", f"gs://{BUCKET}/down", store=GcsStore(BUCKET, "down", retry_s=0))
+    with (
+        emulator_env(f"http://127.0.0.1:{free_port()}"),
+        pytest.raises(StoreUnavailable, match="cannot read gs://"),
+    ):
+        publish(sets / "v1", f"gs://{BUCKET}/down", store=GcsStore(BUCKET, "down", retry_s=0))

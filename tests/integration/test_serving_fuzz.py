@@ -8,8 +8,6 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fixtures.serving import emulator, function, published  # noqa: F401
-
 SCHEMA = schemathesis.openapi.from_path(Path(__file__).resolve().parents[2] / "functions" / "openapi.yaml")
 OPERATIONS = [result.ok() for result in SCHEMA.get_all_operations()]
 

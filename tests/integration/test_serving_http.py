@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from tests.fixtures.artifacts import movie_id
-from tests.fixtures.serving import ALLOWED_ORIGIN, CATALOG_SIZE, emulator, function, published  # noqa: F401
+from tests.fixtures.serving import ALLOWED_ORIGIN, CATALOG_SIZE
 
 RATINGS16 = [{"movie_id": movie_id(r), "rating": 0.5 + (r % 10) * 0.5} for r in range(16)]
 
@@ -218,7 +218,8 @@ def test_a_huge_declared_body_is_refused_before_it_is_sent(function):
     """Content-Length says 100 MB; only 10 bytes are ever sent, yet 413 comes back."""
     with socket.create_connection(("127.0.0.1", function.port), timeout=10) as s:
         s.sendall(
-            b'POST /api/recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n{"ratings"'
+            b"POST /api/recommend HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 100000000\r\n\r\n{"ratings"'
         )
         reply = read_reply(s)
     assert reply.startswith("HTTP/1.1 413") and "payload_too_large" in reply

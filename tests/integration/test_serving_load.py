@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from tests.fixtures.artifacts import movie_id
 from tests.fixtures.load import run_load
-from tests.fixtures.serving import emulator, function, published  # noqa: F401
 
 
 def test_ten_thousand_requests_at_concurrency_32_all_succeed(function):
