@@ -140,7 +140,7 @@ class Spy:
 
     def __init__(self, train, fold, log):
         self.fold, self.log = fold, log
-        self.fit_pairs = set(zip(np.repeat(train.user_ids, train.counts()).tolist(), train.rows.tolist()))
+        self.fit_pairs = set(zip(np.repeat(train.user_ids, train.counts()).tolist(), train.rows.tolist(), strict=True))
         self.n_items = train.n_items
 
     def predict(self, given_rows, given_ratings):
@@ -150,7 +150,7 @@ class Spy:
 
 def test_no_test_fold_rating_reaches_training_and_targets_are_never_given():
     ratings = _ratings()
-    fold_of = dict(zip(ratings.user_ids.tolist(), folds.user_folds(ratings.user_ids).tolist()))
+    fold_of = dict(zip(ratings.user_ids.tolist(), folds.user_folds(ratings.user_ids).tolist(), strict=True))
     spies, asked = [], []
 
     def make(train, fold):
@@ -169,7 +169,7 @@ def test_no_test_fold_rating_reaches_training_and_targets_are_never_given():
     given16 = [g for g in asked if (g[1] >= 0).sum(axis=1).max() == 16]
     for fold, rows, _ in given16:
         users = result.user_ids[16][result.fold_of[16] == fold]
-        for u, r in zip(users, rows):
+        for u, r in zip(users, rows, strict=True):
             own_rows, _ = ratings.user(int(np.searchsorted(ratings.user_ids, u)))
             assert set(r[r >= 0].tolist()) <= set(own_rows.tolist())
     stats = result.stats["spy"][16]

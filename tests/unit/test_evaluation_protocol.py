@@ -54,7 +54,7 @@ class Spy:
 
     def fit(self, train):
         self.fit_users = set(train.user_ids.tolist())
-        self.fit_pairs = set(zip(np.repeat(train.user_ids, train.counts()).tolist(), train.rows.tolist()))
+        self.fit_pairs = set(zip(np.repeat(train.user_ids, train.counts()).tolist(), train.rows.tolist(), strict=True))
         self.n_items = train.n_items
 
     def predict(self, given_rows, given_ratings):
@@ -95,10 +95,10 @@ def test_given_and_target_ratings_partition_each_users_ratings():
     for i, u in enumerate(users):
         rows, ratings = test.user(u)
         t_rows, t_ratings = d.targets.user(i)
-        got = dict(zip(d.given_rows[i].tolist(), d.given_ratings[i].tolist())) | dict(
-            zip(t_rows.tolist(), t_ratings.tolist())
+        got = dict(zip(d.given_rows[i].tolist(), d.given_ratings[i].tolist(), strict=True)) | dict(
+            zip(t_rows.tolist(), t_ratings.tolist(), strict=True)
         )
-        assert got == dict(zip(rows.tolist(), ratings.tolist()))
+        assert got == dict(zip(rows.tolist(), ratings.tolist(), strict=True))
         assert len(t_rows) == len(rows) - 16
 
 

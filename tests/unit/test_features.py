@@ -26,7 +26,7 @@ def test_sixteen_or_fewer_ratings_make_one_subset_holding_all_of_them():
     rows, ratings = features.choose_subsets(np.array([9, 2, 4]), np.array([1.0, 5.0, 3.5]), n_subsets=4)
     assert rows.shape == (1, 16)
     assert sorted(rows[0, :3]) == [2, 4, 9] and (rows[0, 3:] == -1).all()
-    assert dict(zip(rows[0, :3], ratings[0, :3])) == {9: 1.0, 2: 5.0, 4: 3.5}
+    assert dict(zip(rows[0, :3], ratings[0, :3], strict=True)) == {9: 1.0, 2: 5.0, 4: 3.5}
 
 
 def test_more_than_sixteen_ratings_give_the_same_subsets_whatever_the_order_they_arrive_in():
@@ -39,10 +39,10 @@ def test_more_than_sixteen_ratings_give_the_same_subsets_whatever_the_order_they
     np.testing.assert_array_equal(a[0], b[0])
     np.testing.assert_array_equal(a[1], b[1])
     assert a[0].shape == (4, 16)
-    given = dict(zip(rows.tolist(), ratings.tolist()))
-    for sub_rows, sub_ratings in zip(*a):
+    given = dict(zip(rows.tolist(), ratings.tolist(), strict=True))
+    for sub_rows, sub_ratings in zip(*a, strict=True):
         assert len(set(sub_rows.tolist())) == 16
-        assert all(given[r] == v for r, v in zip(sub_rows.tolist(), sub_ratings.tolist()))
+        assert all(given[r] == v for r, v in zip(sub_rows.tolist(), sub_ratings.tolist(), strict=True))
 
 
 def test_different_ratings_can_give_different_subsets():

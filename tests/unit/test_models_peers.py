@@ -248,4 +248,4 @@ def test_librec_ncf_trains_in_a_keras2_process_and_leaves_this_one_alone():
 
 def _triples(train):
     users, rows, ratings = train.triples()
-    return list(zip(users.tolist(), rows.tolist(), ratings.tolist()))
+    return list(zip(users.tolist(), rows.tolist(), ratings.tolist(), strict=True))

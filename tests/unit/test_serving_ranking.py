@@ -76,7 +76,7 @@ def test_training_and_the_function_share_one_formula():
     params = training_ranking.RankingParams(**PARAMS)
     got = training_ranking.list_scores(stars, personal, pop[0], prior[0], params)
     want = list_scores(stars, personal, pop[0], prior[0], PARAMS)
-    assert all((g == w).all() for g, w in zip(got, want))
+    assert all((g == w).all() for g, w in zip(got, want, strict=True))
 
 
 @pytest.mark.parametrize(

@@ -52,14 +52,14 @@ def _figures(metrics: dict, training: dict, out_dir: Path) -> list[tuple[str, st
     ks = metrics["protocol"]["ks"]
     names = list(cold)
     fig, axes = plt.subplots(4, 3, figsize=(15, 15))
-    for ax, (key, metric) in zip(axes.flat, METRICS.items()):
+    for ax, (key, metric) in zip(axes.flat, METRICS.items(), strict=True):
         for i, name in enumerate(names):
             xs = [j for j, k in enumerate(ks) if key in cold[name].get(k, {})]
             if not xs:
                 continue
             ys = [cold[name][ks[j]][key] for j in xs]
-            lo = [intervals.get(name, {}).get(ks[j], {}).get(key, [y, y])[0] for j, y in zip(xs, ys)]
-            hi = [intervals.get(name, {}).get(ks[j], {}).get(key, [y, y])[1] for j, y in zip(xs, ys)]
+            lo = [intervals.get(name, {}).get(ks[j], {}).get(key, [y, y])[0] for j, y in zip(xs, ys, strict=True)]
+            hi = [intervals.get(name, {}).get(ks[j], {}).get(key, [y, y])[1] for j, y in zip(xs, ys, strict=True)]
             style = {"linewidth": 2.8, "zorder": 5} if name == served else {"linewidth": 1.1, "alpha": 0.85}
             ax.plot(xs, ys, marker="o", markersize=3, label=name, color=f"C{i % 10}", **style)
             ax.fill_between(xs, lo, hi, color=f"C{i % 10}", alpha=0.12)
@@ -116,7 +116,7 @@ def _figures(metrics: dict, training: dict, out_dir: Path) -> list[tuple[str, st
     ]
     if curves:
         fig, axes = plt.subplots(1, len(curves), figsize=(4.6 * len(curves), 3.6), squeeze=False)
-        for ax, (title, history, train_key, val_key) in zip(axes[0], curves):
+        for ax, (title, history, train_key, val_key) in zip(axes[0], curves, strict=True):
             members = history.get("members") or [history]  # an ensemble: one pair of curves per tower
             for m, member in enumerate(members):
                 for key, label, color in [(train_key, "training", "C0"), (val_key, "validation", "C1")]:

@@ -65,7 +65,7 @@ def ingest_netflix(writer: StoreWriter, folder: Path, progress: bool = True) -> 
         results = list(pool.map(lambda f: parse_rating_file(f, writer, known, bar), files))
     bar.close()
     blank_lines = sum(blank for _, blank in results)
-    for path, (headers, _) in zip(files, results):
+    for path, (headers, _) in zip(files, results, strict=True):
         for movie_id, line in headers:
             if movie_id in seen_movies:
                 first = seen_movies[movie_id]
@@ -216,7 +216,7 @@ def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, li
     if len(rows) and movie_of[0] < 0:
         fail(int(rows[0]), "rating line before any 'MovieID:' header", "the file must start with a 'MovieID:' line")
     new_current = int(header_ids[-1]) if len(header_ids) else current
-    headers = [(int(m), line_base + int(i) + 1) for m, i in zip(header_ids, header_idx)]
+    headers = [(int(m), line_base + int(i) + 1) for m, i in zip(header_ids, header_idx, strict=True)]
     batch = (customer, movie_of, digits[:, 1], days_from_civil(year, month, day))
     return batch, new_current, headers, len(ends), int(blank.sum())
 

@@ -8,6 +8,8 @@ All share the cold-start surface of ``training.evaluation.protocol``:
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 
@@ -115,7 +117,7 @@ class MFFoldIn:
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
         out = np.empty((len(given_rows), len(self.item_bias)), dtype=np.float32)
-        for b, (rows, ratings) in enumerate(zip(given_rows, given_ratings)):
+        for b, (rows, ratings) in enumerate(zip(given_rows, given_ratings, strict=True)):
             keep = rows >= 0
             pb = self.fold_in(rows[keep], np.asarray(ratings, dtype=np.float64)[keep])
             out[b] = self.mu + self.item_bias + self.item_factors @ pb[:-1] + pb[-1]
@@ -127,7 +129,7 @@ def _transpose(train) -> list[tuple[np.ndarray, np.ndarray]]:
     users, rows, ratings = train.triples()
     order = np.argsort(rows, kind="stable")
     bounds = np.searchsorted(rows[order], np.arange(train.n_items + 1))
-    return [(users[order[a:b]], ratings[order[a:b]]) for a, b in zip(bounds[:-1], bounds[1:])]
+    return [(users[order[a:b]], ratings[order[a:b]]) for a, b in itertools.pairwise(bounds)]
 
 
 ALL = (GlobalMean, ItemMean, ItemMeanUserBias, MFFoldIn)

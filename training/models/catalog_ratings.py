@@ -82,7 +82,9 @@ class CatalogRatings:
         positions = np.sort(np.asarray(positions, dtype=np.int64))
         starts, ends = self.indptr[positions], self.indptr[positions + 1]
         take = (
-            np.concatenate([np.arange(a, b) for a, b in zip(starts, ends)]) if len(positions) else np.zeros(0, np.int64)
+            np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+            if len(positions)
+            else np.zeros(0, np.int64)
         )
         counts = ends - starts
         indptr = np.zeros(len(positions) + 1, dtype=np.int64)

@@ -91,8 +91,8 @@ def choose_ranking(
     return {
         "params": ranking.RankingParams(*top, *bottom),
         "n_users": int(draws[0].targets.n_users),
-        "top_table": {str(c): dict(zip(names, map(float, v))) for c, v in top_table.items()},
-        "bottom_table": {str(c): dict(zip(names, map(float, v))) for c, v in bottom_table.items()},
+        "top_table": {str(c): dict(zip(names, map(float, v), strict=True)) for c, v in top_table.items()},
+        "bottom_table": {str(c): dict(zip(names, map(float, v), strict=True)) for c, v in bottom_table.items()},
     }
 
 

@@ -145,7 +145,7 @@ def make_batch(
     targets = np.zeros((b, n_items), dtype=np.float32)
     mask = np.zeros((b, n_items), dtype=np.float32)
     ks = sample_k(train.counts()[batch], max_given, k_distribution, rng)
-    for i, (u, k) in enumerate(zip(batch, ks)):
+    for i, (u, k) in enumerate(zip(batch, ks, strict=True)):
         rows, ratings = train.user(u)
         given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, int(k), rng)
         targets[i, rows] = ratings
@@ -322,7 +322,7 @@ def train_user_tower(
         for i in range(config.ensemble)
     ]
     model = build_model(np.asarray(movie_vectors, dtype=np.float32), offset, config)
-    for slot, member in zip(model.members, members):
+    for slot, member in zip(model.members, members, strict=True):
         slot.set_weights(member.model.get_weights())
     history = dict(members[0].history)  # curves of the first member; every member's below
     history["members"] = [m.history for m in members]
@@ -430,12 +430,12 @@ class UserTowerRecommender:
             x = np.concatenate(
                 [
                     features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, 1)
-                    for r, v in zip(given_rows, given_ratings)
+                    for r, v in zip(given_rows, given_ratings, strict=True)
                 ]
             )
             return self.trained.predict_matrices(x)
         out = []
-        for r, v in zip(given_rows, given_ratings):
+        for r, v in zip(given_rows, given_ratings, strict=True):
             x = features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, self.n_subsets)
             out.append(self.trained.predict_matrices(x).mean(axis=0))
         return np.stack(out)

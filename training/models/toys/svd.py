@@ -33,5 +33,6 @@ class SurpriseSVD:
 
     def predict(self, users, items) -> np.ndarray:
         return np.array(
-            [self.algo.predict(int(u), int(i), clip=False).est for u, i in zip(users, items)], dtype=np.float32
+            [self.algo.predict(int(u), int(i), clip=False).est for u, i in zip(users, items, strict=True)],
+            dtype=np.float32,
         )
