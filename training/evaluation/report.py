@@ -287,7 +287,8 @@ def write_report(metrics: dict, training: dict, out_dir: Path | str) -> Path:
     protocol = metrics.get("protocol", {})
     warm = metrics.get("warm_start") or {}
     warm_rows = "".join(
-        f"<tr><td>{html.escape(n)}</td><td>{w['rmse']:.4f}</td><td>{', '.join(f'{x:.4f}' for x in w.get('fold_rmse', []))}</td>"
+        f"<tr><td>{html.escape(n)}</td><td>{w['rmse']:.4f}</td>"
+        f"<td>{', '.join(f'{x:.4f}' for x in w.get('fold_rmse', []))}</td>"
         f"<td>{w.get('seconds', 0):.1f}</td></tr>"
         for n, w in warm.items()
     )
@@ -299,26 +300,40 @@ def write_report(metrics: dict, training: dict, out_dir: Path | str) -> Path:
     )
     elicitation = out_dir / "elicitation.html"
     ranking = metrics.get("ranking", {})
+    figure_html = "".join(
+        f'<figure><img src="{f}" alt="{html.escape(c)}"><figcaption>{html.escape(c)}</figcaption></figure>'
+        for f, c in figures
+    )
+    elicitation_html = (
+        elicitation.read_text()
+        if elicitation.exists()
+        else "<p>ask_next simulation: run <code>python -m training elicit</code> to add it here.</p>"
+    )
+    # Backslash-newline inside the template joins lines: the page is the same, the source fits 120 columns.
     body = f"""<!doctype html><html><head><meta charset="utf-8"><title>Screen Genius: model evaluation</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:1400px;margin:2em auto;padding:0 1em;color:#222}}
-table{{border-collapse:collapse;margin:1em 0;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top}}
+table{{border-collapse:collapse;margin:1em 0;font-size:13px}}\
+td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right;vertical-align:top}}
 td:first-child,th:first-child{{text-align:left}}tr.served td{{background:#eef6ff}}td.win{{background:#dff3df}}
 td.loss{{background:#f8dede}}td.list{{text-align:left;font-size:12px;max-width:260px}}tr.met td{{background:#eaf7ea}}
-tr.missed td{{background:#fbecec}}img{{max-width:100%;margin:0.5em 0}}code{{background:#f4f4f4;padding:0 3px}}</style></head><body>
+tr.missed td{{background:#fbecec}}img{{max-width:100%;margin:0.5em 0}}code{{background:#f4f4f4;padding:0 3px}}\
+</style></head><body>
 <h1>Screen Genius: model evaluation</h1>
 <p>Dataset <code>{html.escape(str(metrics.get("dataset")))}</code>, catalog {metrics.get("catalog_size")} movies.
 Served model: <b>{html.escape(str(served))}</b>. Generated {html.escape(str(metrics.get("created_at", "")))}
 in {metrics.get("seconds", 0):.0f} s.</p>
 <h2>Protocol: {html.escape(str(protocol.get("name")))}</h2><p>{html.escape(protocol.get("description", ""))}</p>
-<p>Users per k: {html.escape(json.dumps(protocol.get("n_users", {})))}. Intervals: {protocol.get("level", 0.9):.0%} percentile
+<p>Users per k: {html.escape(json.dumps(protocol.get("n_users", {})))}. \
+Intervals: {protocol.get("level", 0.9):.0%} percentile
 bootstrap over users ({protocol.get("n_boot")} resamples), every model on the same resample (paired).
 Top list = the 10 highest-ranked catalog movies the user did not give; bottom list = the 10 lowest.
 Liked = rated &ge; 4, disliked = rated &le; 2. Recall@10 counts liked targets in the top 10 over min(10, liked targets).
 Personalization pairs only users of the same fold. EASE and the LightFM hybrid rank without predicting stars
-(no RMSE). <code>global_mean</code> gives every movie the same score, so its lists follow catalog order: the popularity chart.</p>
+(no RMSE). <code>global_mean</code> gives every movie the same score, so its lists follow catalog order: \
+the popularity chart.</p>
 <p>List ranking of the served model per fold: {html.escape(json.dumps(ranking.get("fold_params", [])))}</p>
 <h2>Targets (issue 8)</h2>{_targets(metrics)}
-{"".join(f'<figure><img src="{f}" alt="{html.escape(c)}"><figcaption>{html.escape(c)}</figcaption></figure>' for f, c in figures)}
+{figure_html}
 <h2>Cold start: every model at every k</h2>
 <p>Value and 90% interval. Green: the served model is better than this model with a paired interval that excludes zero;
 red: worse, likewise. Highlighted row: the served model.</p>
@@ -331,7 +346,7 @@ Chosen: <b>n_subsets = {serving.get("n_subsets")}</b>.</p>
 <table><tr><th>n_subsets</th><th>RMSE</th><th>NDCG@10</th></tr>{subset_rows}</table>
 <h2>Warm start: toy models ({html.escape(protocol.get("warm_start", ""))})</h2>
 <table><tr><th>model</th><th>mean RMSE</th><th>fold RMSEs</th><th>seconds</th></tr>{warm_rows}</table>
-{elicitation.read_text() if elicitation.exists() else "<p>ask_next simulation: run <code>python -m training elicit</code> to add it here.</p>"}
+{elicitation_html}
 </body></html>
 """
     write_bytes_atomic(out_dir / "results.md", markdown(metrics).encode())
