@@ -35,7 +35,7 @@ class RatingScale:
         return abs(steps - round(steps)) < 1e-6
 
     def n_points(self) -> int:
-        return int(round((self.max - self.min) / self.step)) + 1
+        return round((self.max - self.min) / self.step) + 1
 
     def points(self) -> np.ndarray:
         """Every rating on the scale, ascending: (n_points,) float32."""

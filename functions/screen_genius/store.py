@@ -13,6 +13,7 @@ us; try again later).
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from screen_genius.manifest import write_bytes_atomic
@@ -170,7 +171,5 @@ class GcsStore:
 
     def delete(self, key: str) -> None:
         bucket = self._client_bucket()
-        try:
+        with contextlib.suppress(NotFound):
             self._call("delete", key, lambda: bucket.blob(self._name(key)).delete(retry=self._retry()))
-        except NotFound:
-            pass

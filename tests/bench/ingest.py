@@ -132,11 +132,12 @@ def markdown(r: dict) -> str:
     f, s = r["ingest_full"], r["slice"]
     d = r["dataset"]
     return (
-        f"### Ingest (Netflix format, synthetic: {d['ratings']:,} ratings, {d['users']:,} users, {d['movies']:,} movies,"
-        f" {d['raw_bytes'] / 1e9:.2f} GB of text)\n\n"
+        f"### Ingest (Netflix format, synthetic: {d['ratings']:,} ratings, {d['users']:,} users, "
+        f"{d['movies']:,} movies, {d['raw_bytes'] / 1e9:.2f} GB of text)\n\n"
         "| run | ratings | seconds | ratings/s | peak RSS MB |\n|---|---:|---:|---:|---:|\n"
         f"| columnar ingest, full | {d['ratings']:,} | {f['seconds']} | {f['rows_per_s']:,} | {f['peak_rss_mb']:,} |\n"
-        f"| columnar ingest, slice | {s['ratings']:,} | {s['new']['seconds']} | {s['new']['rows_per_s']:,} | {s['new']['peak_rss_mb']:,} |\n"
+        f"| columnar ingest, slice | {s['ratings']:,} | {s['new']['seconds']} | {s['new']['rows_per_s']:,} | "
+        f"{s['new']['peak_rss_mb']:,} |\n"
         f"| original (Python loop + DataFrame), slice | {s['ratings']:,} | {s['original']['seconds']} | "
         f"{s['original']['rows_per_s']:,} | {s['original']['peak_rss_mb']:,} |\n\n"
         f"On the slice, the columnar ingest is {s['speedup']}x faster and uses {s['memory_ratio']}x less memory"

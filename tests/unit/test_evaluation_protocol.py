@@ -59,7 +59,7 @@ class Spy:
 
     def predict(self, given_rows, given_ratings):
         self.given = (np.array(given_rows), np.array(given_ratings))
-        self.shown = getattr(self, "shown", []) + [self.given]
+        self.shown = [*getattr(self, "shown", []), self.given]
         return np.full((len(given_rows), self.n_items), 3.0, np.float32)
 
 

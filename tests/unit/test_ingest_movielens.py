@@ -86,7 +86,7 @@ def test_wrong_format_and_missing_files_say_what_was_expected(tmp_path):
     with pytest.raises(IngestError, match="Expected a header userId,movieId,rating,timestamp"):
         ingest(f"movielens:{wrong}", tmp_path / "s", catalog_size=1, progress=False)
     (tmp_path / "ml" / "movies.csv").unlink()
-    with pytest.raises(IngestError, match="movies.csv: file not found"):
+    with pytest.raises(IngestError, match=r"movies\.csv: file not found"):
         ingest(f"movielens:{tmp_path / 'ml'}", tmp_path / "s", catalog_size=1, progress=False)
 
 

@@ -169,7 +169,7 @@ def test_missing_files_say_what_is_expected(tmp_path):
         run(tmp_path / "empty", tmp_path / "store")
     write_folder(tmp_path / "no-titles")
     (tmp_path / "no-titles" / "movie_titles.csv").unlink()
-    with pytest.raises(IngestError, match="movie_titles.csv: file not found"):
+    with pytest.raises(IngestError, match=r"movie_titles\.csv: file not found"):
         run(tmp_path / "no-titles", tmp_path / "store")
 
 

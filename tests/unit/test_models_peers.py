@@ -201,7 +201,7 @@ def test_item_features_are_identity_plus_genres_and_identity_alone_without_genre
 @pytest.mark.parametrize("genres", [None, ["A" if i < 15 else "B" for i in range(30)]], ids=["no genres", "genres"])
 def test_lightfm_hybrid_serves_new_users_from_their_ratings(genres):
     train = planted()
-    kwargs = dict(genres=genres, no_components=8, alpha=1e-4, epochs=10, seed=0)
+    kwargs = {"genres": genres, "no_components": 8, "alpha": 1e-4, "epochs": 10, "seed": 0}
     model, again = LightFMHybrid(**kwargs), LightFMHybrid(**kwargs)
     model.fit(train), again.fit(train)
     lover_of_first = (np.array([[0, 1, 2, 20, 21, -1]]), np.array([[5.0, 4.5, 5.0, 1.0, 1.5, 0.0]]))

@@ -133,7 +133,7 @@ def test_training_uses_only_the_users_it_is_given_and_is_repeatable():
 def test_batches_stream_inputs_without_any_target_among_them():
     train = random_ratings(10, 20, 40, rating=4.0)
     mv = model1_like_vectors(40)
-    for x, targets, mask in user_tower.cold_start_batches(train, mv, 3.55, 4, np.random.default_rng(1)):
+    for x, _targets, mask in user_tower.cold_start_batches(train, mv, 3.55, 4, np.random.default_rng(1)):
         assert x.shape[1:] == (16, 16) and mask.shape[1] == 40
         present = np.abs(x).max(axis=2) > 0  # (B, 16) given rows
         # each given movie is recovered from its row (column 15 is the constant 1) and is never a target

@@ -35,7 +35,7 @@ def test_every_figure_is_a_png_linked_from_the_page(report):
 
 
 def test_page_states_counts_scale_and_catalog(report):
-    index, root = report
+    index, _root = report
     page = index.read_text()
     assert "1 to 5 in steps of 1" in page
     assert "100 most-rated movies hold" in page

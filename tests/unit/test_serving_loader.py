@@ -101,7 +101,7 @@ def test_a_damaged_artifact_is_refused_with_a_logged_reason(bucket, caplog, dama
 def test_a_manifest_not_matching_latest_json_is_refused(bucket):
     manifest = bucket / "versions" / "v1" / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"dataset": "test-fixture"', '"dataset": "tampered"'))
-    with pytest.raises(ModelUnavailable, match="does not match the sha256 in latest.json"):
+    with pytest.raises(ModelUnavailable, match=r"does not match the sha256 in latest\.json"):
         holder_on(LocalStore(bucket)).get()
 
 

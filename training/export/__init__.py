@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np

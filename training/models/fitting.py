@@ -68,7 +68,10 @@ def served_model(
 def train_models(
     ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False, cache_dir=None, seed: int = 0, log=print
 ) -> dict:
-    """Train Model 1, Model 2 and the list ranking on ``ds``'s training users; write ``out_dir``; return training.json."""
+    """Train Model 1, Model 2 and the list ranking on ``ds``'s training users.
+
+    Writes ``out_dir``; returns training.json.
+    """
     from training.models import user_tower
 
     out_dir = Path(out_dir)

@@ -287,7 +287,7 @@ class TrainedUserTower:
 def split_validation(train, fraction: float, seed: int):
     """(fit users, validation users) of ``train``: a seeded share of users never stepped on."""
     positions = np.random.default_rng(seed).permutation(train.n_users)
-    n_val = int(round(fraction * train.n_users)) if train.n_users >= 10 else 0
+    n_val = round(fraction * train.n_users) if train.n_users >= 10 else 0
     return train.subset(positions[n_val:]), train.subset(positions[:n_val])
 
 

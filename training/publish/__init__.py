@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from screen_genius import manifest as manifest_lib
@@ -56,7 +56,8 @@ def check_artifact_set(src_dir: Path) -> tuple[dict, dict[str, bytes]]:
         raise PublishError(f"{src_dir} lacks files its manifest lists: {', '.join(sorted(listed - present))}")
     if present - listed:
         raise PublishError(
-            f"{src_dir} holds files its manifest does not list: {', '.join(sorted(present - listed))}; re-export, or remove them"
+            f"{src_dir} holds files its manifest does not list: {', '.join(sorted(present - listed))}; "
+            "re-export, or remove them"
         )
     files = {}
     for name in sorted(listed):
@@ -94,7 +95,7 @@ def publish(src_dir: Path | str, uri: str, keep: int = 5, *, store=None) -> str:
         )
 
     # The manifest goes last, so a version folder without one is visibly incomplete.
-    names = sorted(n for n in files if n != manifest_lib.MANIFEST) + [manifest_lib.MANIFEST]
+    names = [*sorted(n for n in files if n != manifest_lib.MANIFEST), manifest_lib.MANIFEST]
     for name in names:
         store.write(base + name, files[name], content_type=CONTENT_TYPES.get(Path(name).suffix))
     for name in names:

@@ -42,7 +42,7 @@ def split_users(
 ) -> tuple[CatalogRatings, CatalogRatings]:
     """(fit users, validation users): ``fraction`` of the users with >= min_ratings ratings, seeded."""
     candidates = np.flatnonzero(train.counts() >= min_ratings)
-    n_val = int(round(fraction * len(candidates)))
+    n_val = round(fraction * len(candidates))
     if n_val == 0 or n_val == train.n_users:
         raise ValueError(
             f"cannot draw validation users: {len(candidates)} training users have "

@@ -61,18 +61,18 @@ class LibRecNCF:
         seed: int = 0,
         timeout_s: float = 900.0,
     ):
-        self.params = dict(
-            embed_size=embed_size,
-            n_epochs=n_epochs,
-            lr=lr,
-            reg=reg,
-            batch_size=batch_size,
-            hidden_units=list(hidden_units),
-            use_bn=use_bn,
-            dropout_rate=dropout_rate,
-            lower_upper_bound=list(rating_range),
-            seed=seed,
-        )
+        self.params = {
+            "embed_size": embed_size,
+            "n_epochs": n_epochs,
+            "lr": lr,
+            "reg": reg,
+            "batch_size": batch_size,
+            "hidden_units": list(hidden_units),
+            "use_bn": use_bn,
+            "dropout_rate": dropout_rate,
+            "lower_upper_bound": list(rating_range),
+            "seed": seed,
+        }
         self.timeout_s = timeout_s
         self._worker: subprocess.Popen | None = None
         self._dir: Path | None = None
@@ -106,7 +106,7 @@ class LibRecNCF:
             os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")
         )
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(KERAS2_DIR), env.get("PYTHONPATH", "")) if p)
-        self._log = open(self._dir / "worker.log", "w")
+        self._log = open(self._dir / "worker.log", "w")  # noqa: SIM115  (the worker's stderr for its lifetime; _stop closes it)
         self._worker = subprocess.Popen(
             [sys.executable, "-m", __name__],
             stdin=subprocess.PIPE,

@@ -19,7 +19,13 @@ class SurpriseSVD:
         rating_range: tuple[float, float] = (0.5, 5.0),
         seed: int = 0,
     ):
-        self.params = dict(n_factors=n_factors, n_epochs=n_epochs, lr_all=lr_all, reg_all=reg_all, random_state=seed)
+        self.params = {
+            "n_factors": n_factors,
+            "n_epochs": n_epochs,
+            "lr_all": lr_all,
+            "reg_all": reg_all,
+            "random_state": seed,
+        }
         self.rating_range = rating_range
 
     def fit(self, users, items, ratings) -> None:
