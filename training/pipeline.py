@@ -105,10 +105,8 @@ def main(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from training.ingest import DEFAULT_HELDOUT_FRACTION, dataset_name, ingest
+    from training.progress import write as log
     from training.stages import Stages
-
-    def log(line: str) -> None:
-        print(line, flush=True)
 
     started = time.perf_counter()
     work = args.work or Path(".")

@@ -35,6 +35,15 @@ def is_enabled() -> bool:
     return _ENABLED.get()
 
 
+def write(line: str) -> None:
+    """Print a log line to stdout; while bars are drawn, above them (tqdm clears and redraws them)."""
+    if _ENABLED.get():
+        tqdm.write(line, file=sys.stdout)
+        sys.stdout.flush()
+    else:
+        print(line, flush=True)
+
+
 def bar(iterable: Iterable | None = None, total: int | None = None, desc: str | None = None, unit: str = "it") -> tqdm:
     """A tqdm bar (count, rate, ETA) over ``iterable``, or a silent pass-through when bars are off."""
     return tqdm(

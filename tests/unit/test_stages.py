@@ -194,3 +194,16 @@ def test_leftovers_of_a_killed_build_that_staged_its_own_output_are_removed_by_t
     assert any(p.name.startswith("..out.partial-") for p in tmp_path.iterdir())
     Stages(log=lambda _: None).cached("ingest", tmp_path / "out", {"v": 1}, writer("A"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"] and content(tmp_path / "out") == {"A"}
+
+
+def test_progress_bars_draw_only_when_enabled_and_log_lines_go_to_stdout(capsys):
+    from training import progress
+
+    list(progress.bar(range(3), desc="quiet loop"))
+    progress.write("a log line")
+    with progress.enabled():
+        list(progress.bar(range(3), desc="drawn loop", unit="step"))
+        progress.write("another log line")
+    out, err = capsys.readouterr()
+    assert "quiet loop" not in err and "drawn loop" in err and "step" in err
+    assert out.splitlines() == ["a log line", "another log line"]
