@@ -10,25 +10,31 @@ Environment:
   ALLOWED_ORIGINS  comma-separated origins allowed by CORS (default: none)
 """
 
+from __future__ import annotations
+
 import logging
 import os
 import threading
+from typing import TYPE_CHECKING
 
 import functions_framework
 
 from screen_genius.api import Cors, handle
 from screen_genius.loader import ModelHolder
 
+if TYPE_CHECKING:
+    from flask import Request, Response
+
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
 
 # Created on first use and kept for the life of the instance: the artifact set
 # is loaded by the first request, not at import, so a cold start stays short.
-_holder = None
-_cors = None
+_holder: ModelHolder | None = None
+_cors: Cors | None = None
 _lock = threading.Lock()
 
 
-def _globals():
+def _globals() -> tuple[ModelHolder, Cors]:
     global _holder, _cors
     if _holder is None:
         with _lock:
@@ -39,11 +45,12 @@ def _globals():
                     refresh_s=float(os.environ.get("MODEL_REFRESH_S", "300")),
                     storage_retry_s=float(os.environ.get("MODEL_STORAGE_RETRY_S", "2")),
                 )
+    assert _cors is not None  # set before _holder, under the lock
     return _holder, _cors
 
 
 @functions_framework.http
-def recommend(request):
+def recommend(request: Request) -> Response:
     """HTTP entry point: POST /api/recommend, GET /api/movies, GET /api/health."""
     holder, cors = _globals()
     return handle(request, holder, cors)

@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flask import Response
 
-from screen_genius.loader import ModelHolder, ModelUnavailable
+from screen_genius.loader import Model, ModelHolder, ModelUnavailable
+
+if TYPE_CHECKING:
+    from flask import Request
 
 log = logging.getLogger("screen_genius.api")
 
@@ -30,7 +35,7 @@ JSON_TYPE = "application/json"
 class ApiError(Exception):
     """An answer other than 200: status, a stable code and a message for a person."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers = headers or {}
@@ -39,10 +44,10 @@ class ApiError(Exception):
 class Cors:
     """CORS for the origins in ALLOWED_ORIGINS only; credentials are never allowed."""
 
-    def __init__(self, allowed: str = ""):
+    def __init__(self, allowed: str = "") -> None:
         self.origins = {o.strip().rstrip("/") for o in allowed.split(",") if o.strip()}
 
-    def headers(self, origin: str | None) -> dict:
+    def headers(self, origin: str | None) -> dict[str, str]:
         if not origin:
             return {}
         if "*" in self.origins:
@@ -51,7 +56,7 @@ class Cors:
             return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
         return {"Vary": "Origin"}
 
-    def preflight(self, origin: str | None, allow: str) -> dict:
+    def preflight(self, origin: str | None, allow: str) -> dict[str, str]:
         headers = self.headers(origin)
         if "Access-Control-Allow-Origin" in headers:
             headers.update(
@@ -73,7 +78,7 @@ ROUTES = {
 }
 
 
-def handle(request, holder: ModelHolder, cors: Cors) -> Response:
+def handle(request: Request, holder: ModelHolder, cors: Cors) -> Response:
     """Answer one request (a Flask/werkzeug request)."""
     body, status, headers = answer(request, holder, cors)
     headers["Content-Length"] = str(len(body))
@@ -83,7 +88,7 @@ def handle(request, holder: ModelHolder, cors: Cors) -> Response:
     return Response(iter([body]), status=status, headers=headers)
 
 
-def answer(request, holder: ModelHolder, cors: Cors) -> tuple[bytes, int, dict]:
+def answer(request: Request, holder: ModelHolder, cors: Cors) -> tuple[bytes, int, dict[str, str]]:
     """(body, status, headers) for one request."""
     origin = request.headers.get("Origin")
     segments = [s for s in request.path.split("/") if s]
@@ -129,12 +134,12 @@ def answer(request, holder: ModelHolder, cors: Cors) -> tuple[bytes, int, dict]:
         )
 
 
-def _json(body: dict, status: int, headers: dict):
+def _json(body: dict[str, Any], status: int, headers: dict[str, str]) -> tuple[bytes, int, dict[str, str]]:
     data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
     return data, status, {"Content-Type": JSON_TYPE, "Cache-Control": "no-store", **headers}
 
 
-def _model(holder: ModelHolder):
+def _model(holder: ModelHolder) -> Model:
     try:
         return holder.get()
     except ModelUnavailable as e:
@@ -146,14 +151,15 @@ def _model(holder: ModelHolder):
         ) from None
 
 
-def read_body(request) -> bytes:
+def read_body(request: Request) -> bytes:
     """The request body, refused with 413 past MAX_BODY_BYTES without reading the rest of it."""
     too_large = ApiError(413, "payload_too_large", f"request body is over {MAX_BODY_BYTES} bytes")
     length = request.content_length
     if length is not None and length > MAX_BODY_BYTES:
         raise too_large
     stream = request.stream
-    chunks, total = [], 0
+    chunks: list[bytes] = []
+    total = 0
     while total <= MAX_BODY_BYTES:
         chunk = stream.read(MAX_BODY_BYTES + 1 - total)
         if not chunk:
@@ -180,7 +186,7 @@ def parse_body(body: bytes) -> tuple[list[tuple[int, float]], list[int]]:
     ratings = payload["ratings"]
     if not isinstance(ratings, list):
         raise ApiError(400, "invalid_request", '"ratings" must be a list of {"movie_id": int, "rating": number}')
-    pairs = []
+    pairs: list[tuple[int, float]] = []
     for i, item in enumerate(ratings):
         if not isinstance(item, dict) or "movie_id" not in item or "rating" not in item:
             raise ApiError(400, "invalid_request", f'ratings[{i}] must be an object with "movie_id" and "rating"')
@@ -209,11 +215,11 @@ def parse_body(body: bytes) -> tuple[list[tuple[int, float]], list[int]]:
     return pairs, skipped
 
 
-def _is_int(value) -> bool:
+def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) -> dict:
+def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[int] = ()) -> dict[str, Any]:
     """The answer to one recommend request (DESIGN.md, "HTTP API"); raises ApiError(400).
 
     top / bottom: the 10 best and worst unrated movies, each with ``because``:
@@ -237,7 +243,7 @@ def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) ->
             )
         if by_movie.setdefault(movie_id, rating) != rating:
             raise ApiError(400, "duplicate_movie", f"movie {movie_id} is rated twice with different ratings")
-    skipped_rows = []
+    skipped_rows: list[int] = []
     for i, movie_id in enumerate(skipped):
         row = model.row_of.get(movie_id)
         if row is None:
@@ -262,9 +268,9 @@ def recommend(model, pairs: list[tuple[int, float]], skipped: list[int] = ()) ->
     order = np.lexsort((np.broadcast_to(explained.rated_rows, toward.shape), -toward))[:, :MAX_BECAUSE]
     catalog = model.catalog
 
-    def rec(i: int) -> dict:
+    def rec(i: int) -> dict[str, Any]:
         row = int(listed[i])
-        because = []
+        because: list[dict[str, Any]] = []
         for j in order[i]:
             if toward[i, j] < MIN_EFFECT:
                 break

@@ -20,7 +20,9 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +32,7 @@ from screen_genius import ranking as ranking_lib
 from screen_genius.manifest import LATEST, ManifestError, check_version_name, parse_latest, version_key
 from screen_genius.scale import RatingScale
 from screen_genius.scorer import Scorer, Tower
-from screen_genius.store import NotFound, StoreUnavailable, open_store
+from screen_genius.store import NotFound, Store, StoreUnavailable, open_store
 
 log = logging.getLogger("screen_genius.loader")
 
@@ -44,13 +46,13 @@ class Model:
     """One loaded artifact set, ready to serve; never mutated after loading."""
 
     version: str
-    manifest: dict
-    catalog: list[dict]
+    manifest: dict[str, Any]
+    catalog: list[dict[str, Any]]
     row_of: dict[int, int]  # movie_id -> catalog row
     scale: RatingScale
     scorer: Scorer
     movies_json: bytes = field(repr=False)  # the /api/movies body, serialised once
-    display: list[dict] = field(repr=False, default_factory=list)  # per row: {movie_id, title, year, genres}
+    display: list[dict[str, Any]] = field(repr=False, default_factory=list)  # per row: {movie_id, title, year, genres}
     elicitation: elicit.ElicitationData | None = field(repr=False, default=None)
     ask_strategy: str = "popular"
 
@@ -62,6 +64,7 @@ class Model:
         listed_rows: this answer's top and bottom movies; predicted: (catalog_size,) its stars.
         """
         name, _, rule = self.ask_strategy.partition("+")
+        assert self.elicitation is not None  # build_model always sets it
         scores = self.elicitation.scores(name, rated_rows, predicted)
         exclude = np.concatenate([rated_rows, skipped_rows])
         if rule == "unlisted":  # not the movies on this answer's top and bottom 10 either
@@ -69,7 +72,7 @@ class Model:
         return elicit.choose(scores, exclude, elicit.ASK_K)
 
 
-def genre_list(genres) -> list[str]:
+def genre_list(genres: object) -> list[str]:
     """A catalog record's genres as a list: "Comedy|Drama" -> ["Comedy", "Drama"]; none -> []."""
     if isinstance(genres, list):
         return [str(g) for g in genres]
@@ -78,7 +81,7 @@ def genre_list(genres) -> list[str]:
     return [g for g in genres.split("|") if g and g != "(no genres listed)"]
 
 
-def load_model(store, version: str, manifest_sha256: str | None = None) -> Model:
+def load_model(store: Store, version: str, manifest_sha256: str | None = None) -> Model:
     """Read and check one version; raises ManifestError (bad artifact) or StoreUnavailable/NotFound."""
     base = version_key(check_version_name(version))
     try:
@@ -112,7 +115,7 @@ def load_model(store, version: str, manifest_sha256: str | None = None) -> Model
 
 
 def build_model(
-    manifest: dict,
+    manifest: dict[str, Any],
     catalog_bytes: bytes,
     vectors_bytes: bytes,
     tower_bytes: bytes,
@@ -204,13 +207,18 @@ class ModelHolder:
     """The model being served, loaded lazily and refreshed at most every ``refresh_s`` seconds."""
 
     def __init__(
-        self, uri: str, refresh_s: float = 300.0, *, storage_retry_s: float | None = 2.0, clock=time.monotonic
-    ):
+        self,
+        uri: str,
+        refresh_s: float = 300.0,
+        *,
+        storage_retry_s: float | None = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.uri = uri
         self.refresh_s = refresh_s
         self._storage_retry_s = storage_retry_s
         self._clock = clock
-        self._store = None
+        self._store: Store | None = None
         self._model: Model | None = None
         self._load_lock = threading.Lock()
         self._refresh_lock = threading.Lock()
@@ -237,9 +245,11 @@ class ModelHolder:
                 self._refresh(model)
             finally:
                 self._refresh_lock.release()
-        return self._model
+        served = self._model  # this one, or the newer one a refresh swapped in
+        assert served is not None  # once loaded, only ever replaced by another model
+        return served
 
-    def _open(self):
+    def _open(self) -> Store:
         if not self.uri:
             raise StoreUnavailable("MODEL_URI is not set: point it at gs://BUCKET/PREFIX or a published directory")
         if self._store is None:

@@ -13,6 +13,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from screen_genius.store import Store
 
 MANIFEST = "manifest.json"
 LATEST = "latest.json"  # at the top of a published prefix: names the version to serve
@@ -28,7 +32,7 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def file_entry(path: Path) -> dict:
+def file_entry(path: Path) -> dict[str, Any]:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
@@ -36,7 +40,7 @@ def file_entry(path: Path) -> dict:
     return {"size": path.stat().st_size, "sha256": digest.hexdigest()}
 
 
-def write_manifest(directory: Path | str, **fields) -> dict:
+def write_manifest(directory: Path | str, **fields: Any) -> dict[str, Any]:
     """Write ``directory/manifest.json`` listing every other file in it; returns the manifest."""
     directory = Path(directory)
     files = {p.name: file_entry(p) for p in sorted(directory.iterdir()) if p.is_file() and p.name != MANIFEST}
@@ -46,7 +50,7 @@ def write_manifest(directory: Path | str, **fields) -> dict:
     return manifest
 
 
-def validate(manifest: dict) -> None:
+def validate(manifest: object) -> None:
     """Raise ManifestError unless ``manifest`` has the fields and files DESIGN.md requires."""
     if not isinstance(manifest, dict):
         raise ManifestError("manifest.json must hold a JSON object")
@@ -70,7 +74,7 @@ def validate(manifest: dict) -> None:
             raise ManifestError(f"manifest.json entry for {name} must be {{size: int, sha256: str}}")
 
 
-def verify_file(manifest: dict, name: str, data: bytes) -> None:
+def verify_file(manifest: dict[str, Any], name: str, data: bytes) -> None:
     """Raise ManifestError unless ``data`` is the file ``name`` the manifest lists."""
     entry = manifest["files"].get(name)
     if entry is None:
@@ -87,7 +91,7 @@ def version_key(version: str) -> str:
     return f"versions/{version}/"
 
 
-def check_version_name(version) -> str:
+def check_version_name(version: object) -> str:
     """``version`` if it can name a folder safely; raises ManifestError otherwise."""
     if not isinstance(version, str) or not version or "/" in version or "\\" in version or version.startswith("."):
         raise ManifestError(
@@ -96,12 +100,12 @@ def check_version_name(version) -> str:
     return version
 
 
-def read_latest(store) -> dict:
+def read_latest(store: Store) -> dict[str, Any]:
     """The parsed ``latest.json``: at least {"version"}; raises NotFound, StoreUnavailable, ManifestError."""
     return parse_latest(store.read(LATEST), store.uri)
 
 
-def parse_latest(raw: bytes, where: str = "") -> dict:
+def parse_latest(raw: bytes, where: str = "") -> dict[str, Any]:
     """``latest.json`` bytes -> {"version", "manifest_sha256", "published_at", "history"}; raises ManifestError."""
     try:
         latest = json.loads(raw)
@@ -113,7 +117,7 @@ def parse_latest(raw: bytes, where: str = "") -> dict:
     return latest
 
 
-def write_json_atomic(path: Path, obj) -> None:
+def write_json_atomic(path: Path, obj: Any) -> None:
     """Write JSON to a temporary file beside ``path``, then rename it into place."""
     write_bytes_atomic(Path(path), (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
 

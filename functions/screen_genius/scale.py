@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
@@ -50,11 +52,11 @@ class RatingScale:
     def describe(self) -> str:
         return f"{self.min:g} to {self.max:g} in steps of {self.step:g}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, float]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> RatingScale:
+    def from_dict(cls, d: Mapping[str, Any]) -> RatingScale:
         return cls(min=float(d["min"]), max=float(d["max"]), step=float(d["step"]))
 
 

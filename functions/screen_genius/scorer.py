@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
+import numpy.typing as npt
 from ai_edge_litert.interpreter import Interpreter
 
 from screen_genius import features
@@ -27,7 +28,7 @@ from screen_genius.scale import RatingScale
 class Tower:
     """The LiteRT user tower; one instance is shared by all request threads."""
 
-    def __init__(self, model_content: bytes, catalog_size: int):
+    def __init__(self, model_content: bytes, catalog_size: int) -> None:
         self._interpreter = Interpreter(model_content=model_content, num_threads=1)
         inp = self._interpreter.get_input_details()
         out = self._interpreter.get_output_details()
@@ -64,7 +65,8 @@ class Tower:
             self._batch = batch.shape[0]
         self._interpreter.set_tensor(self._in["index"], np.ascontiguousarray(batch, dtype=np.float32))
         self._interpreter.invoke()
-        return self._interpreter.get_tensor(self._out["index"])
+        out: np.ndarray = self._interpreter.get_tensor(self._out["index"])  # LiteRT ships no type information
+        return out
 
 
 # LEAVE_ONE_OUT[i] gathers a 16-slot subset with slot i removed and the rest moved up
@@ -85,7 +87,7 @@ class Explained:
 
     __slots__ = ("effects", "predicted", "rated_rows", "used")
 
-    def __init__(self, predicted, used, rated_rows, effects):
+    def __init__(self, predicted: np.ndarray, used: int, rated_rows: np.ndarray, effects: np.ndarray) -> None:
         self.predicted, self.used, self.rated_rows, self.effects = predicted, used, rated_rows, effects
 
 
@@ -106,7 +108,7 @@ class Scorer:
         scale: RatingScale,
         n_subsets: int = 1,
         ranking: ListRanking | None = None,
-    ):
+    ) -> None:
         self.tower = tower
         self.ranking = ranking  # the lists' order (``screen_genius.ranking``); None: by the stars
         self.movie_vectors = movie_vectors
@@ -130,7 +132,8 @@ class Scorer:
     def predict_subsets(self, sub_rows: np.ndarray, sub_ratings: np.ndarray) -> np.ndarray:
         """Predicted ratings (catalog_size,) float32 from given (n, 16) subsets: the tower's mean, clipped."""
         matrices = features.user_matrices(self.movie_vectors, sub_rows, sub_ratings, self.offset)
-        return np.clip(self.tower(matrices).mean(axis=0), self.scale.min, self.scale.max).astype(np.float32)
+        predicted: npt.NDArray[np.float32] = self.tower(matrices).mean(axis=0)
+        return np.clip(predicted, self.scale.min, self.scale.max).astype(np.float32)
 
     def explain(self, rows: np.ndarray, ratings: np.ndarray) -> Explained:
         """``predict`` plus each used rating's effect on every prediction, from one batched tower call.

@@ -14,9 +14,17 @@ us; try again later).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from screen_genius.manifest import write_bytes_atomic
+
+if TYPE_CHECKING:
+    from google.api_core.retry import Retry
+    from google.cloud.storage import Bucket  # the client ships no type information: Any to mypy
+
+T = TypeVar("T")
 
 
 class NotFound(KeyError):
@@ -30,7 +38,21 @@ class StoreUnavailable(OSError):
     """Storage could not be reached, or refused the request; worth retrying later."""
 
 
-def open_store(uri: str, *, retry_s: float | None = None):
+class Store(Protocol):
+    """What ``open_store`` returns: ``LocalStore`` or ``GcsStore`` (and test doubles of them)."""
+
+    uri: str
+
+    def read(self, key: str) -> bytes: ...
+
+    def write(self, key: str, data: bytes, *, content_type: str | None = None) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def list(self, prefix: str = "") -> list[str]: ...
+
+
+def open_store(uri: str, *, retry_s: float | None = None) -> LocalStore | GcsStore:
     """A store for ``uri``: ``gs://bucket[/prefix]`` or a local directory path.
 
     retry_s bounds how long a Cloud Storage call keeps retrying transient
@@ -49,7 +71,7 @@ def open_store(uri: str, *, retry_s: float | None = None):
 class LocalStore:
     """A directory on disk; keys are relative paths under it."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
         self.uri = str(self.root)
 
@@ -92,17 +114,17 @@ class LocalStore:
 class GcsStore:
     """A prefix in a Cloud Storage bucket, through the google-cloud-storage client."""
 
-    def __init__(self, bucket: str, prefix: str, *, retry_s: float | None = None):
+    def __init__(self, bucket: str, prefix: str, *, retry_s: float | None = None) -> None:
         self.bucket_name = bucket
         self.prefix = prefix
         self.uri = f"gs://{bucket}/{prefix}" if prefix else f"gs://{bucket}"
         self._retry_s = retry_s
-        self._bucket = None  # the client is created on first use
+        self._bucket: Bucket | None = None  # the client is created on first use
 
     def _name(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def _client_bucket(self):
+    def _client_bucket(self) -> Bucket:
         if self._bucket is None:
             from google.auth.exceptions import DefaultCredentialsError
             from google.cloud import storage
@@ -117,16 +139,16 @@ class GcsStore:
             self._bucket = client.bucket(self.bucket_name)
         return self._bucket
 
-    def _retry(self):
+    def _retry(self) -> Retry | None:
         from google.cloud.storage.retry import DEFAULT_RETRY
 
         if self._retry_s is None:
-            return DEFAULT_RETRY
+            return cast("Retry", DEFAULT_RETRY)
         if self._retry_s <= 0:
             return None
-        return DEFAULT_RETRY.with_timeout(self._retry_s)
+        return cast("Retry", DEFAULT_RETRY.with_timeout(self._retry_s))
 
-    def _call(self, what: str, key: str, fn):
+    def _call(self, what: str, key: str, fn: Callable[[], T]) -> T:
         from google.api_core import exceptions as gexc
         from google.auth.exceptions import TransportError
         from requests import exceptions as rexc
@@ -140,9 +162,10 @@ class GcsStore:
 
     def read(self, key: str) -> bytes:
         bucket = self._client_bucket()
-        return self._call(
+        data: bytes = self._call(
             "read", key, lambda: bucket.blob(self._name(key)).download_as_bytes(retry=self._retry(), timeout=(5, 60))
         )
+        return data
 
     def write(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
         bucket = self._client_bucket()
