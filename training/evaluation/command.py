@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -100,7 +101,7 @@ def peers(ds, train, quick: bool, log=print, hybrid: bool = True) -> list:
     from training.models.peers.ease import EASE
     from training.models.peers.item_knn import ItemKNN
 
-    models = [EASE(), ItemKNN()]
+    models: list[protocol.ColdStartModel] = [EASE(), ItemKNN()]
     if hybrid and not quick:
         from training.models.peers.lightfm_hybrid import LightFMHybrid
 
@@ -165,7 +166,7 @@ def warm_start(ds, train, quick: bool, log=print, librec: bool = True) -> dict:
     n_users, n_items = train.n_users, train.n_items
     epochs = {"epochs": 1} if quick else {}
     rating_range = (ds.rating_scale.min, ds.rating_scale.max)
-    factories = [
+    factories: list[Callable[[], protocol.WarmStartModel]] = [
         lambda: svd.SurpriseSVD(rating_range=rating_range),
         lambda: ncf.NeuMF(n_users, n_items, **epochs),
         lambda: two_tower.TwoTower(n_users, n_items, **epochs),

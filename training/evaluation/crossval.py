@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -191,6 +192,7 @@ def evaluate_splits(
                 f"  split {fold + 1}/{n_splits}: {train.n_users} training users, {first16.targets.n_users} "
                 f"test users, {len(models)} models ({fit_seconds:.1f} s to fit)"
             )
+    assert result is not None, "no splits to evaluate"
     return result.merged()
 
 
@@ -202,7 +204,7 @@ def summarize(result: CrossValResult, n_boot: int = bootstrap.N_BOOT, seed: int 
      "n_users": {k: U}}. Metrics that need ratings are absent for models that rank only.
     """
     models = list(result.stats)
-    out = {
+    out: dict[str, Any] = {
         "values": {m: {} for m in models},
         "pairs": {},
         "coverage": {m: {} for m in models},
@@ -220,7 +222,8 @@ def summarize(result: CrossValResult, n_boot: int = bootstrap.N_BOOT, seed: int 
         weights = bootstrap.resampling_weights(n_users, n_boot, seed)
         samples = {}
         for m in present:
-            stats, cache = result.stats[m][k], {}
+            stats = result.stats[m][k]
+            cache: dict[str, np.ndarray] = {}
             out["values"][m][key] = {}
             out["coverage"][m][key] = {"top": lists.coverage(stats["top"]), "bottom": lists.coverage(stats["bottom"])}
             for name, metric in bootstrap.METRICS.items():

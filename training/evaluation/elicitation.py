@@ -27,6 +27,7 @@ served strategy needs from the training users; export ships it as
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -70,7 +71,8 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
     vectors = np.asarray(movie_vectors, dtype=np.float64)
     features = np.concatenate([vectors[:, :FACTORS], vectors[:, FACTORS + 1 : FACTORS + 2]], axis=1)
     base = offset + vectors[:, FACTORS]
-    thetas, residuals = [], []
+    thetas: list[np.ndarray] = []
+    residuals: list[np.ndarray] = []
     eye = np.eye(features.shape[1])
     for u in range(train.n_users):
         rows, ratings = train.user(u)
@@ -80,8 +82,8 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
         theta = np.linalg.solve(f.T @ f + PRIOR_RIDGE * eye, f.T @ y)
         thetas.append(theta)
         residuals.append((y - f @ theta) ** 2 * len(rows) / max(len(rows) - features.shape[1], 1))
-    thetas = np.array(thetas) if thetas else np.zeros((2, features.shape[1]))
-    prior_cov = np.cov(thetas, rowvar=False) + 1e-4 * eye
+    taste = np.array(thetas) if thetas else np.zeros((2, features.shape[1]))
+    prior_cov = np.cov(taste, rowvar=False) + 1e-4 * eye
     noise_var = float(np.mean(np.concatenate(residuals))) if residuals else 1.0
     return ElicitationData(
         n_ratings=counts,
@@ -265,7 +267,7 @@ def simulate(
     reference_predictions = [scored(d.given_rows, d.given_ratings) for d in draws]
 
     # Common targets: a person's ratings that no strategy (final answers) and no reference draw asked for.
-    asked = [set() for _ in users]
+    asked: list[set[int]] = [set() for _ in users]
     for snaps in snapshots.values():
         for i, rows in enumerate(snaps[-1][1]):
             asked[i].update(rows.tolist())
@@ -278,9 +280,9 @@ def simulate(
         keep = ~np.isin(rows, list(asked[i]))
         common.append((np.asarray(sorted(asked[i]), np.int64), rows[keep], ratings[keep]))
 
-    out = {"n_users": len(users)}
+    out: dict[str, Any] = {"n_users": len(users)}
     for strategy, snaps in snapshots.items():
-        history = []
+        history: list[dict[str, Any]] = []
         for round_, (predicted, answered, answers, shown) in enumerate(snaps):
             remaining = []
             for i, u in enumerate(users):
@@ -342,7 +344,7 @@ def merge_folds(per_fold: list[dict]) -> dict:
             return None
         return float(sum(w * x for w, x in zip(weights, items, strict=False)))
 
-    out = {"n_users": int(sum(f["n_users"] for f in per_fold))}
+    out: dict[str, Any] = {"n_users": int(sum(f["n_users"] for f in per_fold))}
     for key in per_fold[0]:
         if key == "n_users":
             continue

@@ -89,7 +89,9 @@ def draw(test: CatalogRatings, seed: int, k_max: int = max(KS), min_targets: int
         order = np.random.default_rng([seed, int(test.user_ids[u])]).permutation(len(rows))
         given_rows[i], given_ratings[i] = rows[order[:k_max]], ratings[order[:k_max]]
         rest = order[k_max:]
-        t_users.append(np.full(len(rest), test.user_ids[u])), t_rows.append(rows[rest]), t_ratings.append(ratings[rest])
+        t_users.append(np.full(len(rest), test.user_ids[u]))
+        t_rows.append(rows[rest])
+        t_ratings.append(ratings[rest])
     targets = CatalogRatings.build(
         np.concatenate(t_users) if t_users else np.zeros(0),
         np.concatenate(t_rows) if t_rows else np.zeros(0),

@@ -161,7 +161,7 @@ def _cold_tables(metrics: dict) -> str:
                     cells.append("<td>n/a</td>")
                     continue
                 mark = ""
-                if name != served:
+                if served is not None and name != served:
                     pair = crossval.paired({"pairs": metrics.get("pairs", {})}, k, key, served, name)
                     if pair and (pair[1] > 0 or pair[2] < 0):
                         served_better = (pair[1] > 0) == METRICS[key].higher_is_better
@@ -268,7 +268,7 @@ def markdown(metrics: dict, ks=("0", "2", "4", "8", "16", "all")) -> str:
                     continue
                 lo, hi = intervals.get(name, {}).get(k, {}).get(key, [np.nan, np.nan])
                 mark = ""
-                if name != served:
+                if served is not None and name != served:
                     pair = crossval.paired({"pairs": metrics.get("pairs", {})}, k, key, served, name)
                     if pair and (pair[1] > 0 or pair[2] < 0):
                         mark = " +" if (pair[1] > 0) == METRICS[key].higher_is_better else " -"

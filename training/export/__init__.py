@@ -22,6 +22,7 @@ import json
 import math
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -144,7 +145,7 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
         (staging / elicit.FILE).write_bytes(
             elicitation_data(training_ratings(ds), trained.movie_vectors, trained.offset, ds.rating_scale).to_bytes()
         )
-        serving_options = {"ask_next": elicit.SERVED}
+        serving_options: dict[str, Any] = {"ask_next": elicit.SERVED}
         if trained.ranking is not None:  # the lists' order (screen_genius.ranking)
             buffer = io.BytesIO()
             np.savez(

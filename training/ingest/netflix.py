@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 import pyarrow as pa
@@ -148,7 +149,7 @@ def parse_block(buf: np.ndarray, current: int, known: np.ndarray, path: Path, li
     ends = ends - ((ends > starts) & (buf[np.maximum(ends - 1, 0)] == CR))  # tolerate CRLF
     length = ends - starts
 
-    def fail(i: int, why: str, hint: str = ""):
+    def fail(i: int | np.integer, why: str, hint: str = "") -> NoReturn:
         line = bytes(buf[starts[i] : ends[i]])
         last = open_tail and i == len(ends) - 1
         raise IngestError(

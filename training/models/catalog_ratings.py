@@ -72,7 +72,7 @@ class CatalogRatings:
         """(n_users,) number of ratings per user."""
         return np.diff(self.indptr)
 
-    def user(self, u: int) -> tuple[np.ndarray, np.ndarray]:
+    def user(self, u: int | np.integer) -> tuple[np.ndarray, np.ndarray]:
         """(rows, ratings) of the u-th user (position, not id)."""
         a, b = self.indptr[u], self.indptr[u + 1]
         return self.rows[a:b], self.ratings[a:b]

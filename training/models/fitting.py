@@ -20,13 +20,18 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from training.errors import CommandError
 from training.models.catalog_ratings import training_ratings
 
-PROFILES = {
+if TYPE_CHECKING:
+    from training.models.ranking import SeenScore
+    from training.models.user_tower import TrainedUserTower
+
+PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     # Model 1 (ALS) options, Model 2 options
     "full": {"movie_factors": {}, "user_tower": {}},
     "quick": {
@@ -144,10 +149,10 @@ class TrainedModels:
     list ranking (``ranking``: a SeenScore or None, ``prior``: the centred no-information stars)."""
 
     directory: Path
-    info: dict
+    info: dict[str, Any]
     movie_vectors: np.ndarray
-    towers: dict
-    ranking: object = None
+    towers: dict[str, TrainedUserTower]
+    ranking: SeenScore | None = None
     prior: np.ndarray | None = None
 
     def recommender(self, name: str = "user_tower", n_subsets: int = 1):
@@ -160,10 +165,9 @@ class TrainedModels:
         model.tower = user_tower.UserTowerRecommender.from_trained(self.towers[name], name, n_subsets)
         from training.models.ranking import RankingParams
 
-        model.seen, model.prior = self.ranking, self.prior
+        model.seen = self.ranking
         model.choice = {"params": RankingParams(**self.info.get("ranking", {}).get("params", {}))}
-        if model.prior is None:
-            model.prior = model.no_information_prior()
+        model.prior = self.prior if self.prior is not None else model.no_information_prior()
         return model
 
     @property

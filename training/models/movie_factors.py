@@ -116,7 +116,7 @@ def fit_movie_factors(
     m_indptr, m_users, m_ratings = _transpose(train)
     reg_u = np.full(f + 1, config.reg_user)
     reg_m = np.full(f + 1, config.reg_movie)
-    history = {"train_rmse": []}
+    history: dict[str, list[float]] = {"train_rmse": []}
     for _ in progress.bar(range(config.iterations), desc="Model 1 (ALS)", unit="iteration"):
         other = np.concatenate([items[:, :f], np.ones((train.n_items, 1))], axis=1)
         users = ridge_rows(train.indptr, train.rows, train.ratings - mu - items[train.rows, f], other, reg_u)

@@ -103,7 +103,7 @@ class ServedModel:
 
     def __init__(
         self,
-        features: np.ndarray,
+        features: np.ndarray | None,  # None: a model loaded back, already fitted (``TrainedModels.recommender``)
         step: float,
         tower_config: user_tower.UserTowerConfig | None = None,
         factors_config: movie_factors.MovieFactorsConfig | None = None,
@@ -119,6 +119,7 @@ class ServedModel:
         self.timings: dict = {}
 
     def fit(self, train: CatalogRatings) -> None:
+        assert self.features is not None, "a model loaded back has no title features to refit with"
         t = time.perf_counter()
         self.offset = user_tower.rating_offset(train.mean(), self.step)
         self.factors = movie_factors.fit_movie_factors(train, self.features, self.offset, self.factors_config, self.log)

@@ -29,12 +29,18 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from screen_genius import features
 from training import progress
 from training.models import layout
+
+if TYPE_CHECKING:
+    import keras
+
+    from training.models.catalog_ratings import CatalogRatings
 
 MAX_RATINGS = features.MAX_RATINGS
 FACTORS = layout.FACTORS
@@ -261,12 +267,12 @@ def fit_gates(
 
 @dataclass
 class TrainedUserTower:
-    model: object  # ColdStartModel
+    model: keras.Model  # ColdStartModel
     movie_vectors: np.ndarray  # (n_movies, 16) float32, the input vectors (Model 1)
     offset: float
     config: UserTowerConfig
-    history: dict = field(default_factory=dict)
-    validation: object = None  # CatalogRatings of the validation users (never stepped on), when known
+    history: dict[str, Any] = field(default_factory=dict)
+    validation: CatalogRatings | None = None  # the validation users (never stepped on), when known
 
     def predict_matrices(self, x: np.ndarray) -> np.ndarray:
         """(B, 16, 16) -> (B, n_movies) float32 predicted ratings."""
@@ -352,7 +358,7 @@ def _train_one(
     model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=squared_error)
     data = ColdStartData(fit_users, movie_vectors, offset, config)
     validation = None
-    history = {"rmse": [], "val_rmse": [], "seconds": []}
+    history: dict[str, Any] = {"rmse": [], "val_rmse": [], "seconds": []}
     callbacks = [EpochRecord(history, config, log)]
     bar = progress.epoch_callback(config.epochs, f"user tower [{config.tower}] seed {config.seed}")
     callbacks += [bar] if bar else []
@@ -425,6 +431,8 @@ class UserTowerRecommender:
             self.trained = train_user_tower(train, self.movie_vectors, self.offset, self.config, self.log)
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
+        trained = self.trained
+        assert trained is not None, "fit() first"
         given_rows, given_ratings = np.asarray(given_rows), np.asarray(given_ratings, dtype=np.float32)
         if given_rows.shape[1] == MAX_RATINGS:  # at most 16 each: one matrix per user, in one batch
             x = np.concatenate(
@@ -433,9 +441,9 @@ class UserTowerRecommender:
                     for r, v in zip(given_rows, given_ratings, strict=True)
                 ]
             )
-            return self.trained.predict_matrices(x)
+            return trained.predict_matrices(x)
         out = []
         for r, v in zip(given_rows, given_ratings, strict=True):
             x = features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, self.n_subsets)
-            out.append(self.trained.predict_matrices(x).mean(axis=0))
+            out.append(trained.predict_matrices(x).mean(axis=0))
         return np.stack(out)

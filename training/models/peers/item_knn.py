@@ -62,7 +62,7 @@ class ItemKNN:
         self.validation: dict[str, float] = {}
 
     def fit(self, train: CatalogRatings) -> None:
-        if None in (self.k, self.shrinkage, self.den_reg):
+        if self.k is None or self.shrinkage is None or self.den_reg is None:
             self.k, self.shrinkage, self.den_reg = self._choose(train)
         self._fit_baseline(train)
         self.similarity = similarities(*self._residual_parts(train), self.shrinkage)
@@ -105,7 +105,7 @@ class ItemKNN:
         sums, counts = train.item_stats()
         self.item_bias = ((sums - counts * self.mu) / (counts + self.item_shrink)).astype(np.float32)
 
-    def _residual_parts(self, train: CatalogRatings):
+    def _residual_parts(self, train: CatalogRatings) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
         """(user positions, rows, baseline residuals, n_users, n_items) of the training ratings."""
         users, rows, ratings = train.triples()
         deviation = ratings - self.mu - self.item_bias[rows]
@@ -124,7 +124,7 @@ class ItemKNN:
                 self.validation[f"k={k},shrinkage={shrinkage},den_reg={den_reg}"] = float(
                     np.mean([validation.rmse(self.predict(*sim.given(n)), sim.targets) for n in validation.KS])
                 )
-        best = min(self.validation, key=self.validation.get)
+        best = min(self.validation, key=self.validation.__getitem__)
         values = dict(part.split("=") for part in best.split(","))
         return int(values["k"]), float(values["shrinkage"]), float(values["den_reg"])
 

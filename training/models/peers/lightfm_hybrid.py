@@ -90,7 +90,7 @@ class LightFMHybrid:
 
     def fit(self, train: CatalogRatings) -> None:
         self.item_features = item_features(self.genres, train.n_items)
-        if None in (self.no_components, self.alpha, self.epochs):
+        if self.no_components is None or self.alpha is None or self.epochs is None:
             self.no_components, self.alpha, self.epochs = self._choose(train)
         self._fit_baseline(train)
         self.model = self._new_model(self.no_components, self.alpha)
@@ -162,7 +162,8 @@ class LightFMHybrid:
                 k = int(rng.integers(1, min(K_MAX, len(rows) - 1) + 1))
                 given_rows[s, :k], given_ratings[s, :k] = rows[order[:k]], ratings[order[:k]]
                 rest = order[k:]
-                t_users.append(np.full(len(rest), s)), t_rows.append(rows[rest])
+                t_users.append(np.full(len(rest), s))
+                t_rows.append(rows[rest])
                 t_labels.append(ratings[rest])
         stars = np.concatenate(t_labels)
         labels = np.where(stars >= self.like_threshold, 1.0, -1.0).astype(np.float32)
@@ -199,7 +200,7 @@ class LightFMHybrid:
                         ]
                     )
                 )
-        best = max(self.validation, key=self.validation.get)
+        best = max(self.validation, key=self.validation.__getitem__)
         values = dict(part.split("=") for part in best.split(","))
         return int(values["no_components"]), float(values["alpha"]), int(values["epochs"])
 

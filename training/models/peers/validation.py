@@ -70,11 +70,9 @@ def simulate(users: CatalogRatings, seed: int = 0, k_max: int = max(KS)) -> Simu
         order = rng.permutation(len(rows))
         given_rows[u], given_ratings[u] = rows[order[:k_max]], ratings[order[:k_max]]
         rest = order[k_max:]
-        (
-            t_users.append(np.full(len(rest), users.user_ids[u])),
-            t_rows.append(rows[rest]),
-            t_ratings.append(ratings[rest]),
-        )
+        t_users.append(np.full(len(rest), users.user_ids[u]))
+        t_rows.append(rows[rest])
+        t_ratings.append(ratings[rest])
     targets = CatalogRatings.build(
         np.concatenate(t_users), np.concatenate(t_rows), np.concatenate(t_ratings), users.n_items
     )

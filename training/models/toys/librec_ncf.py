@@ -28,6 +28,7 @@ import sys
 import tempfile
 import weakref
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
@@ -74,24 +75,25 @@ class LibRecNCF:
             "seed": seed,
         }
         self.timeout_s = timeout_s
-        self._worker: subprocess.Popen | None = None
+        self._worker: subprocess.Popen[str] | None = None
         self._dir: Path | None = None
 
     def fit(self, users, items, ratings) -> None:
-        self._start()
-        np.save(self._dir / "users.npy", np.asarray(users, dtype=np.int64))
-        np.save(self._dir / "items.npy", np.asarray(items, dtype=np.int64))
-        np.save(self._dir / "ratings.npy", np.asarray(ratings, dtype=np.float32))
-        (self._dir / "params.json").write_text(json.dumps(self.params))
+        directory = self._start()
+        np.save(directory / "users.npy", np.asarray(users, dtype=np.int64))
+        np.save(directory / "items.npy", np.asarray(items, dtype=np.int64))
+        np.save(directory / "ratings.npy", np.asarray(ratings, dtype=np.float32))
+        (directory / "params.json").write_text(json.dumps(self.params))
         self._ask("fit")
 
     def predict(self, users, items) -> np.ndarray:
-        if self._worker is None:
+        directory = self._dir
+        if self._worker is None or directory is None:  # _start sets _dir before _worker
             raise RuntimeError("LibRecNCF.predict called before fit")
-        np.save(self._dir / "users.npy", np.asarray(users, dtype=np.int64))
-        np.save(self._dir / "items.npy", np.asarray(items, dtype=np.int64))
+        np.save(directory / "users.npy", np.asarray(users, dtype=np.int64))
+        np.save(directory / "items.npy", np.asarray(items, dtype=np.int64))
         self._ask("predict")
-        return np.load(self._dir / "predictions.npy").astype(np.float32)
+        return np.load(directory / "predictions.npy").astype(np.float32)
 
     def close(self) -> None:
         """Stop the worker and remove its directory (also done when the model is garbage-collected)."""
@@ -99,9 +101,10 @@ class LibRecNCF:
             self._finalizer()
             self._worker = None
 
-    def _start(self) -> None:
+    def _start(self) -> Path:
+        """Start a fresh worker (stopping any earlier one); returns its directory."""
         self.close()
-        self._dir = Path(tempfile.mkdtemp(prefix="librec_ncf_"))
+        self._dir = directory = Path(tempfile.mkdtemp(prefix="librec_ncf_"))
         env = dict(
             os.environ, TF_USE_LEGACY_KERAS="1", TF_CPP_MIN_LOG_LEVEL=os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")
         )
@@ -117,22 +120,27 @@ class LibRecNCF:
             cwd=Path(__file__).resolve().parents[3],
         )
         self._finalizer = weakref.finalize(self, _stop, self._worker, self._log, self._dir)
+        return directory
 
     def _ask(self, command: str) -> None:
-        self._worker.stdin.write(f"{command} {self._dir}\n")
-        self._worker.stdin.flush()
-        answer = self._worker.stdout.readline().strip()
+        worker, directory = self._worker, self._dir
+        # Only called once _start has run: a worker with pipes to and from it, and its directory.
+        assert worker is not None and worker.stdin is not None and worker.stdout is not None and directory is not None
+        worker.stdin.write(f"{command} {directory}\n")
+        worker.stdin.flush()
+        answer = worker.stdout.readline().strip()
         if answer != "ok":
             self._log.flush()
-            tail = (self._dir / "worker.log").read_text()[-2000:]
+            tail = (directory / "worker.log").read_text()[-2000:]
             self.close()
             raise RuntimeError(f"LibRecommender worker failed on '{command}' ({answer or 'no answer'}):\n{tail}")
 
 
-def _stop(worker: subprocess.Popen, log, directory: Path) -> None:
+def _stop(worker: subprocess.Popen[str], log: IO[str], directory: Path) -> None:
     try:
         if worker.poll() is None:
-            worker.stdin.close()
+            if worker.stdin is not None:  # always: the worker is started with stdin=PIPE
+                worker.stdin.close()
             worker.wait(timeout=30)
     except (OSError, subprocess.TimeoutExpired):
         worker.kill()
