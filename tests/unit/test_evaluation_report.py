@@ -68,27 +68,43 @@ def ratings_for(n_users=60, n_movies=30, seed=0):
     return CatalogRatings.build(np.array(users), np.array(rows), np.array(values), n_movies)
 
 
-def test_ranking_choice_keeps_the_hit_rating_of_the_stars_alone():
-    validation = ratings_for()
-    tower = Fixed("tower", np.linspace(3, 4, 30))  # stars that rank the disliked movies on top
-    seen = ranking.SeenScore(np.zeros((30, 30), np.float32), np.linspace(1, 0, 30).astype(np.float32))
-    choice = served.choose_ranking(tower, seen, np.zeros(30), validation)
+def _cases(validation, stars, popularity):
+    from training.evaluation import protocol
+
+    draw = protocol.draw(validation, 0)
+    targets = crossval.dense(draw.targets)
+    out = []
+    for k in (1, 4, 16):
+        rows, values = draw.given(k)
+        out.append((np.tile(stars, (len(rows), 1)), np.zeros((len(rows), 30)), popularity, np.zeros(30),
+                    crossval.given_mask(rows, 30), targets))
+    return out
+
+
+def test_ranking_choice_takes_the_best_recall_that_keeps_the_hit_rating_of_the_stars_alone():
+    # stars rank the disliked movies 10-29 on top; popularity points at the loved movies 0-9
+    cases = _cases(ratings_for(), np.linspace(3, 4, 30), np.linspace(1, 0, 30))
+    choice = served.choose_ranking(cases)
     base = choice["top_table"][str(ranking.TOP_GRID[0])]
     chosen = choice["params"]
     picked = choice["top_table"][str((chosen.gamma_top, chosen.popularity_top, chosen.chart_top))]
     assert picked["hit_rating"] >= base["hit_rating"]
-    assert picked["recall@10"] == max(
-        v["recall@10"] for v in choice["top_table"].values() if v["hit_rating"] >= base["hit_rating"]
-    )
-    assert chosen.popularity_top == 1.0 and chosen.gamma_top > 0  # popularity points at the loved movies here
+    assert picked["recall@10"] == max(v["recall@10"] for v in choice["top_table"].values()
+                                      if v["hit_rating"] >= base["hit_rating"])
+    assert chosen.popularity_top == 1.0 and chosen.gamma_top > 0
 
 
-def test_ranking_choice_with_too_few_validation_users_ranks_by_stars():
-    few = ratings_for(n_users=3)
-    choice = served.choose_ranking(
-        Fixed("t", np.zeros(30)), ranking.SeenScore(np.zeros((30, 30)), np.zeros(30)), np.zeros(30), few
-    )
-    assert choice["params"] == ranking.RankingParams()
+def test_ranking_choice_without_cases_ranks_by_stars():
+    assert served.choose_ranking([])["params"] == ranking.RankingParams()
+
+
+def test_fold_in_stars_with_nothing_given_are_the_item_means():
+    from training.models import movie_factors
+
+    v = np.random.default_rng(0).normal(size=(30, 16)).astype(np.float32)
+    v[:, 15] = 1.0
+    stars = movie_factors.fold_in_stars(v, 3.5, np.full((2, 4), -1), np.zeros((2, 4)))
+    np.testing.assert_allclose(stars, np.tile(3.5 + v[:, 14], (2, 1)), rtol=1e-6)
 
 
 def test_report_marks_targets_and_writes_tables(tmp_path):

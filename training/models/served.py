@@ -9,8 +9,9 @@ serves, on training users only:
    exact ridge fold-in on those vectors; its validation users (never stepped
    on) pick the epochs and the gates.
 3. The list ranking (``ranking``): EASE's "likely to watch" score fitted on
-   the tower's fitting users, and its parameters chosen on the same
-   validation users (``choose_ranking``).
+   the training users, and its parameters chosen by cross-fitting over them
+   (``ranking_cases``, ``choose_ranking``): every training user is a
+   simulated newcomer once, scored by the ridge fold-in the tower starts from.
 
 ``predict`` gives the stars shown; ``rank_scores`` the scores that order the
 top and bottom lists. Cross-validation fits one per fold; ``train`` fits one
@@ -27,44 +28,63 @@ from training.models import movie_factors, ranking, user_tower
 from training.models.catalog_ratings import CatalogRatings
 
 GAMMA_KS = (1, 2, 4, 8, 16)
+RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking choice
 RANKING_DRAWS = 3  # seeded permutations per validation user: less noise from which ratings were given
 
 
-def choose_ranking(
-    tower, seen: ranking.SeenScore, prior: np.ndarray, validation: CatalogRatings, seed: int = 0
-) -> dict:
-    """The list-ranking parameters, chosen on validation users simulated as new users.
+def ranking_cases(train: CatalogRatings, features: np.ndarray, factors_config, offset: float, lam: float,
+                  n_inner: int = RANKING_FOLDS, seed: int = 0) -> list[tuple]:
+    """Simulated newcomers for the ranking choice, by cross-fitting over all of ``train``'s users.
 
-    Top: among ``ranking.TOP_GRID``, the largest mean recall@10 (over k in 1,
-    2, 4, 8, 16 and 3 draws) whose hits are rated at least as high, on
-    average, as with stars alone. Bottom: among ``ranking.BOTTOM_GRID``, the largest hate@10
-    whose bottom movies are rated at most as low as with stars alone.
-    Returns {"params": RankingParams, "n_users", "top_table", "bottom_table"}.
+    ``train``'s users are split into ``n_inner`` folds (``folds.split_fold``);
+    per fold, Model 1 (ALS) and EASE are fitted on the other folds, and each
+    held-out user with enough ratings gives k = 1, 2, 4, 8, 16 of 3 seeded
+    permutations. Their stars are the ridge fold-in on the vectors
+    (``movie_factors.fold_in_stars``): the tower's own starting point, cheap
+    enough to score every training user. Returns [(stars, personal, popularity,
+    prior, exclude, targets)] per fold, draw and k.
     """
-    from training.evaluation import crossval, lists, protocol
+    from training.evaluation import crossval, folds, protocol
 
-    draws = [protocol.draw(validation, seed + d) for d in range(RANKING_DRAWS)]
-    if draws[0].targets.n_users < 5:
-        return {"params": ranking.RankingParams(), "n_users": int(draws[0].targets.n_users)}
-    per_k = []
-    for first16 in draws:
-        targets = crossval.dense(first16.targets)
-        for k in GAMMA_KS:
-            rows, values = first16.given(k)
-            per_k.append(
-                (
-                    np.asarray(tower.predict(rows, values), dtype=np.float64),
-                    seen.personal(rows).astype(np.float64),
-                    crossval.given_mask(rows, validation.n_items),
-                    targets,
-                )
-            )
-    pop = seen.popularity.astype(np.float64)
+    cases = []
+    for fold in range(n_inner):
+        fit_users, held = folds.split_fold(train, fold, n_inner, seed + 17)
+        factors = movie_factors.fit_movie_factors(fit_users, features, offset, factors_config)
+        seen = ranking.SeenScore.fit(fit_users, lam=lam, seed=seed)
+        prior = movie_factors.fold_in_stars(factors.vectors, offset, np.full((1, 1), -1), np.zeros((1, 1)))[0]
+        prior = prior - prior.mean()
+        popularity = seen.popularity.astype(np.float64)
+        for d in range(RANKING_DRAWS):
+            draw = protocol.draw(held, seed + d)
+            if draw.targets.n_users == 0:
+                continue
+            targets = crossval.dense(draw.targets)
+            for k in GAMMA_KS:
+                rows, values = draw.given(k)
+                stars = movie_factors.fold_in_stars(factors.vectors, offset, rows, values)
+                cases.append((stars, seen.personal(rows).astype(np.float64), popularity, prior,
+                              crossval.given_mask(rows, train.n_items), targets))
+    return cases
+
+
+def choose_ranking(cases: list[tuple]) -> dict:
+    """The list-ranking parameters that do best on simulated newcomers (``ranking_cases``).
+
+    Top: among ``ranking.TOP_GRID``, the largest mean recall@10 (over folds,
+    draws and k) whose hits are rated at least as high, on average, as with
+    stars alone. Bottom: among ``ranking.BOTTOM_GRID``, the largest hate@10
+    whose bottom movies are rated at most as low as with stars alone.
+    Returns {"params": RankingParams, "n_cases", "top_table", "bottom_table"}.
+    """
+    from training.evaluation import lists
+
+    if not cases:
+        return {"params": ranking.RankingParams(), "n_cases": 0}
 
     def measure(params: ranking.RankingParams) -> np.ndarray:
         sums = np.zeros(4)
-        for stars, personal, exclude, targets in per_k:
-            top_s, bottom_s = ranking.list_scores(stars, personal, pop, prior, params)
+        for stars, personal, popularity, prior, exclude, targets in cases:
+            top_s, bottom_s = ranking.list_scores(stars, personal, popularity, prior, params)
             st = lists.list_stats(lists.top_bottom(top_s, exclude)[0], lists.top_bottom(bottom_s, exclude)[1], targets)
             sums += [
                 np.nanmean(st["recall@10"]),
@@ -72,7 +92,7 @@ def choose_ranking(
                 np.nanmean(st["hate@10"]),
                 st["bottom_sum"].sum() / max(st["bottom_count"].sum(), 1),
             ]
-        return sums / len(per_k)
+        return sums / len(cases)
 
     top_table = {c: measure(ranking.RankingParams(*c)) for c in ranking.TOP_GRID}
     bottom_table = {
@@ -90,7 +110,7 @@ def choose_ranking(
     names = ("recall@10", "hit_rating", "hate@10", "bottom_rating")
     return {
         "params": ranking.RankingParams(*top, *bottom),
-        "n_users": int(draws[0].targets.n_users),
+        "n_cases": len(cases),
         "top_table": {str(c): dict(zip(names, map(float, v), strict=True)) for c, v in top_table.items()},
         "bottom_table": {str(c): dict(zip(names, map(float, v), strict=True)) for c, v in bottom_table.items()},
     }
@@ -128,23 +148,22 @@ class ServedModel:
         trained = user_tower.train_user_tower(train, self.factors.vectors, self.offset, self.tower_config, self.log)
         self.tower = user_tower.UserTowerRecommender.from_trained(trained, self.name, self.n_subsets)
         self.timings["user_tower_s"] = time.perf_counter() - t
-        self.fit_ranking(train, trained.validation)
+        self.fit_ranking(train)
 
-    def fit_ranking(self, train: CatalogRatings, validation: CatalogRatings | None) -> None:
-        """EASE on the training users other than ``validation``; ranking parameters chosen on ``validation``."""
+    def fit_ranking(self, train: CatalogRatings) -> None:
+        """EASE on every training user; ranking parameters chosen by cross-fitting over them (``ranking_cases``)."""
         t = time.perf_counter()
         self.prior = self.no_information_prior()
-        if not self.rank or validation is None or validation.n_users == 0:
+        if not self.rank:
             self.seen, self.choice = None, {"params": ranking.RankingParams()}
             return
-        held = np.isin(train.user_ids, validation.user_ids)
-        seen = ranking.SeenScore.fit(train.subset(np.flatnonzero(~held)), seed=self.tower_config.seed)
-        self.choice = choose_ranking(self.tower, seen, self.prior, validation, seed=self.tower_config.seed)
-        # the parameters stay; EASE is refitted on every training user for serving
-        self.seen = ranking.SeenScore.fit(train, lam=seen.lam, seed=self.tower_config.seed)
+        self.seen = ranking.SeenScore.fit(train, seed=self.tower_config.seed)
+        cases = ranking_cases(train, self.features, self.factors_config, self.offset, self.seen.lam,
+                              seed=self.tower_config.seed)
+        self.choice = choose_ranking(cases)
         self.timings["ranking_s"] = time.perf_counter() - t
         if self.log:
-            self.log(f"  list ranking: {self.params} ({self.choice.get('n_users')} validation users)")
+            self.log(f"  list ranking: {self.params} ({self.choice.get('n_cases')} simulated cases)")
 
     @property
     def params(self) -> ranking.RankingParams:
