@@ -75,9 +75,17 @@ def _cases(validation, stars, popularity):
     targets = crossval.dense(draw.targets)
     out = []
     for k in (1, 4, 16):
-        rows, values = draw.given(k)
-        out.append((np.tile(stars, (len(rows), 1)), np.zeros((len(rows), 30)), popularity, np.zeros(30),
-                    crossval.given_mask(rows, 30), targets))
+        rows, _values = draw.given(k)
+        out.append(
+            (
+                np.tile(stars, (len(rows), 1)),
+                np.zeros((len(rows), 30)),
+                popularity,
+                np.zeros(30),
+                crossval.given_mask(rows, 30),
+                targets,
+            )
+        )
     return out
 
 
@@ -89,8 +97,9 @@ def test_ranking_choice_takes_the_best_recall_that_keeps_the_hit_rating_of_the_s
     chosen = choice["params"]
     picked = choice["top_table"][str((chosen.gamma_top, chosen.popularity_top, chosen.chart_top))]
     assert picked["hit_rating"] >= base["hit_rating"]
-    assert picked["recall@10"] == max(v["recall@10"] for v in choice["top_table"].values()
-                                      if v["hit_rating"] >= base["hit_rating"])
+    assert picked["recall@10"] == max(
+        v["recall@10"] for v in choice["top_table"].values() if v["hit_rating"] >= base["hit_rating"]
+    )
     assert chosen.popularity_top == 1.0 and chosen.gamma_top > 0
 
 

@@ -140,8 +140,9 @@ def fit_movie_factors(
     return MovieFactors(vectors=vectors, offset=float(offset), users=users, history=history)
 
 
-def fold_in_stars(vectors: np.ndarray, offset: float, given_rows: np.ndarray, given_ratings: np.ndarray,
-                  reg: float = 8.0) -> np.ndarray:
+def fold_in_stars(
+    vectors: np.ndarray, offset: float, given_rows: np.ndarray, given_ratings: np.ndarray, reg: float = 8.0
+) -> np.ndarray:
     """(B, n_movies) float64 stars of the exact ridge fold-in on ``vectors``: the user tower's starting point.
 
     Per user, [p, b_user] = argmin sum (r - offset - b_movie - q.p - b_user)^2 + reg |[p, b_user]|^2 over the
@@ -151,9 +152,8 @@ def fold_in_stars(vectors: np.ndarray, offset: float, given_rows: np.ndarray, gi
     rows = np.asarray(given_rows)
     present = rows >= 0
     safe = np.where(present, rows, 0)
-    a = np.concatenate([v[safe, : layout.FACTORS], np.ones(rows.shape + (1,))], axis=-1) * present[..., None]
+    a = np.concatenate([v[safe, : layout.FACTORS], np.ones((*rows.shape, 1))], axis=-1) * present[..., None]
     e = (np.asarray(given_ratings, dtype=np.float64) - offset - v[safe, layout.MOVIE_BIAS]) * present
     gram = np.einsum("bki,bkj->bij", a, a) + reg * np.eye(a.shape[-1])[None]
     z = np.linalg.solve(gram, np.einsum("bki,bk->bi", a, e)[..., None])[..., 0]
     return offset + v[:, layout.MOVIE_BIAS][None, :] + z[:, : layout.FACTORS] @ v[:, : layout.FACTORS].T + z[:, -1:]
-
