@@ -20,6 +20,7 @@ on the published split and exports it.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
@@ -29,7 +30,8 @@ from training.models.catalog_ratings import CatalogRatings
 
 GAMMA_KS = (1, 2, 4, 8, 16)
 RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking choice
-RANKING_DRAWS = 3  # seeded permutations per validation user: less noise from which ratings were given
+RANKING_ALS_ITERATIONS = 6
+RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every training user is one)
 
 
 def ranking_cases(train: CatalogRatings, features: np.ndarray, factors_config, offset: float, lam: float,
@@ -38,8 +40,8 @@ def ranking_cases(train: CatalogRatings, features: np.ndarray, factors_config, o
 
     ``train``'s users are split into ``n_inner`` folds (``folds.split_fold``);
     per fold, Model 1 (ALS) and EASE are fitted on the other folds, and each
-    held-out user with enough ratings gives k = 1, 2, 4, 8, 16 of 3 seeded
-    permutations. Their stars are the ridge fold-in on the vectors
+    held-out user with enough ratings gives the first k = 1, 2, 4, 8, 16 of a
+    seeded permutation. Their stars are the ridge fold-in on the vectors
     (``movie_factors.fold_in_stars``): the tower's own starting point, cheap
     enough to score every training user. Returns [(stars, personal, popularity,
     prior, exclude, targets)] per fold, draw and k.
@@ -49,7 +51,9 @@ def ranking_cases(train: CatalogRatings, features: np.ndarray, factors_config, o
     cases = []
     for fold in range(n_inner):
         fit_users, held = folds.split_fold(train, fold, n_inner, seed + 17)
-        factors = movie_factors.fit_movie_factors(fit_users, features, offset, factors_config)
+        # a few ALS sweeps suffice for the stand-in stars (the served vectors get the full fit)
+        config = dataclasses.replace(factors_config, iterations=min(factors_config.iterations, RANKING_ALS_ITERATIONS))
+        factors = movie_factors.fit_movie_factors(fit_users, features, offset, config)
         seen = ranking.SeenScore.fit(fit_users, lam=lam, seed=seed)
         prior = movie_factors.fold_in_stars(factors.vectors, offset, np.full((1, 1), -1), np.zeros((1, 1)))[0]
         prior = prior - prior.mean()
@@ -67,6 +71,17 @@ def ranking_cases(train: CatalogRatings, features: np.ndarray, factors_config, o
     return cases
 
 
+def _first(keys: np.ndarray, exclude: np.ndarray, n: int = 10) -> np.ndarray:
+    """(U, n) columns with the smallest keys per row, smallest first, skipping ``exclude``.
+
+    Partial selection, not a full sort: ties at the boundary fall either way,
+    which the choice can afford (the lists themselves use ``lists.top_bottom``).
+    """
+    keys = np.where(exclude, np.inf, keys)
+    part = np.argpartition(keys, n - 1, axis=1)[:, :n]
+    return np.take_along_axis(part, np.argsort(np.take_along_axis(keys, part, axis=1), axis=1), axis=1)
+
+
 def choose_ranking(cases: list[tuple]) -> dict:
     """The list-ranking parameters that do best on simulated newcomers (``ranking_cases``).
 
@@ -81,22 +96,27 @@ def choose_ranking(cases: list[tuple]) -> dict:
     if not cases:
         return {"params": ranking.RankingParams(), "n_cases": 0}
 
-    def measure(params: ranking.RankingParams) -> np.ndarray:
-        sums = np.zeros(4)
+    def measure(params: ranking.RankingParams, side: str) -> np.ndarray:
+        """[recall@10, hit rating] of the top lists or [hate@10, bottom rating] of the bottom lists, over the cases."""
+        sums = np.zeros(2)
         for stars, personal, popularity, prior, exclude, targets in cases:
             top_s, bottom_s = ranking.list_scores(stars, personal, popularity, prior, params)
-            st = lists.list_stats(lists.top_bottom(top_s, exclude)[0], lists.top_bottom(bottom_s, exclude)[1], targets)
-            sums += [
-                np.nanmean(st["recall@10"]),
-                st["hit_sum"].sum() / max(st["hit_count"].sum(), 1),
-                np.nanmean(st["hate@10"]),
-                st["bottom_sum"].sum() / max(st["bottom_count"].sum(), 1),
-            ]
+            if side == "top":
+                chosen = _first(-top_s, exclude)
+                liked = np.nan_to_num(targets, nan=-1.0) >= lists.LIKED
+            else:
+                chosen = _first(bottom_s, exclude)
+                liked = np.nan_to_num(targets, nan=99.0) <= lists.DISLIKED
+            hits = np.take_along_axis(targets, chosen, axis=1)
+            caught = np.take_along_axis(liked, chosen, axis=1).sum(axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                share = np.where(liked.sum(axis=1) > 0, caught / np.minimum(liked.sum(axis=1), chosen.shape[1]), np.nan)
+            sums += [np.nanmean(share), np.nansum(hits) / max((~np.isnan(hits)).sum(), 1)]
         return sums / len(cases)
 
-    top_table = {c: measure(ranking.RankingParams(*c)) for c in ranking.TOP_GRID}
+    top_table = {c: measure(ranking.RankingParams(*c), "top") for c in ranking.TOP_GRID}
     bottom_table = {
-        c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1], chart_bottom=c[2]))
+        c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1], chart_bottom=c[2]), "bottom")
         for c in ranking.BOTTOM_GRID
     }
     base_top, base_bottom = top_table[ranking.TOP_GRID[0]], bottom_table[ranking.BOTTOM_GRID[0]]
@@ -104,15 +124,15 @@ def choose_ranking(cases: list[tuple]) -> dict:
         (c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c])
     )
     bottom = max(
-        (c for c, v in bottom_table.items() if v[3] <= base_bottom[3]),
-        key=lambda c: (bottom_table[c][2], [-x for x in c]),
+        (c for c, v in bottom_table.items() if v[1] <= base_bottom[1]),
+        key=lambda c: (bottom_table[c][0], [-x for x in c]),
     )
-    names = ("recall@10", "hit_rating", "hate@10", "bottom_rating")
     return {
         "params": ranking.RankingParams(*top, *bottom),
         "n_cases": len(cases),
-        "top_table": {str(c): dict(zip(names, map(float, v), strict=True)) for c, v in top_table.items()},
-        "bottom_table": {str(c): dict(zip(names, map(float, v), strict=True)) for c, v in bottom_table.items()},
+        "top_table": {str(c): {"recall@10": float(v[0]), "hit_rating": float(v[1])} for c, v in top_table.items()},
+        "bottom_table": {str(c): {"hate@10": float(v[0]), "bottom_rating": float(v[1])}
+                         for c, v in bottom_table.items()},
     }
 
 
