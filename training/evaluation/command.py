@@ -318,7 +318,8 @@ def check_targets(metrics: dict) -> list[dict]:
         f"k={k}: {m} {cold[m][k]['hit_rating']:.3f} > {cold[served][k]['hit_rating']:.3f}"
         for k in ks
         for m in cold
-        if m != served and cold[m][k].get("hit_rating", 0) > cold[served][k]["hit_rating"]
+        # every other model, EASE included; the served model's own stars-only variant is not a peer
+        if m not in (served, STARS_ONLY) and cold[m][k].get("hit_rating", 0) > cold[served][k]["hit_rating"]
     ]
     out.append(
         {
