@@ -19,11 +19,14 @@ anything changed:
   the ingest code;
 - title embeddings: already cached by the titles' content (data/cache);
 - train: sha256 of dataset.json and split.json, the training profile and seed,
-  the training code (``TRAINING_CODE``) and the numeric packages.
+  the training code (``TRAINING_CODE``) and the numeric packages;
+- evaluate (the report directory, whose metrics.json export reads): the
+  dataset, the trained models' stage key, --quick and --no-toys, the
+  evaluation and training code.
 
 A stage's directory is swapped in whole with its stamp written last, so a
-half-written one is never reused. ``--fresh`` rebuilds everything. Evaluate,
-export and publish always run (publish is itself atomic).
+half-written one is never reused. ``--fresh`` rebuilds everything. Export and
+publish always run (both take seconds; publish is itself atomic).
 """
 
 from __future__ import annotations
@@ -96,6 +99,23 @@ def train_inputs(data_dir: Path, quick: bool, seed: int) -> dict:
             "seed": seed, "code": source_digest(TRAINING_CODE), "packages": package_versions(NUMERIC_PACKAGES)}
 
 
+def evaluate_inputs(data_dir: Path, model_dir: Path, quick: bool, toys: bool) -> dict:
+    """What the evaluation report depends on: the dataset, the trained models (their stage key), options, code."""
+    from training.stages import file_digest, package_versions, source_digest
+
+    return {"dataset": file_digest(data_dir / "dataset.json"), "split": file_digest(data_dir / "split.json"),
+            "models": read_stamp_key(model_dir), "quick": quick, "toys": toys,
+            "code": source_digest(["training.evaluation", *TRAINING_CODE]),
+            "packages": package_versions([*NUMERIC_PACKAGES, "scikit-surprise", "lightfm-next", "librecommender"])}
+
+
+def read_stamp_key(directory: Path) -> str | None:
+    from training.stages import read_stamp
+
+    stamp = read_stamp(directory)
+    return stamp["key"] if stamp else None
+
+
 def main(args: argparse.Namespace) -> int:
     from training import progress
 
@@ -148,9 +168,15 @@ def _run(args: argparse.Namespace) -> int:
 
     stages.cached("train", model_dir, train_inputs(data_dir, args.quick, seed), build_models)
     trained = load_models(model_dir)
-    with stages.stage("evaluate"):
+
+    def build_report(staging: Path) -> None:
         metrics = evaluate.evaluate_all(ds, trained, quick=args.quick, toys=not args.no_toys, log=log)
-        log(f"  report: {evaluate.write(metrics, trained.info, report_dir)}")
+        evaluate.write(metrics, trained.info, staging)
+
+    stages.cached("evaluate", report_dir, evaluate_inputs(data_dir, model_dir, args.quick, not args.no_toys),
+                  build_report)
+    log(f"  report: {report_dir / 'index.html'}")
+    metrics = json.loads((report_dir / "metrics.json").read_text())
     with stages.stage("export"):
         try:
             manifest = export_artifacts(ds, trained, metrics, artifact_dir)

@@ -5,9 +5,9 @@ synthetic data, SIGKILLed (no cleanup code runs) at a chosen point of one
 stage: inside ingest once the store is written but not swapped in; before the
 title embeddings are cached; once training has written every model file but
 not the stamp; at the start of evaluate; after export; before publish. The
-next run must reuse exactly the stages that had finished, rebuild the rest,
-and in the end publish. Then a changed option rebuilds what depends on it,
-and --fresh rebuilds everything.
+next run must reuse exactly the stages that had finished (ingest, title
+embeddings, train, evaluate), rebuild the rest, and in the end publish. Then
+a changed option rebuilds what depends on it, and --fresh rebuilds everything.
 """
 
 from __future__ import annotations
@@ -124,9 +124,9 @@ def test_every_finished_stage_is_reused_by_the_next_run(history):
         ("title embeddings", set()),  # the store was killed before it was swapped in
         ("train", {"ingest"}),  # the embeddings were killed before they were cached
         ("evaluate", {"ingest", "title embeddings"}),  # train was killed after writing, before its stamp
-        ("export", {"ingest", "title embeddings", "train"}),
-        ("publish", {"ingest", "title embeddings", "train"}),
-        (None, {"ingest", "title embeddings", "train"}),
+        ("export", {"ingest", "title embeddings", "train"}),  # evaluate was killed before it wrote anything
+        ("publish", {"ingest", "title embeddings", "train", "evaluate"}),
+        (None, {"ingest", "title embeddings", "train", "evaluate"}),
     ]
     assert [stage for stage, _, _ in runs] == [stage for stage, _ in expected]
     for (stage, done, _), (_, want) in zip(runs, expected, strict=True):
@@ -159,6 +159,8 @@ def test_a_changed_option_rebuilds_the_stages_that_depend_on_it_and_fresh_rebuil
     assert "its inputs changed (catalog_size)" in changed.stdout  # ingest
     assert re.search(r"artifacts/models/\S+: its inputs changed \([^)]*dataset", changed.stdout)  # train: a new store
     fresh = run(work, ("training.evaluation.command:evaluate_all", "before"), "--catalog-size", "120", "--fresh")
-    assert reused(fresh.stdout) == set() and fresh.stdout.count(": --fresh") == 2, fresh.stdout[-3000:]
-    again = run(work, ("training.evaluation.command:evaluate_all", "before"), "--catalog-size", "120")
+    assert reused(fresh.stdout) == set() and fresh.stdout.count(": --fresh") == 3, fresh.stdout[-3000:]  # + evaluate
+    again = run(work, ("training.publish:publish", "before"), "--catalog-size", "120")
     assert reused(again.stdout) == {"ingest", "title embeddings", "train"}, again.stdout[-3000:]
+    finished = run(work, ("training.publish:publish", "before"), "--catalog-size", "120")
+    assert reused(finished.stdout) == {"ingest", "title embeddings", "train", "evaluate"}, finished.stdout[-3000:]
