@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from training.evaluation.protocol import WarmStartModel
 from training.ingest.split import splitmix64
 
 SVD_CAP = 20_000_000  # training ratings for Surprise SVD: about 8 minutes on the 2-core machine (see above)
@@ -121,7 +122,7 @@ def cap_training(split: ProbeSplit, cap: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.argpartition(keys, cap - 1)[:cap])
 
 
-def evaluate_probe(factories: list[Callable[[int, int], object]], split: ProbeSplit, caps: dict | None = None,
+def evaluate_probe(factories: list[Callable[[int, int], WarmStartModel]], split: ProbeSplit, caps: dict | None = None,
                    seed: int = 0, log=None) -> dict:
     """Fit each toy (``factory(n_users, n_items)``) on the training ratings, capped per ``caps`` (name -> ratings).
 
