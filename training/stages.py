@@ -118,7 +118,7 @@ def remove_nested_leftovers(out: Path) -> None:
     """
     prefix = f"..{out.name}.partial-"
     for path in out.parent.glob(f"{prefix}*"):
-        pid = path.name[len(prefix):].split("-", 1)[0]
+        pid = path.name[len(prefix) :].split("-", 1)[0]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
 
@@ -137,6 +137,7 @@ def changed(before: dict | None, after: dict) -> str:
     """Which inputs differ, in words: 'its inputs changed (code, dataset)'."""
     if not isinstance(before, dict):
         return "its inputs changed"
+
     def text(value) -> str:
         return json.dumps(value, sort_keys=True, default=str)
 
@@ -152,8 +153,9 @@ class StageRecord:
     reused: bool = False
 
     def line(self) -> str:
-        return (f"[stage] {self.name}: {self.seconds:.1f} s, peak RSS {self.peak_rss_bytes / 1e9:.2f} GB"
-                + (" (reused)" if self.reused else ""))
+        return f"[stage] {self.name}: {self.seconds:.1f} s, peak RSS {self.peak_rss_bytes / 1e9:.2f} GB" + (
+            " (reused)" if self.reused else ""
+        )
 
 
 @dataclass
@@ -193,15 +195,22 @@ class Stages:
             remove_nested_leftovers(out)
             with atomic_directory(out) as staging:
                 build(staging)
-                stamp = {"stage": name, "key": key, "inputs": inputs,
-                         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+                stamp = {
+                    "stage": name,
+                    "key": key,
+                    "inputs": inputs,
+                    "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                }
                 (staging / STAMP).write_text(json.dumps(stamp, indent=2, sort_keys=True, default=str) + "\n")
             return False
 
     def summary(self) -> str:
-        return "stages: " + ", ".join(f"{r.name} {r.seconds:.1f} s" + (" (reused)" if r.reused else "")
-                                      for r in self.records)
+        return "stages: " + ", ".join(
+            f"{r.name} {r.seconds:.1f} s" + (" (reused)" if r.reused else "") for r in self.records
+        )
 
     def to_dict(self) -> list[dict]:
-        return [{"name": r.name, "seconds": round(r.seconds, 3), "peak_rss_bytes": r.peak_rss_bytes,
-                 "reused": r.reused} for r in self.records]
+        return [
+            {"name": r.name, "seconds": round(r.seconds, 3), "peak_rss_bytes": r.peak_rss_bytes, "reused": r.reused}
+            for r in self.records
+        ]

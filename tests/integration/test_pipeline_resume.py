@@ -62,11 +62,25 @@ KILLS = [  # (stage, function killed in, when)
 
 
 def run(work: Path, kill: tuple[str, str] = ("-", "-"), *extra: str) -> subprocess.CompletedProcess:
-    args = ["run", "--dataset", SOURCE, "--to", str(work / "bucket"), "--quick", "--no-toys", "--no-progress",
-            "--catalog-size", "100", "--work", str(work), *extra]
+    args = [
+        "run",
+        "--dataset",
+        SOURCE,
+        "--to",
+        str(work / "bucket"),
+        "--quick",
+        "--no-toys",
+        "--no-progress",
+        "--catalog-size",
+        "100",
+        "--work",
+        str(work),
+        *extra,
+    ]
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-    return subprocess.run([sys.executable, "-c", DRIVER, *kill, *args], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-c", DRIVER, *kill, *args], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
 
 
 def stage_lines(out: str) -> dict[str, str]:
@@ -74,7 +88,7 @@ def stage_lines(out: str) -> dict[str, str]:
     lines = {}
     for line in out.splitlines():
         if line.startswith("[stage] "):
-            lines[line[len("[stage] "):].split(":", 1)[0]] = line
+            lines[line[len("[stage] ") :].split(":", 1)[0]] = line
     return lines
 
 
@@ -94,9 +108,12 @@ def history(tmp_path_factory):
     runs = []
     for stage, target, when in [*KILLS, (None, "-", "-")]:
         done = run(work, (target, when))
-        state = {"store": stamped(data), "models": stamped(models),
-                 "published": (work / "bucket" / "latest.json").exists(),
-                 "siblings": sorted(p.name for p in data.parent.iterdir()) if data.parent.exists() else []}
+        state = {
+            "store": stamped(data),
+            "models": stamped(models),
+            "published": (work / "bucket" / "latest.json").exists(),
+            "siblings": sorted(p.name for p in data.parent.iterdir()) if data.parent.exists() else [],
+        }
         runs.append((stage, done, state))
     return work, runs
 

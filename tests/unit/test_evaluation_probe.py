@@ -58,8 +58,13 @@ def netflix(tmp_path_factory):
     root = tmp_path_factory.mktemp("probe")
     rows = ratings_table()
     pairs = probe_pairs_of(rows)
-    ingest(f"netflix:{write_netflix(root / 'raw', rows, pairs)}", root / "store", catalog_size=8,
-           heldout_fraction=0.2, progress=False)
+    ingest(
+        f"netflix:{write_netflix(root / 'raw', rows, pairs)}",
+        root / "store",
+        catalog_size=8,
+        heldout_fraction=0.2,
+        progress=False,
+    )
     return load_dataset(root / "store"), rows, pairs
 
 
@@ -100,6 +105,7 @@ def test_training_and_probe_ratings_together_are_every_catalog_rating(netflix):
     split = probe_split(ds)
     catalog = set(ds.catalog["movie_id"].tolist())
     expected = {(u, m): s for u, m, s in rows if m in catalog}
+
     def as_dict(users, items, ratings):
         pairs = zip(split.user_ids[users].tolist(), split.movie_ids[items].tolist(), strict=True)
         return dict(zip(pairs, ratings.tolist(), strict=True))
@@ -154,8 +160,13 @@ def test_capped_model_trains_on_the_cap_and_says_so(netflix):
 
 def test_the_cap_sample_is_the_same_whatever_the_file_order(netflix, tmp_path):
     ds, rows, pairs = netflix
-    ingest(f"netflix:{write_netflix(tmp_path / 'raw', rows, pairs, shuffle_seed=7)}", tmp_path / "store",
-           catalog_size=8, heldout_fraction=0.2, progress=False)
+    ingest(
+        f"netflix:{write_netflix(tmp_path / 'raw', rows, pairs, shuffle_seed=7)}",
+        tmp_path / "store",
+        catalog_size=8,
+        heldout_fraction=0.2,
+        progress=False,
+    )
     a, b = probe_split(ds), probe_split(load_dataset(tmp_path / "store"))
     sample_a, sample_b = a.train_keys()[cap_training(a, 60)], b.train_keys()[cap_training(b, 60)]
     assert len(sample_a) == 60 and set(sample_a.tolist()) == set(sample_b.tolist())
@@ -179,8 +190,9 @@ def test_surprise_svd_runs_on_the_protocol_with_its_cap(netflix):
     from training.models.toys.svd import SurpriseSVD
 
     split = probe_split(netflix[0])
-    result = evaluate_probe([lambda n_users, n_items: SurpriseSVD(n_epochs=5, rating_range=(1, 5))], split,
-                            caps={"toy_svd": 200})
+    result = evaluate_probe(
+        [lambda n_users, n_items: SurpriseSVD(n_epochs=5, rating_range=(1, 5))], split, caps={"toy_svd": 200}
+    )
     svd = result["models"]["toy_svd"]
     assert svd["n_train"] == 200 and svd["capped"] and 0.5 < svd["rmse"] < 2.5
     assert result["protocol"]["n_probe"] == split.info["n_probe"] and "splitmix64" in result["protocol"]["cap_method"]

@@ -29,6 +29,7 @@ def writer(value: str, calls: list | None = None):
             calls.append(value)
         for i in range(5):
             (staging / f"part-{i}.txt").write_text(value)
+
     return build
 
 
@@ -118,8 +119,9 @@ KILLED_BUILDER = textwrap.dedent("""
 
 
 def kill_while_building(out: Path, version: int) -> None:
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_BUILDER, str(out), str(version)], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", KILLED_BUILDER, str(out), str(version)], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "writing"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
@@ -142,7 +144,7 @@ def test_each_stage_logs_its_wall_time_and_the_peak_rss_so_far(tmp_path):
     s, lines = quiet()
     with s.stage("evaluate"):
         block = bytearray(300 * 1024 * 1024)  # touch 300 MB
-        block[:: 4096] = b"x" * len(block[:: 4096])
+        block[::4096] = b"x" * len(block[::4096])
         time.sleep(0.2)
     del block
     record = s.records[0]
@@ -186,8 +188,9 @@ NESTED_BUILDER = textwrap.dedent("""
 
 
 def test_leftovers_of_a_killed_build_that_staged_its_own_output_are_removed_by_the_next_build(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", NESTED_BUILDER, str(tmp_path / "out")], cwd=REPO,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", NESTED_BUILDER, str(tmp_path / "out")], cwd=REPO, stdout=subprocess.PIPE, text=True
+    )
     assert proc.stdout.readline().strip() == "writing"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)

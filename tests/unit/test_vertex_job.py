@@ -68,26 +68,39 @@ def test_job_runs_the_training_run_command_and_publishes_straight_to_the_bucket(
 
 
 def test_accelerator_and_service_account_reach_the_spec():
-    spec = job_spec("IMAGE", "g2-standard-8", "movielens-sample", "gs://b/p", "NVIDIA_L4", 1,
-                    service_account="trainer@p.iam.gserviceaccount.com")
-    assert spec["workerPoolSpecs"][0]["machineSpec"] == {"machineType": "g2-standard-8", "acceleratorType": "NVIDIA_L4",
-                                                         "acceleratorCount": 1}
+    spec = job_spec(
+        "IMAGE",
+        "g2-standard-8",
+        "movielens-sample",
+        "gs://b/p",
+        "NVIDIA_L4",
+        1,
+        service_account="trainer@p.iam.gserviceaccount.com",
+    )
+    assert spec["workerPoolSpecs"][0]["machineSpec"] == {
+        "machineType": "g2-standard-8",
+        "acceleratorType": "NVIDIA_L4",
+        "acceleratorCount": 1,
+    }
     assert spec["serviceAccount"] == "trainer@p.iam.gserviceaccount.com"
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"machine_type": "n1 highmem"}, "not a machine type"),
-    ({"to": "/local/dir"}, "not gs://BUCKET/PREFIX"),
-    ({"to": "gs://"}, "not gs://BUCKET/PREFIX"),
-    ({"dataset": ""}, "_DATASET is empty"),
-    ({"accelerator_type": "NVIDIA_TESLA_T4"}, "together"),
-    ({"accelerator_count": 2}, "together"),
-    ({"accelerator_type": "NVIDIA_TESLA_A100", "accelerator_count": 1}, "runs on a2-"),
-    ({"accelerator_type": "TPU_V9", "accelerator_count": 1}, "unknown _ACCELERATOR_TYPE"),
-    ({"run_args": "--to gs://elsewhere/x"}, "may not set --to"),
-    ({"run_args": "--work=/gcs/b"}, "may not set --work"),
-    ({"run_args": "'unclosed"}, "shell-style"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"machine_type": "n1 highmem"}, "not a machine type"),
+        ({"to": "/local/dir"}, "not gs://BUCKET/PREFIX"),
+        ({"to": "gs://"}, "not gs://BUCKET/PREFIX"),
+        ({"dataset": ""}, "_DATASET is empty"),
+        ({"accelerator_type": "NVIDIA_TESLA_T4"}, "together"),
+        ({"accelerator_count": 2}, "together"),
+        ({"accelerator_type": "NVIDIA_TESLA_A100", "accelerator_count": 1}, "runs on a2-"),
+        ({"accelerator_type": "TPU_V9", "accelerator_count": 1}, "unknown _ACCELERATOR_TYPE"),
+        ({"run_args": "--to gs://elsewhere/x"}, "may not set --to"),
+        ({"run_args": "--work=/gcs/b"}, "may not set --work"),
+        ({"run_args": "'unclosed"}, "shell-style"),
+    ],
+)
 def test_bad_values_are_refused_with_what_to_change(kwargs, message):
     base = {"image": "IMAGE", "machine_type": "n1-highmem-16", "dataset": "movielens-sample", "to": "gs://b/p"}
     with pytest.raises(SpecError, match=message):
@@ -184,21 +197,28 @@ def test_the_image_is_built_from_the_repository_and_pushed_then_the_job_runs_it(
 
 
 def test_an_accelerator_builds_the_gpu_image_and_asks_for_the_gpu(cloud, workspace):
-    done = run_all(cloud, workspace, _MACHINE_TYPE="n1-standard-16", _ACCELERATOR_TYPE="NVIDIA_TESLA_T4",
-                   _ACCELERATOR_COUNT="1")
+    done = run_all(
+        cloud, workspace, _MACHINE_TYPE="n1-standard-16", _ACCELERATOR_TYPE="NVIDIA_TESLA_T4", _ACCELERATOR_COUNT="1"
+    )
     assert [d.returncode for d in done] == [0, 0, 0], [d.stderr for d in done]
     build = cloud.calls()[0]
     assert "GPU=true" in build.argv and build.flag("-t").split("/")[-1].startswith("training-gpu:b-1")
     spec = json.loads((workspace / "vertex-job.json").read_text())
-    assert spec["workerPoolSpecs"][0]["machineSpec"] == {"machineType": "n1-standard-16",
-                                                         "acceleratorType": "NVIDIA_TESLA_T4", "acceleratorCount": 1}
+    assert spec["workerPoolSpecs"][0]["machineSpec"] == {
+        "machineType": "n1-standard-16",
+        "acceleratorType": "NVIDIA_TESLA_T4",
+        "acceleratorCount": 1,
+    }
 
 
-@pytest.mark.parametrize(("overrides", "message"), [
-    ({"_BUCKET": ""}, "set the _BUCKET substitution"),
-    ({"_ACCELERATOR_TYPE": "NVIDIA_TESLA_T4", "_ACCELERATOR_COUNT": "one"}, "whole number"),
-    ({"_MACHINE_TYPE": "a2-highgpu-1g", "_ACCELERATOR_TYPE": "NVIDIA_TESLA_T4", "_ACCELERATOR_COUNT": "1"}, "n1-"),
-])
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"_BUCKET": ""}, "set the _BUCKET substitution"),
+        ({"_ACCELERATOR_TYPE": "NVIDIA_TESLA_T4", "_ACCELERATOR_COUNT": "one"}, "whole number"),
+        ({"_MACHINE_TYPE": "a2-highgpu-1g", "_ACCELERATOR_TYPE": "NVIDIA_TESLA_T4", "_ACCELERATOR_COUNT": "1"}, "n1-"),
+    ],
+)
 def test_bad_substitutions_stop_the_build_before_any_image_or_job(cloud, workspace, overrides, message):
     done = run_all(cloud, workspace, **overrides)
     assert len(done) == 1 and done[0].returncode != 0
@@ -243,8 +263,11 @@ def test_the_versions_the_dockerfile_reads_from_the_requirements_are_there(packa
 
 
 def test_everything_the_dockerfile_copies_exists_and_is_in_its_build_context():
-    ignore = [line for line in (VERTEX / "Dockerfile.dockerignore").read_text().splitlines()
-              if line and not line.startswith("#")]
+    ignore = [
+        line
+        for line in (VERTEX / "Dockerfile.dockerignore").read_text().splitlines()
+        if line and not line.startswith("#")
+    ]
     assert ignore[0] == "*"
     allowed = [line[1:].rstrip("/") for line in ignore if line.startswith("!")]
     for source in re.findall(r"^COPY (\S+) ", dockerfile(), re.M):

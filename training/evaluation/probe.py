@@ -43,8 +43,10 @@ from training.ingest.split import splitmix64
 
 SVD_CAP = 20_000_000  # training ratings for Surprise SVD: about 8 minutes on the 2-core machine (see above)
 CAPS = {"toy_svd": SVD_CAP}
-CAP_METHOD = ("the training ratings whose splitmix64((user_id << 32 | movie_id) XOR seed) ranks lowest; "
-              "deterministic and independent of file order")
+CAP_METHOD = (
+    "the training ratings whose splitmix64((user_id << 32 | movie_id) XOR seed) ranks lowest; "
+    "deterministic and independent of file order"
+)
 
 
 @dataclass
@@ -85,8 +87,10 @@ def probe_split(ds, catalog_only: bool = True) -> ProbeSplit:
     """Every rating of ``ds`` (catalog movies only by default) split into training and the official probe pairs."""
     probe = ds.probe()
     if probe is None or len(probe) == 0:
-        raise ValueError(f"{ds.path} has no probe pairs (probe.parquet); the probe protocol needs Netflix Prize "
-                         "data ingested with its probe.txt")
+        raise ValueError(
+            f"{ds.path} has no probe pairs (probe.parquet); the probe protocol needs Netflix Prize "
+            "data ingested with its probe.txt"
+        )
     frame = ds.ratings(columns=["user_id", "movie_id", "rating"], catalog_only=catalog_only)
     users = frame["user_id"].to_numpy().astype(np.int64)
     movies = frame["movie_id"].to_numpy().astype(np.int64)
@@ -104,13 +108,26 @@ def probe_split(ds, catalog_only: bool = True) -> ProbeSplit:
         m = np.searchsorted(movie_ids, movies)
     train_users_seen = np.unique(u[~is_probe])
     probe_u = u[is_probe]
-    info = {"catalog_only": bool(catalog_only), "n_train": int((~is_probe).sum()), "n_probe": int(is_probe.sum()),
-            "n_probe_pairs_listed": len(probe_keys),
-            "n_probe_without_user_training": int((~np.isin(probe_u, train_users_seen)).sum()),
-            "n_users": len(user_ids), "n_items": len(movie_ids)}
-    return ProbeSplit(user_ids, movie_ids, u[~is_probe].astype(np.int32), m[~is_probe].astype(np.int32),
-                      ratings[~is_probe], probe_u.astype(np.int32), m[is_probe].astype(np.int32), ratings[is_probe],
-                      info)
+    info = {
+        "catalog_only": bool(catalog_only),
+        "n_train": int((~is_probe).sum()),
+        "n_probe": int(is_probe.sum()),
+        "n_probe_pairs_listed": len(probe_keys),
+        "n_probe_without_user_training": int((~np.isin(probe_u, train_users_seen)).sum()),
+        "n_users": len(user_ids),
+        "n_items": len(movie_ids),
+    }
+    return ProbeSplit(
+        user_ids,
+        movie_ids,
+        u[~is_probe].astype(np.int32),
+        m[~is_probe].astype(np.int32),
+        ratings[~is_probe],
+        probe_u.astype(np.int32),
+        m[is_probe].astype(np.int32),
+        ratings[is_probe],
+        info,
+    )
 
 
 def cap_training(split: ProbeSplit, cap: int, seed: int = 0) -> np.ndarray:
@@ -122,8 +139,13 @@ def cap_training(split: ProbeSplit, cap: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.argpartition(keys, cap - 1)[:cap])
 
 
-def evaluate_probe(factories: list[Callable[[int, int], WarmStartModel]], split: ProbeSplit, caps: dict | None = None,
-                   seed: int = 0, log=None) -> dict:
+def evaluate_probe(
+    factories: list[Callable[[int, int], WarmStartModel]],
+    split: ProbeSplit,
+    caps: dict | None = None,
+    seed: int = 0,
+    log=None,
+) -> dict:
     """Fit each toy (``factory(n_users, n_items)``) on the training ratings, capped per ``caps`` (name -> ratings).
 
     Returns {"protocol": {...counts, "cap_method"}, "models": {name: {"rmse", "n_train", "capped", "seconds"}}}.
@@ -138,13 +160,24 @@ def evaluate_probe(factories: list[Callable[[int, int], WarmStartModel]], split:
         model.fit(split.train_users[keep], split.train_items[keep], split.train_ratings[keep])
         pred = np.asarray(model.predict(split.probe_users, split.probe_items), dtype=np.float64)
         rmse = float(np.sqrt(np.mean((pred - split.probe_ratings) ** 2)))
-        results[model.name] = {"rmse": rmse, "n_train": len(keep),
-                               "capped": bool(len(keep) < len(split.train_ratings)),
-                               "seconds": time.perf_counter() - started}
+        results[model.name] = {
+            "rmse": rmse,
+            "n_train": len(keep),
+            "capped": bool(len(keep) < len(split.train_ratings)),
+            "seconds": time.perf_counter() - started,
+        }
         if log:
-            log(f"  {model.name}: probe rmse {rmse:.4f} (trained on {len(keep):,} of "
-                f"{len(split.train_ratings):,} ratings, {results[model.name]['seconds']:.1f} s)")
-    return {"protocol": {**split.info, "seed": seed, "cap_method": CAP_METHOD,
-                         "description": "fit on every rating except the official probe pairs; RMSE on the probe "
-                                        "pairs' ratings (the Netflix Prize's and the seed's protocol)"},
-            "models": results}
+            log(
+                f"  {model.name}: probe rmse {rmse:.4f} (trained on {len(keep):,} of "
+                f"{len(split.train_ratings):,} ratings, {results[model.name]['seconds']:.1f} s)"
+            )
+    return {
+        "protocol": {
+            **split.info,
+            "seed": seed,
+            "cap_method": CAP_METHOD,
+            "description": "fit on every rating except the official probe pairs; RMSE on the probe "
+            "pairs' ratings (the Netflix Prize's and the seed's protocol)",
+        },
+        "models": results,
+    }

@@ -86,8 +86,9 @@ def _write(folder: Path, n_users: int, n_movies: int, n_ratings: int, seed: int,
     movie_factors = rng.normal(0, 1 / np.sqrt(RANK), (n_movies, RANK)).astype(np.float32)
     user_bias = rng.normal(0, USER_BIAS_SD, n_users).astype(np.float32)
     log_pop = np.log(popularity)
-    movie_bias = (rng.normal(0, MOVIE_BIAS_SD, n_movies)
-                  + POPULARITY_BIAS_SD * (log_pop - log_pop.mean()) / log_pop.std()).astype(np.float32)
+    movie_bias = (
+        rng.normal(0, MOVIE_BIAS_SD, n_movies) + POPULARITY_BIAS_SD * (log_pop - log_pop.mean()) / log_pop.std()
+    ).astype(np.float32)
     years = np.clip(np.round(rng.normal(1994, 12, n_movies)), 1915, 2005).astype(int)
 
     with open(folder / "movie_titles.csv", "w", encoding="iso-8859-1") as f:
@@ -107,9 +108,13 @@ def _write(folder: Path, n_users: int, n_movies: int, n_ratings: int, seed: int,
             with open(folder / f"combined_data_{k + 1}.txt", "wb") as out:
                 for group in _groups(members, counts, target=4_000_000):
                     movie, user = _draw_raters(rng, group, counts, cum_activity)
-                    score = (MEAN + user_bias[user] + movie_bias[movie]
-                             + TASTE * np.einsum("ij,ij->i", user_factors[user], movie_factors[movie])
-                             + rng.normal(0, NOISE_SD, len(user)).astype(np.float32))
+                    score = (
+                        MEAN
+                        + user_bias[user]
+                        + movie_bias[movie]
+                        + TASTE * np.einsum("ij,ij->i", user_factors[user], movie_factors[movie])
+                        + rng.normal(0, NOISE_SD, len(user)).astype(np.float32)
+                    )
                     stars = np.clip(np.rint(score), 1, 5).astype(np.uint8)
                     days = FIRST_DAY + ((LAST_DAY - FIRST_DAY) * np.sqrt(rng.random(len(user)))).astype(np.int64)
                     _write_block(out, probe, rng, movie, customer_ids[user], stars, days)
@@ -208,7 +213,7 @@ def _write_block(out, probe, rng, movie: np.ndarray, customer: np.ndarray, stars
     for a, b in zip(starts, stops):
         m = int(movie[a]) + 1
         out.write(f"{m}:\n".encode())
-        out.write(text[offsets[a]:offsets[b]])
+        out.write(text[offsets[a] : offsets[b]])
         picked = customer[a:b][in_probe[a:b]]
         if len(picked):
             probe.write(f"{m}:\n".encode() + b"".join(b"%d\n" % c for c in picked))
