@@ -51,7 +51,11 @@ def test_run_quick_publishes_a_valid_artifact_set_that_scores_every_catalog_movi
     assert set(manifest["heldout_user_ids"])
     assert manifest["serving"]["n_subsets"] >= 1
     for model in ("global_mean", "item_mean", "item_mean_user_bias", "mf_fold_in", "user_tower"):
-        assert set(manifest["metrics"]["cold_start"][model]) == {"1", "2", "4", "8", "16"}
+        assert set(manifest["metrics"]["cold_start"][model]) == {"0", "1", "2", "4", "8", "16", "all"}
+    # the list ranking ships with its parameters, checked like every other file
+    assert "ranking.npz" in manifest["files"]
+    assert set(manifest["serving"]["ranking"]) == {"gamma_top", "popularity_top", "chart_top", "gamma_bottom",
+                                                   "popularity_bottom", "chart_bottom"}
     assert {"toy_svd", "toy_ncf", "toy_two_tower"} <= set(manifest["metrics"]["warm_start"])
 
     # the scoring contract, run as the function runs it (LiteRT)
