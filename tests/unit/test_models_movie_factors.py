@@ -32,7 +32,7 @@ def test_chunks_do_not_change_the_answer(monkeypatch):
     cols = rng.integers(0, 30, indptr[-1])
     targets = rng.normal(size=indptr[-1])
     whole = movie_factors.ridge_rows(indptr, cols, targets, other, np.ones(5))
-    monkeypatch.setattr(movie_factors, "CHUNK_RATINGS", 7)
+    monkeypatch.setattr(movie_factors, "CHUNK_ROWS", 7)
     np.testing.assert_allclose(movie_factors.ridge_rows(indptr, cols, targets, other, np.ones(5)), whole, atol=1e-12)
 
 

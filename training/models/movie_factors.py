@@ -6,7 +6,7 @@ and the same 16-D layout (``layout``), fitted in closed form:
     rating = mu + b_movie + b_user + q_movie . p_user
 
 Users' [p, b_user] and movies' [q, b_movie] are solved in turn by ridge
-regression, batched (one (n, 15, 15) solve per chunk, no Python loop per
+regression, batched (Gram matrices by one sparse product, one (n, 15, 15) solve per chunk, no Python loop per
 user). Each movie's factors are pulled toward what its title embedding and
 release year predict (``q ~ W f``, W refitted by ridge after every movie
 step), so a movie with few ratings gets the factors its content suggests and a
@@ -26,7 +26,7 @@ import numpy as np
 from training import progress
 from training.models import layout
 
-CHUNK_RATINGS = 400_000  # ratings per batched solve: bounds the (n, 15, 15) outer products in memory
+CHUNK_ROWS = 200_000  # rows per batched solve: bounds the (rows, 15, 15) Gram matrices in memory
 
 
 @dataclass
@@ -64,29 +64,23 @@ def ridge_rows(
     reg (D,): ridge per coordinate; prior (R, D) or None (zero). Returns (R, D) float64.
     Rows with no entries get their prior.
     """
+    from scipy import sparse
+
     n_rows, d = len(indptr) - 1, other.shape[1]
-    out = np.zeros((n_rows, d)) if prior is None else np.array(prior, dtype=np.float64)
-    counts = np.diff(indptr)
-    start = 0
-    while start < n_rows:
-        end = start
-        budget = 0
-        while end < n_rows and (budget + counts[end] <= CHUNK_RATINGS or end == start):
-            budget += counts[end]
-            end += 1
-        lo, hi = indptr[start], indptr[end]
-        a = other[cols[lo:hi]]
-        t = targets[lo:hi]
-        nonempty = np.flatnonzero(counts[start:end] > 0)
-        if len(nonempty):
-            offsets = (indptr[start:end] - lo)[nonempty]
-            gram = np.add.reduceat(a[:, :, None] * a[:, None, :], offsets, axis=0)
-            rhs = np.add.reduceat(a * t[:, None], offsets, axis=0)
-            gram += np.diag(reg)[None]
-            if prior is not None:
-                rhs += reg[None] * out[start:end][nonempty]
-            out[start + nonempty] = np.linalg.solve(gram, rhs[..., None])[..., 0]
-        start = end
+    other = np.asarray(other, dtype=np.float64)
+    reg = np.asarray(reg, dtype=np.float64)
+    prior_ = np.zeros((n_rows, d)) if prior is None else np.asarray(prior, dtype=np.float64)
+    # Each row's Gram matrix is the sum of its columns' outer products: one sparse @ dense product
+    # ((R, C) 0/1 pattern times (C, D*D) outer products) instead of a Python loop or (nnz, D, D) temporaries.
+    outer = (other[:, :, None] * other[:, None, :]).reshape(len(other), d * d)
+    pattern = sparse.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(n_rows, len(other)))
+    values = sparse.csr_matrix((np.asarray(targets, dtype=np.float64), cols, indptr), shape=(n_rows, len(other)))
+    out = np.empty((n_rows, d))
+    for start in range(0, n_rows, CHUNK_ROWS):
+        end = min(start + CHUNK_ROWS, n_rows)
+        gram = (pattern[start:end] @ outer).reshape(end - start, d, d) + np.diag(reg)[None]
+        rhs = values[start:end] @ other + reg[None] * prior_[start:end]
+        out[start:end] = np.linalg.solve(gram, rhs[..., None])[..., 0]  # no entries: gram = diag(reg), z = prior
     return out
 
 
