@@ -54,8 +54,14 @@ def test_run_quick_publishes_a_valid_artifact_set_that_scores_every_catalog_movi
         assert set(manifest["metrics"]["cold_start"][model]) == {"0", "1", "2", "4", "8", "16", "all"}
     # the list ranking ships with its parameters, checked like every other file
     assert "ranking.npz" in manifest["files"]
-    assert set(manifest["serving"]["ranking"]) == {"gamma_top", "popularity_top", "chart_top", "gamma_bottom",
-                                                   "popularity_bottom", "chart_bottom"}
+    assert set(manifest["serving"]["ranking"]) == {
+        "gamma_top",
+        "popularity_top",
+        "chart_top",
+        "gamma_bottom",
+        "popularity_bottom",
+        "chart_bottom",
+    }
     assert {"toy_svd", "toy_ncf", "toy_two_tower"} <= set(manifest["metrics"]["warm_start"])
 
     # the scoring contract, run as the function runs it (LiteRT)

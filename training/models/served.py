@@ -34,8 +34,15 @@ RANKING_ALS_ITERATIONS = 6
 RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every training user is one)
 
 
-def ranking_cases(train: CatalogRatings, features: np.ndarray, factors_config, offset: float, lam: float,
-                  n_inner: int = RANKING_FOLDS, seed: int = 0) -> list[tuple]:
+def ranking_cases(
+    train: CatalogRatings,
+    features: np.ndarray,
+    factors_config,
+    offset: float,
+    lam: float,
+    n_inner: int = RANKING_FOLDS,
+    seed: int = 0,
+) -> list[tuple]:
     """Simulated newcomers for the ranking choice, by cross-fitting over all of ``train``'s users.
 
     ``train``'s users are split into ``n_inner`` folds (``folds.split_fold``);
@@ -66,8 +73,16 @@ def ranking_cases(train: CatalogRatings, features: np.ndarray, factors_config, o
             for k in GAMMA_KS:
                 rows, values = draw.given(k)
                 stars = movie_factors.fold_in_stars(factors.vectors, offset, rows, values)
-                cases.append((stars, seen.personal(rows).astype(np.float64), popularity, prior,
-                              crossval.given_mask(rows, train.n_items), targets))
+                cases.append(
+                    (
+                        stars,
+                        seen.personal(rows).astype(np.float64),
+                        popularity,
+                        prior,
+                        crossval.given_mask(rows, train.n_items),
+                        targets,
+                    )
+                )
     return cases
 
 
@@ -131,8 +146,9 @@ def choose_ranking(cases: list[tuple]) -> dict:
         "params": ranking.RankingParams(*top, *bottom),
         "n_cases": len(cases),
         "top_table": {str(c): {"recall@10": float(v[0]), "hit_rating": float(v[1])} for c, v in top_table.items()},
-        "bottom_table": {str(c): {"hate@10": float(v[0]), "bottom_rating": float(v[1])}
-                         for c, v in bottom_table.items()},
+        "bottom_table": {
+            str(c): {"hate@10": float(v[0]), "bottom_rating": float(v[1])} for c, v in bottom_table.items()
+        },
     }
 
 
@@ -177,9 +193,12 @@ class ServedModel:
         if not self.rank:
             self.seen, self.choice = None, {"params": ranking.RankingParams()}
             return
+        assert self.features is not None, "a model loaded back has no title features to refit with"
         self.seen = ranking.SeenScore.fit(train, seed=self.tower_config.seed)
-        cases = ranking_cases(train, self.features, self.factors_config, self.offset, self.seen.lam,
-                              seed=self.tower_config.seed)
+        assert self.seen.lam is not None  # EASE.fit chooses one when none is given
+        cases = ranking_cases(
+            train, self.features, self.factors_config, self.offset, self.seen.lam, seed=self.tower_config.seed
+        )
         self.choice = choose_ranking(cases)
         self.timings["ranking_s"] = time.perf_counter() - t
         if self.log:
