@@ -111,7 +111,7 @@ site: web-build
 
 # ---- tests ----------------------------------------------------------------
 # Add each suite's target to `test`; every target sets itself up.
-test: test-python test-web
+test: lint test-python test-web
 
 test-python: $(VENV_STAMP)
 	$(PY) -m pytest tests -q

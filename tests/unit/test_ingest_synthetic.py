@@ -26,8 +26,15 @@ def test_files_are_in_the_netflix_layout(synthetic):
     root, _ = synthetic
     raw = root / "raw" / "synthetic-3000-400-60000"
     names = sorted(p.name for p in raw.iterdir())
-    assert names == ["COMPLETE.json", "combined_data_1.txt", "combined_data_2.txt", "combined_data_3.txt",
-                     "combined_data_4.txt", "movie_titles.csv", "probe.txt"]
+    assert names == [
+        "COMPLETE.json",
+        "combined_data_1.txt",
+        "combined_data_2.txt",
+        "combined_data_3.txt",
+        "combined_data_4.txt",
+        "movie_titles.csv",
+        "probe.txt",
+    ]
     first = (raw / "combined_data_1.txt").read_text().splitlines()[:2]
     assert first[0] == "1:" and len(first[1].split(",")) == 3
 

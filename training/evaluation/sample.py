@@ -23,8 +23,10 @@ from training.models.catalog_ratings import CatalogRatings
 
 DEFAULT_USERS = 20_000
 SALT = 0x5EED_5A3F_1E00_0001  # mixed with the seed: a ranking unlike the split's (which uses the seed alone)
-METHOD = ("rank users by splitmix64(user_id XOR (seed XOR 0x5EED5A3F1E000001)); keep the first n "
-          "(all when there are at most n)")
+METHOD = (
+    "rank users by splitmix64(user_id XOR (seed XOR 0x5EED5A3F1E000001)); keep the first n "
+    "(all when there are at most n)"
+)
 
 
 def _keys(user_ids: np.ndarray, seed: int) -> np.ndarray:
@@ -43,8 +45,9 @@ def sample_ids(user_ids, n: int = DEFAULT_USERS, seed: int = 0) -> np.ndarray:
     return np.sort(users[order[:n]])
 
 
-def sample_ratings(ratings: CatalogRatings, n: int = DEFAULT_USERS, seed: int = 0,
-                   min_ratings: int = 0) -> tuple[CatalogRatings, dict]:
+def sample_ratings(
+    ratings: CatalogRatings, n: int = DEFAULT_USERS, seed: int = 0, min_ratings: int = 0
+) -> tuple[CatalogRatings, dict]:
     """At most ``n`` users of ``ratings`` among those with at least ``min_ratings`` ratings, and what was done.
 
     ``min_ratings`` lets the sample count only the users the protocol can
@@ -56,6 +59,12 @@ def sample_ratings(ratings: CatalogRatings, n: int = DEFAULT_USERS, seed: int = 
     eligible = np.flatnonzero(counts >= min_ratings)
     chosen = sample_ids(ratings.user_ids[eligible], n, seed)
     positions = eligible[np.isin(ratings.user_ids[eligible], chosen)]
-    info = {"method": METHOD, "seed": int(seed), "n_requested": int(n), "min_ratings": int(min_ratings),
-            "n_eligible": int(len(eligible)), "n_users": int(len(positions))}
+    info = {
+        "method": METHOD,
+        "seed": int(seed),
+        "n_requested": int(n),
+        "min_ratings": int(min_ratings),
+        "n_eligible": len(eligible),
+        "n_users": len(positions),
+    }
     return ratings.subset(positions), info

@@ -100,9 +100,10 @@ def _write(folder: Path, n_users: int, n_movies: int, n_ratings: int, seed: int,
     cum_activity /= cum_activity[-1]
     boundaries = np.searchsorted(np.cumsum(counts), np.arange(1, N_FILES) * n_ratings / N_FILES)
     file_of_movie = np.searchsorted(boundaries, np.arange(n_movies), side="right")
-    probe = open(folder / "probe.txt", "wb")
-    bar = tqdm(total=n_ratings, unit="ratings", unit_scale=True, desc="generate synthetic", disable=not progress)
-    try:
+    with (
+        open(folder / "probe.txt", "wb") as probe,
+        tqdm(total=n_ratings, unit="ratings", unit_scale=True, desc="generate synthetic", disable=not progress) as bar,
+    ):
         for k in range(N_FILES):
             members = np.flatnonzero(file_of_movie == k)
             with open(folder / f"combined_data_{k + 1}.txt", "wb") as out:
@@ -119,9 +120,6 @@ def _write(folder: Path, n_users: int, n_movies: int, n_ratings: int, seed: int,
                     days = FIRST_DAY + ((LAST_DAY - FIRST_DAY) * np.sqrt(rng.random(len(user)))).astype(np.int64)
                     _write_block(out, probe, rng, movie, customer_ids[user], stars, days)
                     bar.update(len(user))
-    finally:
-        bar.close()
-        probe.close()
 
 
 def _customer_ids(rng: np.random.Generator, n_users: int) -> np.ndarray:
@@ -210,7 +208,7 @@ def _write_block(out, probe, rng, movie: np.ndarray, customer: np.ndarray, stars
     starts = np.concatenate([[0], bounds])
     stops = np.concatenate([bounds, [len(movie)]])
     in_probe = rng.random(len(movie)) < 0.014
-    for a, b in zip(starts, stops):
+    for a, b in zip(starts, stops, strict=True):
         m = int(movie[a]) + 1
         out.write(f"{m}:\n".encode())
         out.write(text[offsets[a] : offsets[b]])
