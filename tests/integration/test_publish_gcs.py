@@ -39,6 +39,7 @@ def test_publish_uploads_every_file_then_points_latest_at_it(emulator, sets):
     assert names("layout") == [
         "layout/latest.json",
         "layout/versions/v1/catalog.json",
+        "layout/versions/v1/elicitation.npz",
         "layout/versions/v1/manifest.json",
         "layout/versions/v1/movie_vectors.npy",
         "layout/versions/v1/user_tower.tflite",
@@ -55,12 +56,16 @@ def test_keep_n_deletes_older_versions_in_the_bucket(emulator, sets):
     assert {n.split("/")[2] for n in names("keep") if "/versions/" in n} == {"v2", "v3"}
 
 
-@pytest.mark.parametrize("stop_after", range(0, 10))
+# Publishing v2 over v1 with keep=1: 5 file writes, latest.json, then 5 deletes of v1 = 11 operations.
+OPERATIONS = 2 * 5 + 1
+
+
+@pytest.mark.parametrize("stop_after", range(0, OPERATIONS + 1))
 def test_interrupted_anywhere_latest_json_names_a_complete_version(emulator, sets, stop_after):
     prefix = f"interrupt-{stop_after}"
     uri = f"gs://{BUCKET}/{prefix}"
     publish(sets / "v1", uri, keep=1)
-    with pytest.raises(Interrupted) if stop_after < 9 else _nothing():
+    with pytest.raises(Interrupted) if stop_after < OPERATIONS else _nothing():
         publish(sets / "v2", uri, keep=1, store=InterruptingGcsStore(BUCKET, prefix, after=stop_after))
     store = open_store(uri)
     latest = read_latest(store)
