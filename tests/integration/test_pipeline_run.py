@@ -81,5 +81,6 @@ def test_run_quick_publishes_a_valid_artifact_set_that_scores_every_catalog_movi
 
     # published: the report rendered, and the bucket names a version
     assert (tmp_path / "work" / "reports" / "eval-quick" / "index.html").exists()
-    assert (tmp_path / "work" / "reports" / "eval-quick" / "rmse_vs_k.png").exists()
+    for figure in ("metrics_vs_k.png", "tradeoff.png", "results.md"):
+        assert (tmp_path / "work" / "reports" / "eval-quick" / figure).stat().st_size > 0
     assert (bucket / "latest.json").exists()
