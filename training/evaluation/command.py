@@ -17,6 +17,7 @@ metrics.json); ``export`` copies the headline metrics into the manifest.
 from __future__ import annotations
 
 import argparse
+import functools
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -160,23 +161,63 @@ def subsets_experiment(recommender_for, test, seeds, log=None) -> dict:
 
 
 def warm_start(ds, train, quick: bool, log=print, librec: bool = True) -> dict:
-    """The toy models on the warm-start protocol (5-fold over the training users' catalog ratings)."""
+    """The toy models on the warm-start protocol.
+
+    Netflix data (``ds.probe()`` holds the official probe pairs): the seed's
+    protocol, fit on every catalog rating except the probe pairs and RMSE on
+    them (``probe``; Surprise SVD on a capped, deterministic sample, said in
+    the result). Other data: 5-fold over the training users' catalog ratings.
+    """
     from training.models.toys import ncf, svd, two_tower
 
-    n_users, n_items = train.n_users, train.n_items
     epochs = {"epochs": 1} if quick else {}
     rating_range = (ds.rating_scale.min, ds.rating_scale.max)
-    factories: list[Callable[[], protocol.WarmStartModel]] = [
-        lambda: svd.SurpriseSVD(rating_range=rating_range),
-        lambda: ncf.NeuMF(n_users, n_items, **epochs),
-        lambda: two_tower.TwoTower(n_users, n_items, **epochs),
+    makers: list[Callable[[int, int], protocol.WarmStartModel]] = [
+        lambda n_users, n_items: svd.SurpriseSVD(rating_range=rating_range),
+        lambda n_users, n_items: ncf.NeuMF(n_users, n_items, **epochs),
+        lambda n_users, n_items: two_tower.TwoTower(n_users, n_items, **epochs),
     ]
     if librec and not quick:
         from training.models.toys.librec_ncf import LibRecNCF
 
-        factories.append(lambda: LibRecNCF(rating_range=rating_range))
+        makers.append(lambda n_users, n_items: LibRecNCF(rating_range=rating_range))
+    if ds.probe() is not None:
+        from training.evaluation import probe
+
+        log("warm start: toy models, the probe protocol")
+        result = probe.evaluate_probe(makers, probe.probe_split(ds), log=log)
+        return {
+            name: {**entry, "protocol": "probe", "counts": result["protocol"]}
+            for name, entry in result["models"].items()
+        }
     log("warm start: toy models, " + ("2" if quick else "5") + "-fold")
+    factories: list[Callable[[], protocol.WarmStartModel]] = [
+        functools.partial(make, train.n_users, train.n_items) for make in makers
+    ]
     return protocol.evaluate_warm_start(factories, train, n_folds=2 if quick else 5, log=log)
+
+
+def warm_label(warm: dict, quick: bool) -> str:
+    """Which warm-start protocol produced ``warm``, for the report."""
+    if any(entry.get("protocol") == "probe" for entry in warm.values()):
+        capped = {name: entry["n_train"] for name, entry in warm.items() if entry.get("capped")}
+        return (
+            "the seed's probe protocol: fit on every catalog rating except the official probe pairs, RMSE on "
+            "their ratings" + (f"; trained on a deterministic sample of {capped}" if capped else "")
+        )
+    return ("2" if quick else "5") + "-fold over the training users' catalog ratings"
+
+
+def cold_start_users(test, log=print) -> tuple:
+    """The test users evaluated: all of them, or a deterministic sample of ``sample.DEFAULT_USERS`` (Netflix size)."""
+    from training.evaluation import sample
+
+    eligible = int((test.counts() >= protocol.KS[-1] + protocol.MIN_TARGETS).sum())
+    if eligible <= sample.DEFAULT_USERS:
+        return test, None
+    test, info = sample.sample_ratings(test, sample.DEFAULT_USERS, min_ratings=protocol.KS[-1] + protocol.MIN_TARGETS)
+    log(f"cold start: a deterministic sample of {info['n_users']:,} of {eligible:,} eligible test users")
+    return test, info
 
 
 def evaluate_all(ds, trained, quick: bool = False, toys: bool = True, log=print) -> dict:
@@ -185,6 +226,7 @@ def evaluate_all(ds, trained, quick: bool = False, toys: bool = True, log=print)
 
     started = time.perf_counter()
     train, test = training_ratings(ds), heldout_ratings(ds)
+    test, sampled = cold_start_users(test, log)
     served = trained.recommender(SERVED_MODEL)
     models = baselines_fitted(train) + peers(ds, train, quick, log, hybrid=False)
     models += [served, served.stars_only(STARS_ONLY)]
@@ -197,7 +239,9 @@ def evaluate_all(ds, trained, quick: bool = False, toys: bool = True, log=print)
     result = crossval.evaluate_splits([(0, train, test)], lambda tr, fold: models, 1, log=log)
     serving = subsets_experiment(lambda n: trained.recommender(SERVED_MODEL, n), test, protocol.SEEDS[:1], log)
     warm = warm_start(ds, train, quick, log, librec=False) if toys else {}
-    return assemble(ds, result, "split", models, serving, warm, quick, started)
+    metrics = assemble(ds, result, "split", models, serving, warm, quick, started)
+    metrics["protocol"]["sample"] = sampled
+    return metrics
 
 
 def evaluate_folds(ds, n_folds: int, quick: bool = False, toys: bool = True, cache_dir=None, log=print) -> dict:
@@ -271,7 +315,7 @@ def assemble(
             "n_users": n_users,
             "n_boot": summary["n_boot"],
             "level": summary["level"],
-            "warm_start": ("2" if quick else "5") + "-fold over the training users' catalog ratings",
+            "warm_start": warm_label(warm, quick),
         },
         "taste_contrast": contrast.contrast(contrast_models, ds.catalog, ds.rating_scale),
         "seconds": time.perf_counter() - started,
