@@ -66,7 +66,8 @@ def exchange(a: Path, b: Path) -> bool:
     raise OSError(err, f"cannot swap {b} into place: {os.strerror(err)}", str(a))
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id runs (one owned by another user counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -81,7 +82,7 @@ def _leftovers(out: Path, kind: str) -> list[Path]:
     found = []
     for path in out.parent.glob(f".{out.name}.{kind}-*"):
         pid = path.name[len(f".{out.name}.{kind}-") :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _pid_alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             found.append(path)
     return sorted(found, key=lambda p: p.stat().st_mtime)
 

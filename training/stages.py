@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from training.atomic import atomic_directory
+from training.atomic import atomic_directory, pid_alive
 
 STAMP = "STAGE.json"
 _BLOCK = 8 << 20
@@ -119,18 +119,8 @@ def remove_nested_leftovers(out: Path) -> None:
     prefix = f"..{out.name}.partial-"
     for path in out.parent.glob(f"{prefix}*"):
         pid = path.name[len(prefix) :].split("-", 1)[0]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not pid_alive(int(pid)):
             shutil.rmtree(path, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def changed(before: dict | None, after: dict) -> str:

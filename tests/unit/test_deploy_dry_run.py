@@ -22,21 +22,12 @@ import pytest
 import yaml
 
 from tests.fixtures.cloud_standins import Call, Cloud
+from tests.unit.test_deploy_config import deploy_env
 
 REPO = Path(__file__).resolve().parents[2]
 BOOTSTRAP = REPO / "deploy" / "bootstrap.sh"
 PROJECT = "demo-project-42"
 BUCKET = f"{PROJECT}-screen-genius"
-
-
-def deploy_env() -> dict[str, str]:
-    values = {}
-    for line in (REPO / "deploy" / "deploy.env").read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            key, _, value = line.partition("=")
-            values[key] = value
-    return values
 
 
 ENV = deploy_env()
