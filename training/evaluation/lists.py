@@ -58,6 +58,24 @@ def _ratio(hits: np.ndarray, relevant: np.ndarray, n: int) -> np.ndarray:
         return np.where(relevant > 0, hits / np.minimum(relevant, n), np.nan)
 
 
+def liked(targets: np.ndarray) -> np.ndarray:
+    """(U, n_movies) bool: targets rated at least LIKED."""
+    return np.nan_to_num(targets, nan=-1.0) >= LIKED
+
+
+def disliked(targets: np.ndarray) -> np.ndarray:
+    """(U, n_movies) bool: targets rated at most DISLIKED."""
+    return np.nan_to_num(targets, nan=99.0) <= DISLIKED
+
+
+def caught(chosen: np.ndarray, targets: np.ndarray, relevant: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per user, for a list ``chosen`` (U, n): the share of ``relevant`` targets it holds, over min(n, relevant)
+    (NaN with none), and the sum and count of the true ratings of all targets in it."""
+    in_list = np.take_along_axis(targets, chosen, axis=1)
+    share = _ratio(np.take_along_axis(relevant, chosen, axis=1).sum(axis=1), relevant.sum(axis=1), chosen.shape[1])
+    return share, np.nansum(in_list, axis=1), (~np.isnan(in_list)).sum(axis=1).astype(np.float64)
+
+
 def list_stats(top: np.ndarray, bottom: np.ndarray, targets: np.ndarray, chart_rows=None) -> dict:
     """Per-user statistics of the lists against the targets.
 
@@ -66,24 +84,23 @@ def list_stats(top: np.ndarray, bottom: np.ndarray, targets: np.ndarray, chart_r
     Returns {name: (U,) float64}; NaN marks a user for whom a metric is undefined.
     """
     n = top.shape[1]
-    in_top = np.take_along_axis(targets, top, axis=1)
-    in_bottom = np.take_along_axis(targets, bottom, axis=1)
-    liked_top = np.nan_to_num(in_top, nan=-1.0) >= LIKED
-    disliked_bottom = np.nan_to_num(in_bottom, nan=99.0) <= DISLIKED
-    n_liked = (np.nan_to_num(targets, nan=-1.0) >= LIKED).sum(axis=1)
-    n_disliked = (np.nan_to_num(targets, nan=99.0) <= DISLIKED).sum(axis=1)
+    liked_targets = liked(targets)
+    recall, hit_sum, hit_count = caught(top, targets, liked_targets)
+    hate, bottom_sum, bottom_count = caught(bottom, targets, disliked(targets))
+    n_liked = liked_targets.sum(axis=1)
     discounts = 1.0 / np.log2(np.arange(2, n + 2))
     ideal = np.cumsum(discounts)[np.clip(np.minimum(n_liked, n) - 1, 0, n - 1)]
     with np.errstate(invalid="ignore", divide="ignore"):
-        ndcg = np.where(n_liked > 0, (liked_top * discounts).sum(axis=1) / ideal, np.nan)
+        gains = np.take_along_axis(liked_targets, top, axis=1) * discounts
+        ndcg = np.where(n_liked > 0, gains.sum(axis=1) / ideal, np.nan)
     stats = {
-        "recall@10": _ratio(liked_top.sum(axis=1), n_liked, n),
+        "recall@10": recall,
         "list_ndcg@10": ndcg,
-        "hit_sum": np.nansum(in_top, axis=1),
-        "hit_count": (~np.isnan(in_top)).sum(axis=1).astype(np.float64),
-        "hate@10": _ratio(disliked_bottom.sum(axis=1), n_disliked, n),
-        "bottom_sum": np.nansum(in_bottom, axis=1),
-        "bottom_count": (~np.isnan(in_bottom)).sum(axis=1).astype(np.float64),
+        "hit_sum": hit_sum,
+        "hit_count": hit_count,
+        "hate@10": hate,
+        "bottom_sum": bottom_sum,
+        "bottom_count": bottom_count,
     }
     if chart_rows is not None:
         stats["chart_share_top"] = np.isin(top, chart_rows[0]).mean(axis=1)

@@ -117,16 +117,10 @@ def choose_ranking(cases: list[tuple]) -> dict:
         for stars, personal, popularity, prior, exclude, targets in cases:
             top_s, bottom_s = ranking.list_scores(stars, personal, popularity, prior, params)
             if side == "top":
-                chosen = _first(-top_s, exclude)
-                liked = np.nan_to_num(targets, nan=-1.0) >= lists.LIKED
+                share, hit_sum, hit_count = lists.caught(_first(-top_s, exclude), targets, lists.liked(targets))
             else:
-                chosen = _first(bottom_s, exclude)
-                liked = np.nan_to_num(targets, nan=99.0) <= lists.DISLIKED
-            hits = np.take_along_axis(targets, chosen, axis=1)
-            caught = np.take_along_axis(liked, chosen, axis=1).sum(axis=1)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                share = np.where(liked.sum(axis=1) > 0, caught / np.minimum(liked.sum(axis=1), chosen.shape[1]), np.nan)
-            sums += [np.nanmean(share), np.nansum(hits) / max((~np.isnan(hits)).sum(), 1)]
+                share, hit_sum, hit_count = lists.caught(_first(bottom_s, exclude), targets, lists.disliked(targets))
+            sums += [np.nanmean(share), hit_sum.sum() / max(hit_count.sum(), 1)]
         return sums / len(cases)
 
     top_table = {c: measure(ranking.RankingParams(*c), "top") for c in ranking.TOP_GRID}
