@@ -42,22 +42,8 @@ def draw_all(test: CatalogRatings, seed: int) -> protocol.ColdStartDraw | None:
     users = np.flatnonzero(counts - n_targets > protocol.KS[-1])
     if len(users) == 0:
         return None
-    width = int((counts[users] - n_targets[users]).max())
-    given_rows = np.full((len(users), width), -1, dtype=np.int64)
-    given_ratings = np.zeros((len(users), width), dtype=np.float32)
-    t_users, t_rows, t_ratings = [], [], []
-    for i, u in enumerate(users):
-        rows, ratings = test.user(u)
-        order = np.random.default_rng([seed, int(test.user_ids[u])]).permutation(len(rows))
-        cut = len(rows) - n_targets[u]
-        given_rows[i, :cut], given_ratings[i, :cut] = rows[order[:cut]], ratings[order[:cut]]
-        t_users.append(np.full(len(rows) - cut, test.user_ids[u]))
-        t_rows.append(rows[order[cut:]])
-        t_ratings.append(ratings[order[cut:]])
-    targets = CatalogRatings.build(
-        np.concatenate(t_users), np.concatenate(t_rows), np.concatenate(t_ratings), test.n_items
-    )
-    return protocol.ColdStartDraw(seed, given_rows, given_ratings, targets)
+    cuts = counts[users] - n_targets[users]
+    return protocol.split_users(test, users, cuts, seed, int(cuts.max()))
 
 
 def ranked_lists(model, rows, values, scores, exclude) -> tuple[np.ndarray, np.ndarray]:

@@ -80,15 +80,21 @@ def eligible(test: CatalogRatings, k_max: int = max(KS), min_targets: int = MIN_
 def draw(test: CatalogRatings, seed: int, k_max: int = max(KS), min_targets: int = MIN_TARGETS) -> ColdStartDraw:
     """Split each eligible held-out user's ratings into k_max given (in random order) and targets."""
     users = eligible(test, k_max, min_targets)
-    given_rows = np.zeros((len(users), k_max), dtype=np.int64)
-    given_ratings = np.zeros((len(users), k_max), dtype=np.float32)
+    return split_users(test, users, np.full(len(users), k_max, dtype=np.int64), seed, k_max)
+
+
+def split_users(test: CatalogRatings, users: np.ndarray, cuts: np.ndarray, seed: int, width: int) -> ColdStartDraw:
+    """Users ``users`` (positions in ``test``) give the first ``cuts[i]`` ratings of a seeded permutation; the rest
+    are targets. given_rows/given_ratings: (U, width), padded with -1 / 0."""
+    given_rows = np.full((len(users), width), -1, dtype=np.int64)
+    given_ratings = np.zeros((len(users), width), dtype=np.float32)
     t_users, t_rows, t_ratings = [], [], []
-    for i, u in enumerate(users):
+    for i, (u, cut) in enumerate(zip(users, cuts, strict=True)):
         rows, ratings = test.user(u)
         # Seeded by (seed, user id): a user's draw does not depend on who else is tested.
         order = np.random.default_rng([seed, int(test.user_ids[u])]).permutation(len(rows))
-        given_rows[i], given_ratings[i] = rows[order[:k_max]], ratings[order[:k_max]]
-        rest = order[k_max:]
+        given_rows[i, :cut], given_ratings[i, :cut] = rows[order[:cut]], ratings[order[:cut]]
+        rest = order[cut:]
         t_users.append(np.full(len(rest), test.user_ids[u]))
         t_rows.append(rows[rest])
         t_ratings.append(ratings[rest])
