@@ -153,3 +153,18 @@ def atomic_directory(out: Path | str) -> Iterator[Path]:
     """Yield an empty staging directory; on leaving the block without an error it becomes ``out``."""
     with AtomicDirectory(out) as staging:
         yield staging.path
+
+
+def write_file(path: Path | str, write) -> None:
+    """Write one file whole or not at all: ``write(f)`` fills a temporary file beside ``path``, which is
+    flushed to disk and renamed over ``path`` (a reader sees the old file or the new one, never half)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

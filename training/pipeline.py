@@ -11,7 +11,10 @@ and ETA (``training.progress``; ``--no-progress`` turns them off).
 Resuming: a run that was interrupted (Ctrl-C, a kill, a lost machine) is
 simply run again. The ingested store and the trained model directory are
 reused when the inputs they were made from are unchanged, and rebuilt when
-anything changed:
+anything changed. Inside the train stage, Model 1, each tower and the list
+ranking are kept as they finish (``models.checkpoints``, under the train
+stage's key), so a run killed in the fifth tower resumes there. What each
+stage's inputs are:
 
 - ingest: the raw source's content (sha256 of the Netflix or MovieLens files;
   the spec and generator version for synthetic data; the package version for
@@ -34,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 
@@ -216,10 +220,18 @@ def _run(args: argparse.Namespace) -> int:
         record.reused = cached.exists()
         catalog_features(ds, cache_dir)  # fills the cache train reads
 
-    def build_models(staging: Path) -> None:
-        train_models(ds, staging, quick=args.quick, cache_dir=cache_dir, seed=seed, log=log)
+    from training.models.checkpoints import Checkpoints
+    from training.stages import inputs_key
 
-    stages.cached("train", model_dir, train_inputs(data_dir, args.quick, seed), build_models)
+    trained_inputs = train_inputs(data_dir, args.quick, seed)
+    parts_dir = model_dir.parent / f".{model_dir.name}.parts"
+
+    def build_models(staging: Path) -> None:
+        parts = Checkpoints(parts_dir, inputs_key(trained_inputs), fresh=args.fresh, log=log)
+        train_models(ds, staging, quick=args.quick, cache_dir=cache_dir, seed=seed, log=log, checkpoints=parts)
+
+    stages.cached("train", model_dir, trained_inputs, build_models)
+    shutil.rmtree(parts_dir, ignore_errors=True)  # the model directory is in place: its parts are not needed
     trained = load_models(model_dir)
 
     def build_report(staging: Path) -> None:

@@ -30,10 +30,12 @@ SOURCE = "synthetic:300,200,15000"
 NAME = "synthetic-300-200-15000"
 
 # Runs `python -m training ARGS...` with module:function replaced by one that SIGKILLs the process
-# before calling the original ("before") or right after it returns ("after").
+# before calling the original ("before") or right after it returns ("after"); "after#N": after its Nth call.
 DRIVER = """
 import importlib, os, signal, sys
 target, when, args = sys.argv[1], sys.argv[2], sys.argv[3:]
+when, _, nth = when.partition("#")
+calls = []
 if target != "-":
     module, name = target.split(":")
     module = importlib.import_module(module)
@@ -43,7 +45,9 @@ if target != "-":
         if when == "before":
             os.kill(os.getpid(), signal.SIGKILL)
         result = original(*a, **kw)
-        os.kill(os.getpid(), signal.SIGKILL)
+        calls.append(1)
+        if len(calls) >= int(nth or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
         return result
 
     setattr(module, name, killed)
@@ -181,3 +185,25 @@ def test_a_changed_option_rebuilds_the_stages_that_depend_on_it_and_fresh_rebuil
     assert reused(again.stdout) == {"ingest", "title embeddings", "train"}, again.stdout[-3000:]
     finished = run(work, ("training.publish:publish", "before"), "--catalog-size", "120")
     assert reused(finished.stdout) == {"ingest", "title embeddings", "train", "evaluate"}, finished.stdout[-3000:]
+
+
+def test_a_run_killed_inside_training_resumes_from_the_parts_it_had_finished(tmp_path):
+    """Model 1 and the first tower finished, the second tower had not: the rerun trains only what was left."""
+    killed = run(tmp_path, ("training.models.checkpoints:cached_part", "after#2"))
+    assert killed.returncode == -9, killed.stdout[-3000:] + killed.stderr[-3000:]
+    parts = tmp_path / "artifacts" / "models" / f".{NAME}-quick.parts"
+    assert sorted(p.name for p in parts.glob("*.npz")) == ["model1.npz", "tower-set-seed0.npz"]
+    resumed = run(tmp_path)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    assert "reusing model1" in resumed.stdout and "reusing tower-set-seed0" in resumed.stdout
+    assert "reusing tower-set-seed1" not in resumed.stdout and "reusing ranking" not in resumed.stdout
+    assert not parts.exists()  # the model directory is in place: its parts are gone
+    training = json.loads((tmp_path / "artifacts" / "models" / f"{NAME}-quick" / "training.json").read_text())
+    assert len(training["towers"]["user_tower"]["history"]["members"]) == 2
+
+
+def test_parts_kept_for_other_inputs_are_not_reused(tmp_path):
+    killed = run(tmp_path, ("training.models.checkpoints:cached_part", "after#1"))
+    assert killed.returncode == -9
+    changed = run(tmp_path, ("training.evaluation.command:evaluate_all", "before"), "--catalog-size", "120")
+    assert "reusing model1" not in changed.stdout, changed.stdout[-3000:]  # a new store: a new train key

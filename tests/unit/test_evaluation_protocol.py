@@ -147,3 +147,24 @@ def test_catalog_ratings_keep_rows_in_catalog_order_and_drop_other_movies():
     frame = pd.DataFrame({"user_id": [1, 1, 2], "movie_id": [30, 10, 99], "rating": [4.0, 2.0, 5.0]})
     table = CatalogRatings.from_frame(frame, np.array([10, 20, 30]))
     assert table.user_ids.tolist() == [1] and table.user(0)[0].tolist() == [0, 2]
+
+
+def test_catalog_rows_follow_the_catalog_order_not_the_id_order_and_unknown_ids_below_or_above_are_dropped():
+    frame = pd.DataFrame(
+        {"user_id": [1, 1, 1, 2, 2], "movie_id": [10, 30, 5, 20, 99], "rating": [1.0, 3.0, 5.0, 2.0, 4.0]}
+    )
+    table = CatalogRatings.from_frame(frame, np.array([30, 10, 20]))  # catalog row 0 is movie 30
+    assert table.user(0)[0].tolist() == [0, 1] and table.user(0)[1].tolist() == [3.0, 1.0]
+    assert table.user(1)[0].tolist() == [2] and table.n_ratings == 3
+
+
+def test_a_subset_holds_exactly_the_chosen_users_ratings_in_any_order_of_positions():
+    rng = np.random.default_rng(3)
+    counts = [3, 0, 2, 5, 1]
+    users = np.repeat(np.arange(5) * 10, counts)
+    table = CatalogRatings.build(users, rng.integers(0, 40, len(users)), rng.integers(1, 6, len(users)), 40)
+    part = table.subset(np.array([3, 0, 1]))
+    assert part.user_ids.tolist() == table.user_ids[[0, 1, 3]].tolist()
+    for mine, theirs in zip(range(3), [0, 1, 3], strict=True):
+        assert part.user(mine)[0].tolist() == table.user(theirs)[0].tolist()
+        assert part.user(mine)[1].tolist() == table.user(theirs)[1].tolist()

@@ -7,33 +7,64 @@ from training.models import layout, movie_factors
 from training.models.catalog_ratings import CatalogRatings
 
 
-def test_batched_ridge_rows_equal_one_solve_per_row_with_prior_and_empty_rows():
-    rng = np.random.default_rng(0)
-    other = rng.normal(size=(12, 4))
-    counts = [3, 0, 5, 1]
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    cols = np.concatenate([rng.choice(12, c, replace=False) for c in counts])
-    targets = rng.normal(size=len(cols))
+def small_table(seed=0, n_users=40, n_items=12):
+    """Ratings with some users and one movie that have none (the empty rows must get their prior)."""
+    rng = np.random.default_rng(seed)
+    users, rows, ratings = [], [], []
+    for u in range(n_users):
+        if u % 7 == 3:
+            continue  # no ratings
+        seen = rng.choice(n_items - 1, rng.integers(1, 8), replace=False)  # the last movie is never rated
+        users += [u] * len(seen)
+        rows += seen.tolist()
+        ratings += rng.integers(1, 6, len(seen)).astype(float).tolist()
+    table = CatalogRatings.build(np.array(users), np.array(rows), np.array(ratings), n_items)
+    return table, rng
+
+
+def per_row_ridge(a, t, reg, prior):
+    return np.linalg.solve(a.T @ a + np.diag(reg), a.T @ t + reg * prior)
+
+
+@pytest.mark.parametrize("chunk", [3, 16_384])
+def test_blocked_user_solves_equal_one_textbook_ridge_per_user(monkeypatch, chunk):
+    monkeypatch.setattr(movie_factors, "CHUNK_USERS", chunk)
+    train, rng = small_table()
+    items = rng.normal(size=(train.n_items, 4))  # [q (3), b_movie]
     reg = np.array([1.0, 2.0, 0.5, 3.0])
-    prior = rng.normal(size=(4, 4))
-    got = movie_factors.ridge_rows(indptr, cols, targets, other, reg, prior)
-    for r in range(4):
-        a, t = other[cols[indptr[r] : indptr[r + 1]]], targets[indptr[r] : indptr[r + 1]]
-        want = np.linalg.solve(a.T @ a + np.diag(reg), a.T @ t + reg * prior[r])
-        np.testing.assert_allclose(got[r], want, atol=1e-10)
-    np.testing.assert_allclose(got[1], prior[1])  # no entries: the prior itself
+    got = movie_factors.solve_users(train, items, 3.5, reg)
+    for u in range(train.n_users):
+        rows, ratings = train.user(u)
+        a = np.concatenate([items[rows, :3], np.ones((len(rows), 1))], axis=1)
+        want = per_row_ridge(a, ratings - 3.5 - items[rows, 3], reg, np.zeros(4))
+        np.testing.assert_allclose(got[u], want, atol=1e-5)
 
 
-def test_chunks_do_not_change_the_answer(monkeypatch):
-    rng = np.random.default_rng(1)
-    other = rng.normal(size=(30, 5))
-    counts = rng.integers(0, 9, 40)
-    indptr = np.concatenate([[0], np.cumsum(counts)])
-    cols = rng.integers(0, 30, indptr[-1])
-    targets = rng.normal(size=indptr[-1])
-    whole = movie_factors.ridge_rows(indptr, cols, targets, other, np.ones(5))
-    monkeypatch.setattr(movie_factors, "CHUNK_ROWS", 7)
-    np.testing.assert_allclose(movie_factors.ridge_rows(indptr, cols, targets, other, np.ones(5)), whole, atol=1e-12)
+@pytest.mark.parametrize("chunk", [3, 16_384])
+def test_blocked_movie_solves_equal_one_textbook_ridge_per_movie_and_unrated_movies_get_their_prior(monkeypatch, chunk):
+    monkeypatch.setattr(movie_factors, "CHUNK_USERS", chunk)
+    train, rng = small_table(1)
+    users = rng.normal(size=(train.n_users, 4))  # [p (3), b_user]
+    reg = np.array([1.0, 2.0, 0.5, 3.0])
+    prior = rng.normal(size=(train.n_items, 4))
+    got = movie_factors.solve_items(train, users, 3.5, reg, prior)
+    owners, rows, ratings = train.triples()
+    for i in range(train.n_items):
+        who = owners[rows == i]
+        a = np.concatenate([users[who, :3], np.ones((len(who), 1))], axis=1)
+        want = per_row_ridge(a, ratings[rows == i] - 3.5 - users[who, 3], reg, prior[i])
+        np.testing.assert_allclose(got[i], want, atol=1e-5)
+    np.testing.assert_allclose(got[train.n_items - 1], prior[train.n_items - 1])  # never rated: the prior itself
+
+
+def test_training_rmse_is_the_rmse_of_the_bilinear_prediction_over_every_rating(monkeypatch):
+    monkeypatch.setattr(movie_factors, "CHUNK_USERS", 5)
+    train, rng = small_table(2)
+    items, users = rng.normal(size=(train.n_items, 4)), rng.normal(size=(train.n_users, 4))
+    owners, rows, ratings = train.triples()
+    pred = 3.5 + items[rows, 3] + users[owners, 3] + np.einsum("ij,ij->i", items[rows, :3], users[owners, :3])
+    want = np.sqrt(np.mean((pred - ratings) ** 2))
+    assert movie_factors.train_rmse(train, items, users, 3.5) == pytest.approx(want, rel=1e-5)
 
 
 def planted(n_users=300, n_movies=40, seed=0):

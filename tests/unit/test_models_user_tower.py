@@ -181,3 +181,41 @@ def test_the_taste_gate_shrinks_with_few_ratings_and_never_amplifies():
     trained.model.tower.gates.assign(np.stack([np.zeros(17), np.ones(17)]).astype(np.float32))
     x = features.user_matrices(mv, *inputs(mv), 3.55)
     np.testing.assert_allclose(np.asarray(trained.model.tower(x))[:, :14], 0.0, atol=1e-7)
+
+
+def test_the_schedule_is_unchanged_on_small_data_and_bounded_at_netflix_scale():
+    config = user_tower.UserTowerConfig()
+    small = user_tower.schedule(540, config)  # MovieLens' training users
+    assert (small.batch_users, small.steps_per_epoch, small.epochs, small.patience) == (32, 17, 80, 25)
+    assert small.learning_rate == config.learning_rate
+    large = user_tower.schedule(390_000, config)  # Netflix's
+    assert large.batch_users == config.max_batch_users == 256
+    assert large.steps_per_epoch == config.epoch_users // 256  # an epoch is part of a pass
+    assert large.epochs * large.steps_per_epoch * 256 <= config.max_simulated_users + 256 * large.steps_per_epoch
+    assert large.epochs < config.epochs and 2 <= large.patience < large.epochs
+    assert large.learning_rate == pytest.approx(config.learning_rate * np.sqrt(8))  # batch 8x: rate sqrt(8)x
+    middle = user_tower.schedule(20_000, config)
+    assert 32 < middle.batch_users < 256 and middle.steps_per_epoch == -(-20_000 // middle.batch_users)
+
+
+def test_epochs_walk_through_shuffled_passes_each_user_once_per_pass_and_go_on_where_they_stopped():
+    from training.models.cold_start_data import ColdStartData
+
+    train = random_ratings(50, 6, 20)
+    config = user_tower.UserTowerConfig(epoch_users=20, batch_users=8, max_batch_users=8)
+    data = ColdStartData(train, model1_like_vectors(20), 3.55, config)
+    assert len(data) == 3  # 20 users an epoch in batches of 8
+    walked = data.walk(0, 150)
+    for p in range(3):  # every pass holds every eligible user exactly once
+        assert sorted(walked[50 * p : 50 * (p + 1)].tolist()) == data.eligible.tolist()
+    assert walked[:50].tolist() != walked[50:100].tolist()  # each pass in a new order
+    for epoch in range(5):  # five epochs of 20 users: two whole passes, the walk in order
+        for i in range(len(data)):
+            _, targets, _ = data[i]
+            users = walked[epoch * 20 + i * 8 : epoch * 20 + min(i * 8 + 8, 20)]
+            want = np.zeros((len(users), 20), np.float32)
+            for row, u in enumerate(users):
+                rows, ratings = train.user(u)
+                want[row, rows] = ratings
+            np.testing.assert_array_equal(targets, want)
+        data.on_epoch_end()

@@ -52,10 +52,11 @@ class CatalogRatings:
     def from_frame(cls, frame, catalog_ids: np.ndarray) -> CatalogRatings:
         """From a ratings frame (user_id, movie_id, rating); movies outside the catalog are dropped."""
         catalog_ids = np.asarray(catalog_ids, dtype=np.int64)
-        index = {int(m): i for i, m in enumerate(catalog_ids)}
         movie_ids = frame["movie_id"].to_numpy(dtype=np.int64)
-        rows = np.fromiter((index.get(int(m), -1) for m in movie_ids), dtype=np.int64, count=len(movie_ids))
-        keep = rows >= 0
+        order = np.argsort(catalog_ids, kind="stable")
+        at = np.minimum(np.searchsorted(catalog_ids[order], movie_ids), max(len(catalog_ids) - 1, 0))
+        keep = catalog_ids[order][at] == movie_ids if len(catalog_ids) else np.zeros(len(movie_ids), bool)
+        rows = order[at] if len(catalog_ids) else np.zeros(len(movie_ids), np.int64)
         return cls.build(
             frame["user_id"].to_numpy()[keep], rows[keep], frame["rating"].to_numpy()[keep], len(catalog_ids)
         )
@@ -81,14 +82,11 @@ class CatalogRatings:
         """The users at ``positions`` (sorted positions keep user_ids sorted)."""
         positions = np.sort(np.asarray(positions, dtype=np.int64))
         starts, ends = self.indptr[positions], self.indptr[positions + 1]
-        take = (
-            np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-            if len(positions)
-            else np.zeros(0, np.int64)
-        )
         counts = ends - starts
         indptr = np.zeros(len(positions) + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
+        # every kept rating's position: its user's start plus its place within the user (no loop per user)
+        take = np.repeat(starts - indptr[:-1], counts) + np.arange(indptr[-1])
         return CatalogRatings(self.user_ids[positions], indptr, self.rows[take], self.ratings[take], self.n_items)
 
     def triples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

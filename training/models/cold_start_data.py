@@ -12,32 +12,53 @@ import time
 import keras
 import numpy as np
 
-from training.models.user_tower import UserTowerConfig, as_sample_weights, make_batch
+from training.models.user_tower import UserTowerConfig, as_sample_weights, make_batch, schedule
 
 
 class ColdStartData(keras.utils.PyDataset):
     """Simulated cold-start batches, (x, targets, sample weights), drawn afresh every epoch.
 
-    Batch ``i`` of epoch ``e`` is a pure function of (seed, e, i), so
-    batches are built lazily, one at a time: nothing of an epoch is held in
-    memory beyond the batch in use.
+    The eligible users (2 ratings or more) are walked through in seeded
+    shuffled passes, one after another; an epoch is the next
+    ``schedule.steps_per_epoch`` batches of that walk (a whole pass on small
+    data, part of one at scale: ``user_tower.schedule``). Batch ``i`` of
+    epoch ``e`` is a pure function of (seed, e, i), built lazily, one at a
+    time: nothing of an epoch is held in memory beyond the batch in use.
     """
 
     def __init__(self, users, movie_vectors, offset, config: UserTowerConfig):
         super().__init__()
         self.users, self.movie_vectors, self.offset, self.config = users, movie_vectors, offset, config
         self.eligible = np.flatnonzero(users.counts() >= 2)
+        self.schedule = schedule(len(self.eligible), config)
         self.epoch = 0
-        self._order = self._shuffled()
+        self._passes: dict[int, np.ndarray] = {}
 
-    def _shuffled(self):
-        return np.random.default_rng([self.config.seed, self.epoch]).permutation(self.eligible)
+    def _pass(self, p: int) -> np.ndarray:
+        """The eligible users in the order of pass ``p`` (the last two passes are kept)."""
+        if p not in self._passes:
+            self._passes = {q: v for q, v in self._passes.items() if q >= p - 1}
+            self._passes[p] = np.random.default_rng([self.config.seed, p]).permutation(self.eligible)
+        return self._passes[p]
+
+    def walk(self, start: int, count: int) -> np.ndarray:
+        """The users at positions [start, start + count) of the walk through successive passes."""
+        n, out = len(self.eligible), []
+        while count > 0 and n:
+            p, at = divmod(start, n)
+            take = min(count, n - at)
+            out.append(self._pass(p)[at : at + take])
+            start, count = start + take, count - take
+        return np.concatenate(out) if out else np.zeros(0, np.int64)
 
     def __len__(self):
-        return -(-len(self.eligible) // self.config.batch_users)
+        return self.schedule.steps_per_epoch
 
     def __getitem__(self, i):
-        batch = self._order[i * self.config.batch_users : (i + 1) * self.config.batch_users]
+        b = self.schedule.batch_users
+        epoch_size = min(len(self.eligible), self.config.epoch_users)
+        start = self.epoch * epoch_size + i * b
+        batch = self.walk(start, min(b, epoch_size - i * b))
         rng = np.random.default_rng([self.config.seed, self.epoch, i])
         x, targets, mask = make_batch(
             self.users, batch, self.movie_vectors, self.offset, rng, self.config.max_given, self.config.k_distribution
@@ -46,7 +67,6 @@ class ColdStartData(keras.utils.PyDataset):
 
     def on_epoch_end(self):
         self.epoch += 1
-        self._order = self._shuffled()
 
 
 class FixedBatches(keras.utils.PyDataset):
@@ -66,9 +86,9 @@ class FixedBatches(keras.utils.PyDataset):
 class EpochRecord(keras.callbacks.Callback):
     """Training and validation RMSE and elapsed seconds per epoch into ``history``; a log line every 10."""
 
-    def __init__(self, history: dict, config: UserTowerConfig, log=None):
+    def __init__(self, history: dict, epochs: int, tower: str, log=None):
         super().__init__()
-        self.history_, self.config, self.log = history, config, log
+        self.history_, self.epochs, self.tower, self.log = history, epochs, tower, log
 
     def on_train_begin(self, logs=None):
         self.started = time.perf_counter()
@@ -79,9 +99,9 @@ class EpochRecord(keras.callbacks.Callback):
         if "val_loss" in logs:
             self.history_["val_rmse"].append(float(np.sqrt(logs["val_loss"])))
         self.history_["seconds"].append(time.perf_counter() - self.started)
-        if self.log and (epoch % 10 == 0 or epoch == self.config.epochs - 1):
+        if self.log and (epoch % 10 == 0 or epoch == self.epochs - 1):
             val = self.history_["val_rmse"][-1] if "val_loss" in logs else None
             self.log(
-                f"  user tower [{self.config.tower}] epoch {epoch + 1}/{self.config.epochs}: "
+                f"  user tower [{self.tower}] epoch {epoch + 1}/{self.epochs}: "
                 f"rmse {self.history_['rmse'][-1]:.4f}" + (f", val {val:.4f}" if val is not None else "")
             )

@@ -71,11 +71,20 @@ def served_model(
 
 
 def train_models(
-    ds, out_dir: Path, quick: bool = False, seed_cnn: bool = False, cache_dir=None, seed: int = 0, log=print
+    ds,
+    out_dir: Path,
+    quick: bool = False,
+    seed_cnn: bool = False,
+    cache_dir=None,
+    seed: int = 0,
+    log=print,
+    checkpoints=None,
 ) -> dict:
     """Train Model 1, Model 2 and the list ranking on ``ds``'s training users.
 
-    Writes ``out_dir``; returns training.json.
+    Writes ``out_dir``; returns training.json. ``checkpoints``
+    (``checkpoints.Checkpoints``) keeps each finished part, and reuses the ones
+    an interrupted run with the same inputs finished.
     """
     from training.models import user_tower
 
@@ -91,7 +100,7 @@ def train_models(
     timings["title_embeddings_s"] = time.perf_counter() - t
 
     model = served_model(features, ds.rating_scale.step, quick, seed, log)
-    model.fit(train)
+    model.fit(train, checkpoints)
     timings.update(model.timings)
     offset = model.offset
     np.save(out_dir / "movie_vectors.npy", model.movie_vectors)

@@ -6,9 +6,11 @@ and the same 16-D layout (``layout``), fitted in closed form:
     rating = mu + b_movie + b_user + q_movie . p_user
 
 Users' [p, b_user] and movies' [q, b_movie] are solved in turn by ridge
-regression, batched (Gram matrices by one sparse product, one (n, 15, 15) solve per chunk, no Python loop per
-user). Each movie's factors are pulled toward what its title embedding and
-release year predict (``q ~ W f``, W refitted by ridge after every movie
+regression, batched: users go through in dense blocks over the catalog, so
+Gram matrices and right-hand sides are BLAS products and one (n, 16, 16)
+solve per block; no Python loop per user, nothing the size of all ratings.
+Each movie's factors are pulled toward what its title embedding and release
+year predict (``q ~ W f``, W refitted by ridge after every movie
 step), so a movie with few ratings gets the factors its content suggests and a
 well-rated one gets the ones its ratings say. This is what makes the vectors
 useful to a new user: the ratings of similar people, not only the wording of
@@ -26,7 +28,7 @@ import numpy as np
 from training import progress
 from training.models import layout
 
-CHUNK_ROWS = 200_000  # rows per batched solve: bounds the (rows, 15, 15) Gram matrices in memory
+CHUNK_USERS = 16_384  # users per dense block: (16K, catalog) float32 blocks and their (16K, 16, 16) Gram matrices
 
 
 @dataclass
@@ -50,47 +52,94 @@ class MovieFactors:
     history: dict = field(default_factory=dict)
 
 
-def ridge_rows(
-    indptr: np.ndarray,
-    cols: np.ndarray,
-    targets: np.ndarray,
-    other: np.ndarray,
-    reg: np.ndarray,
-    prior: np.ndarray | None = None,
-) -> np.ndarray:
-    """Per row r of a CSR table: argmin_z sum_j (t_rj - a_j . z)^2 + sum_d reg_d (z_d - prior_rd)^2.
+def _dense(train, start: int, end: int, values) -> np.ndarray:
+    """(end - start, n_items) float32: users start..end of ``train`` as a dense block, ``values`` where rated."""
+    local = np.repeat(np.arange(end - start), np.diff(train.indptr[start : end + 1]))
+    block = np.zeros((end - start, train.n_items), np.float32)
+    block[local, train.rows[train.indptr[start] : train.indptr[end]]] = values
+    return block
 
-    indptr (R + 1,), cols (nnz,), targets (nnz,): the table; other (C, D): a_j per column;
-    reg (D,): ridge per coordinate; prior (R, D) or None (zero). Returns (R, D) float64.
-    Rows with no entries get their prior.
+
+def _outer(a: np.ndarray) -> np.ndarray:
+    """(n, D) -> (n, D (D + 1) / 2) float32: each row's outer product with itself, upper triangle only."""
+    a = np.asarray(a, dtype=np.float32)
+    i, j = np.triu_indices(a.shape[1])
+    return a[:, i] * a[:, j]
+
+
+def _symmetric(upper: np.ndarray, d: int) -> np.ndarray:
+    """(n, D (D + 1) / 2) upper triangles -> (n, D, D) float64 symmetric matrices."""
+    i, j = np.triu_indices(d)
+    full = np.zeros((len(upper), d, d))
+    full[:, i, j] = upper
+    full[:, j, i] = upper
+    return full
+
+
+def _solve(gram: np.ndarray, rhs: np.ndarray, reg: np.ndarray, prior: np.ndarray | None) -> np.ndarray:
+    """Batched ridge: (gram + diag(reg)) z = rhs + reg * prior, in float64. A row with no entries gets its prior."""
+    gram = np.asarray(gram, dtype=np.float64) + np.diag(reg)[None]
+    rhs = np.asarray(rhs, dtype=np.float64) + (0.0 if prior is None else reg[None] * prior)
+    return np.linalg.solve(gram, rhs[..., None])[..., 0]
+
+
+def solve_users(train, items: np.ndarray, mu: float, reg: np.ndarray) -> np.ndarray:
+    """Every user's [p, b_user] (n_users, f + 1) given the movies' [q, b_movie] (n_items, f + 1).
+
+    Per user: argmin sum_i (r_ui - mu - b_i - [q_i, 1] . z)^2 + sum_d reg_d z_d^2.
+    Users are taken CHUNK_USERS at a time as dense blocks over the catalog, so
+    each block's Gram matrices and right-hand sides are two BLAS products
+    (the catalog is a thousand movies: dense is faster than sparse here, and
+    nothing the size of all ratings is ever allocated).
     """
-    from scipy import sparse
-
-    n_rows, d = len(indptr) - 1, other.shape[1]
-    other = np.asarray(other, dtype=np.float64)
-    reg = np.asarray(reg, dtype=np.float64)
-    prior_ = np.zeros((n_rows, d)) if prior is None else np.asarray(prior, dtype=np.float64)
-    # Each row's Gram matrix is the sum of its columns' outer products: one sparse @ dense product
-    # ((R, C) 0/1 pattern times (C, D*D) outer products) instead of a Python loop or (nnz, D, D) temporaries.
-    outer = (other[:, :, None] * other[:, None, :]).reshape(len(other), d * d)
-    pattern = sparse.csr_matrix((np.ones(len(cols)), cols, indptr), shape=(n_rows, len(other)))
-    values = sparse.csr_matrix((np.asarray(targets, dtype=np.float64), cols, indptr), shape=(n_rows, len(other)))
-    out = np.empty((n_rows, d))
-    for start in range(0, n_rows, CHUNK_ROWS):
-        end = min(start + CHUNK_ROWS, n_rows)
-        gram = (pattern[start:end] @ outer).reshape(end - start, d, d) + np.diag(reg)[None]
-        rhs = values[start:end] @ other + reg[None] * prior_[start:end]
-        out[start:end] = np.linalg.solve(gram, rhs[..., None])[..., 0]  # no entries: gram = diag(reg), z = prior
+    f = items.shape[1] - 1
+    other = np.concatenate([items[:, :f], np.ones((len(items), 1))], axis=1)
+    outer, other32 = _outer(other), other.astype(np.float32)
+    out = np.empty((train.n_users, f + 1))
+    for start in range(0, train.n_users, CHUNK_USERS):
+        end = min(start + CHUNK_USERS, train.n_users)
+        a, b = train.indptr[start], train.indptr[end]
+        pattern = _dense(train, start, end, 1.0)
+        values = _dense(train, start, end, train.ratings[a:b] - mu - items[train.rows[a:b], f])
+        out[start:end] = _solve(_symmetric(pattern @ outer, f + 1), values @ other32, reg, None)
     return out
 
 
-def _transpose(train):
-    """The ratings as a per-movie CSR table: (indptr (n_movies + 1,), user positions, ratings)."""
-    users, rows, ratings = train.triples()
-    order = np.argsort(rows, kind="stable")
-    indptr = np.zeros(train.n_items + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows, minlength=train.n_items), out=indptr[1:])
-    return indptr, users[order], ratings[order].astype(np.float64)
+def solve_items(train, users: np.ndarray, mu: float, reg: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """Every movie's [q, b_movie] (n_items, f + 1) given the users' [p, b_user], pulled toward ``prior``.
+
+    Per movie: argmin sum_u (r_ui - mu - b_u - [p_u, 1] . z)^2 + sum_d reg_d (z_d - prior_d)^2.
+    The Gram matrices and right-hand sides are sums over users, accumulated
+    block by block (float64 between blocks).
+    """
+    f = users.shape[1] - 1
+    d = f + 1
+    gram = np.zeros((train.n_items, d * (d + 1) // 2))
+    rhs = np.zeros((train.n_items, d))
+    for start in range(0, train.n_users, CHUNK_USERS):
+        end = min(start + CHUNK_USERS, train.n_users)
+        a, b = train.indptr[start], train.indptr[end]
+        other = np.concatenate([users[start:end, :f], np.ones((end - start, 1))], axis=1)
+        local = np.repeat(np.arange(end - start), np.diff(train.indptr[start : end + 1]))
+        pattern = _dense(train, start, end, 1.0)
+        values = _dense(train, start, end, train.ratings[a:b] - mu - users[start:end, f][local])
+        gram += pattern.T @ _outer(other)
+        rhs += values.T @ other.astype(np.float32)
+    return _solve(_symmetric(gram, d), rhs, reg, prior)
+
+
+def train_rmse(train, items: np.ndarray, users: np.ndarray, mu: float) -> float:
+    """RMSE of mu + b_movie + b_user + q . p on ``train``'s ratings, block by block (dense over the catalog)."""
+    f = items.shape[1] - 1
+    movies = np.concatenate([items[:, :f], np.ones((len(items), 1))], axis=1).T.astype(np.float32)
+    sse = 0.0
+    for start in range(0, train.n_users, CHUNK_USERS):
+        end = min(start + CHUNK_USERS, train.n_users)
+        a, b = train.indptr[start], train.indptr[end]
+        pred = users[start:end].astype(np.float32) @ movies + (mu + items[:, f]).astype(np.float32)[None]
+        error = (pred - _dense(train, start, end, train.ratings[a:b])) * _dense(train, start, end, 1.0)
+        sse += float(np.einsum("ij,ij->", error, error, dtype=np.float64))
+    return float(np.sqrt(sse / max(train.n_ratings, 1)))
 
 
 def fit_movie_factors(
@@ -107,27 +156,17 @@ def fit_movie_factors(
     feats = np.concatenate([feats, np.ones((len(feats), 1))], axis=1)
     items = np.concatenate([rng.normal(0, 0.1, (train.n_items, f)), item_bias[:, None]], axis=1)  # [q, b_movie]
     users = np.zeros((train.n_users, f + 1))  # [p, b_user]
-    m_indptr, m_users, m_ratings = _transpose(train)
     reg_u = np.full(f + 1, config.reg_user)
-    reg_m = np.full(f + 1, config.reg_movie)
+    reg_prior = np.full(f + 1, config.reg_movie)
+    reg_prior[f] = config.bias_shrink  # the bias is shrunk toward 0, as the item-mean baseline's
     history: dict[str, list[float]] = {"train_rmse": []}
     for _ in progress.bar(range(config.iterations), desc="Model 1 (ALS)", unit="iteration"):
-        other = np.concatenate([items[:, :f], np.ones((train.n_items, 1))], axis=1)
-        users = ridge_rows(train.indptr, train.rows, train.ratings - mu - items[train.rows, f], other, reg_u)
+        users = solve_users(train, items, mu, reg_u)
         # content prior for the movie factors: W maps title + year features to factors
         w = np.linalg.solve(feats.T @ feats + config.content_reg * np.eye(feats.shape[1]), feats.T @ items[:, :f])
         prior = np.concatenate([feats @ w, np.zeros((train.n_items, 1))], axis=1)
-        reg_prior = reg_m.copy()
-        reg_prior[f] = config.bias_shrink  # the bias is shrunk toward 0, as the item-mean baseline's
-        other = np.concatenate([users[:, :f], np.ones((train.n_users, 1))], axis=1)
-        items = ridge_rows(m_indptr, m_users, m_ratings - mu - users[m_users, f], other, reg_prior, prior)
-        pred = (
-            mu
-            + items[train.rows, f]
-            + np.repeat(users[:, f], train.counts())
-            + np.einsum("ij,ij->i", items[train.rows, :f], np.repeat(users[:, :f], train.counts(), axis=0))
-        )
-        history["train_rmse"].append(float(np.sqrt(np.mean((pred - train.ratings) ** 2))))
+        items = solve_items(train, users, mu, reg_prior, prior)
+        history["train_rmse"].append(train_rmse(train, items, users, mu))
     vectors = layout.movie_vectors(items[:, :f], mu - offset + items[:, f])
     if log:
         log(f"Model 1 (ALS): training rmse {history['train_rmse'][-1]:.4f} after {config.iterations} iterations")

@@ -10,7 +10,7 @@ serves, on training users only:
    on) pick the epochs and the gates.
 3. The list ranking (``ranking``): EASE's "likely to watch" score fitted on
    the training users, and its parameters chosen by cross-fitting over them
-   (``ranking_cases``, ``choose_ranking``): every training user is a
+   (``ranking_cases``, ``choose_ranking``): every training user (a sample of 10,000 at scale) is a
    simulated newcomer once, scored by the ridge fold-in the tower starts from.
 
 ``predict`` gives the stars shown; ``rank_scores`` the scores that order the
@@ -27,11 +27,13 @@ import numpy as np
 
 from training.models import movie_factors, ranking, user_tower
 from training.models.catalog_ratings import CatalogRatings
+from training.models.checkpoints import Checkpoints, cached_part
 
 GAMMA_KS = (1, 2, 4, 8, 16)
 RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking choice
 RANKING_ALS_ITERATIONS = 6
-RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every training user is one)
+RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every sampled training user is one)
+RANKING_USERS = 10_000  # the cross-fitting runs on a deterministic sample of at most this many training users
 
 
 def ranking_cases(
@@ -42,6 +44,7 @@ def ranking_cases(
     lam: float,
     n_inner: int = RANKING_FOLDS,
     seed: int = 0,
+    max_users: int = RANKING_USERS,
 ) -> list[tuple]:
     """Simulated newcomers for the ranking choice, by cross-fitting over all of ``train``'s users.
 
@@ -50,11 +53,17 @@ def ranking_cases(
     held-out user with enough ratings gives the first k = 1, 2, 4, 8, 16 of a
     seeded permutation. Their stars are the ridge fold-in on the vectors
     (``movie_factors.fold_in_stars``): the tower's own starting point, cheap
-    enough to score every training user. Returns [(stars, personal, popularity,
+    enough to score every training user. With more than ``max_users``
+    training users, the cross-fitting runs on a deterministic sample of that
+    many (``evaluation.sample``): the choice is six numbers, and 10,000
+    newcomers at five k each decide them as well as 400,000 would, at a
+    fortieth of the cost (the refits and the grid are linear in users). Returns [(stars, personal, popularity,
     prior, exclude, targets)] per fold, draw and k.
     """
-    from training.evaluation import crossval, folds, protocol
+    from training.evaluation import crossval, folds, protocol, sample
 
+    if train.n_users > max_users:  # Netflix scale: a deterministic sample keeps the choice to minutes
+        train, _ = sample.sample_ratings(train, max_users, seed)
     cases = []
     for fold in range(n_inner):
         fit_users, held = folds.split_fold(train, fold, n_inner, seed + 17)
@@ -168,19 +177,28 @@ class ServedModel:
         self.name, self.n_subsets, self.rank, self.log = name, n_subsets, rank, log
         self.timings: dict = {}
 
-    def fit(self, train: CatalogRatings) -> None:
+    def fit(self, train: CatalogRatings, checkpoints: Checkpoints | None = None) -> None:
+        """Fit every part on ``train``; with ``checkpoints``, parts an interrupted run finished are reused."""
         assert self.features is not None, "a model loaded back has no title features to refit with"
         t = time.perf_counter()
         self.offset = user_tower.rating_offset(train.mean(), self.step)
-        self.factors = movie_factors.fit_movie_factors(train, self.features, self.offset, self.factors_config, self.log)
+        self.factors = cached_part(
+            checkpoints,
+            "model1",
+            lambda: movie_factors.fit_movie_factors(train, self.features, self.offset, self.factors_config, self.log),
+            lambda f: ({"vectors": f.vectors, "users": f.users}, {"offset": f.offset, "history": f.history}),
+            lambda a, info: movie_factors.MovieFactors(a["vectors"], info["offset"], a["users"], info["history"]),
+        )
         self.timings["movie_vectors_s"] = time.perf_counter() - t
         t = time.perf_counter()
-        trained = user_tower.train_user_tower(train, self.factors.vectors, self.offset, self.tower_config, self.log)
+        trained = user_tower.train_user_tower(
+            train, self.factors.vectors, self.offset, self.tower_config, self.log, checkpoints
+        )
         self.tower = user_tower.UserTowerRecommender.from_trained(trained, self.name, self.n_subsets)
         self.timings["user_tower_s"] = time.perf_counter() - t
-        self.fit_ranking(train)
+        self.fit_ranking(train, checkpoints)
 
-    def fit_ranking(self, train: CatalogRatings) -> None:
+    def fit_ranking(self, train: CatalogRatings, checkpoints: Checkpoints | None = None) -> None:
         """EASE on every training user; ranking parameters chosen by cross-fitting over them (``ranking_cases``)."""
         t = time.perf_counter()
         self.prior = self.no_information_prior()
@@ -188,12 +206,25 @@ class ServedModel:
             self.seen, self.choice = None, {"params": ranking.RankingParams()}
             return
         assert self.features is not None, "a model loaded back has no title features to refit with"
-        self.seen = ranking.SeenScore.fit(train, seed=self.tower_config.seed)
-        assert self.seen.lam is not None  # EASE.fit chooses one when none is given
-        cases = ranking_cases(
-            train, self.features, self.factors_config, self.offset, self.seen.lam, seed=self.tower_config.seed
-        )
-        self.choice = choose_ranking(cases)
+
+        def build():
+            seen = ranking.SeenScore.fit(train, seed=self.tower_config.seed)
+            assert seen.lam is not None  # EASE.fit chooses one when none is given
+            cases = ranking_cases(
+                train, self.features, self.factors_config, self.offset, seen.lam, seed=self.tower_config.seed
+            )
+            return seen, choose_ranking(cases)
+
+        def to_arrays(fitted):
+            seen, choice = fitted
+            info = {"lam": seen.lam, "choice": {**choice, "params": choice["params"].to_dict()}}
+            return {"weights": seen.weights, "popularity": seen.popularity}, info
+
+        def from_arrays(arrays, info):
+            choice = {**info["choice"], "params": ranking.RankingParams(**info["choice"]["params"])}
+            return ranking.SeenScore(arrays["weights"], arrays["popularity"], lam=info["lam"]), choice
+
+        self.seen, self.choice = cached_part(checkpoints, "ranking", build, to_arrays, from_arrays)
         self.timings["ranking_s"] = time.perf_counter() - t
         if self.log:
             self.log(f"  list ranking: {self.params} ({self.choice.get('n_cases')} simulated cases)")

@@ -50,9 +50,9 @@ def embed_titles(titles: list[str], cache_dir: Path | str | None = None, batch_s
     ).astype(np.float32)
     if cache_file is not None:
         cache_file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache_file.with_suffix(".tmp.npy")
-        np.save(tmp, vectors)
-        os.replace(tmp, cache_file)
+        from training.atomic import write_file
+
+        write_file(cache_file, lambda f: np.save(f, vectors))
     return vectors
 
 

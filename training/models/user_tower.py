@@ -36,6 +36,7 @@ import numpy as np
 from screen_genius import features
 from training import progress
 from training.models import layout
+from training.models.checkpoints import Checkpoints, cached_part
 
 if TYPE_CHECKING:
     import keras
@@ -51,7 +52,10 @@ class UserTowerConfig:
     tower: str = "set"  # "set" (served) or "seed_cnn" (the original design)
     width: int = 128
     epochs: int = 80
-    batch_users: int = 32
+    batch_users: int = 32  # the smallest batch; larger with many users (``schedule``)
+    max_batch_users: int = 256
+    epoch_users: int = 65_536  # simulated users per epoch at most: validation and early stopping this often
+    max_simulated_users: int = 400_000  # per tower, over all epochs: the budget that bounds training at scale
     learning_rate: float = 5e-4
     dropout: float = 0.1
     l2_scorer: float = 1e-3  # pulls the fine-tuned scorer back toward Model 1's vectors
@@ -65,6 +69,45 @@ class UserTowerConfig:
     gate_draws: int = 4  # simulated cold-start draws per validation user and number of ratings, to fit the gates
     base: str = "fold_in"  # the tower's starting point: "fold_in" (ridge fold-in on the movie factors) or "bias"
     fold_in_reg: float = 8.0  # initial ridge of the fold-in (learned in training)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How one tower trains on a given number of users: batch size, steps per epoch, epochs, patience."""
+
+    batch_users: int
+    steps_per_epoch: int
+    epochs: int
+    patience: int
+    learning_rate: float
+
+
+def schedule(n_users: int, config: UserTowerConfig) -> Schedule:
+    """The training schedule for ``n_users`` eligible fit users: the same as ever on small data, bounded at scale.
+
+    An epoch is one pass over the users, or ``epoch_users`` of them when
+    there are more (the next epoch goes on where it stopped), so validation
+    and early stopping come as often at 400K users as at 40K. The batch grows
+    from ``batch_users`` toward ``max_batch_users`` with the number of users
+    (a power of two near n / 160: 32 on MovieLens' 600 users, 256 from about
+    30K users), which is what makes a step cheap per user on CPU. The epochs
+    are capped so that a tower steps on at most ``max_simulated_users``
+    simulated users in all, and the patience shrinks with them (a quarter of
+    the epochs, at least 2). The learning rate grows with the square root of
+    the batch over ``batch_users`` (Hoffer et al. 2017): at 10M ratings,
+    batches of 256 at 1.4e-3 reach in 12 epochs the validation RMSE that
+    5e-4 reaches in 25 (0.9654 against 0.9655).
+    """
+    n = max(int(n_users), 1)
+    batch = config.batch_users
+    while batch < config.max_batch_users and batch * 160 < n:
+        batch *= 2
+    batch = max(config.batch_users, min(batch, config.max_batch_users))
+    per_epoch = min(n, config.epoch_users)
+    epochs = max(1, min(config.epochs, -(-config.max_simulated_users // per_epoch)))
+    patience = config.patience if epochs == config.epochs else min(config.patience, max(2, epochs // 4))
+    learning_rate = config.learning_rate * float(np.sqrt(batch / config.batch_users))
+    return Schedule(batch, -(-per_epoch // batch), epochs, patience, learning_rate)
 
 
 def rating_offset(global_mean: float, step: float) -> float:
@@ -298,7 +341,12 @@ def split_validation(train, fraction: float, seed: int):
 
 
 def train_user_tower(
-    train, movie_vectors: np.ndarray, offset: float, config: UserTowerConfig | None = None, log=None
+    train,
+    movie_vectors: np.ndarray,
+    offset: float,
+    config: UserTowerConfig | None = None,
+    log=None,
+    checkpoints: Checkpoints | None = None,
 ) -> TrainedUserTower:
     """Train Model 2 on ``train`` (CatalogRatings of training users only).
 
@@ -308,25 +356,26 @@ def train_user_tower(
     Held-out test users are not involved at all. With ``config.ensemble`` > 1,
     that many towers are trained one after another (seeds seed, seed+1, ...;
     all with the same validation users) and put into one graph that averages
-    their ratings.
+    their ratings. With ``checkpoints``, each finished tower is kept there,
+    and one an interrupted run finished is loaded instead of trained again.
     """
     config = config or UserTowerConfig()
     fit_users, val_users = split_validation(train, config.validation_fraction, config.seed)
+
+    def one(member: UserTowerConfig) -> TrainedUserTower:
+        return cached_part(
+            checkpoints,
+            f"tower-{member.tower}-seed{member.seed}",
+            lambda: _train_one(fit_users, val_users, movie_vectors, offset, member, log),
+            lambda t: ({f"w{i}": w for i, w in enumerate(t.model.get_weights())}, t.history),
+            lambda arrays, history: _reloaded(arrays, history, movie_vectors, offset, member),
+        )
+
     if config.ensemble <= 1:
-        trained = _train_one(fit_users, val_users, movie_vectors, offset, config, log)
+        trained = one(config)
         trained.validation = val_users
         return trained
-    members = [
-        _train_one(
-            fit_users,
-            val_users,
-            movie_vectors,
-            offset,
-            dataclasses.replace(config, ensemble=1, seed=config.seed + i),
-            log,
-        )
-        for i in range(config.ensemble)
-    ]
+    members = [one(dataclasses.replace(config, ensemble=1, seed=config.seed + i)) for i in range(config.ensemble)]
     model = build_model(np.asarray(movie_vectors, dtype=np.float32), offset, config)
     for slot, member in zip(model.members, members, strict=True):
         slot.set_weights(member.model.get_weights())
@@ -334,6 +383,14 @@ def train_user_tower(
     history["members"] = [m.history for m in members]
     history["seconds"] = [sum(m.history["seconds"][-1] for m in members if m.history["seconds"])]
     return TrainedUserTower(model, members[0].movie_vectors, float(offset), config, history, val_users)
+
+
+def _reloaded(arrays: dict, history: dict, movie_vectors, offset: float, config: UserTowerConfig) -> TrainedUserTower:
+    """A tower kept by ``checkpoints``, built again with its weights."""
+    vectors = np.asarray(movie_vectors, dtype=np.float32)
+    model = build_model(vectors, offset, config)
+    model.set_weights([arrays[f"w{i}"] for i in range(len(arrays))])
+    return TrainedUserTower(model, vectors, float(offset), config, history)
 
 
 def _train_one(
@@ -355,12 +412,19 @@ def _train_one(
     movie_vectors = np.asarray(movie_vectors, dtype=np.float32)
     n_val = val_users.n_users
     model = build_model(movie_vectors, offset, config)
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=squared_error)
     data = ColdStartData(fit_users, movie_vectors, offset, config)
+    plan = data.schedule
+    model.compile(optimizer=keras.optimizers.Adam(plan.learning_rate), loss=squared_error)
     validation = None
-    history: dict[str, Any] = {"rmse": [], "val_rmse": [], "seconds": []}
-    callbacks = [EpochRecord(history, config, log)]
-    bar = progress.epoch_callback(config.epochs, f"user tower [{config.tower}] seed {config.seed}")
+    history: dict[str, Any] = {"rmse": [], "val_rmse": [], "seconds": [], "schedule": dataclasses.asdict(plan)}
+    if log and plan.epochs < config.epochs:
+        log(
+            f"  user tower [{config.tower}] seed {config.seed}: {len(data.eligible):,} users, batches of "
+            f"{plan.batch_users}, {plan.steps_per_epoch} steps an epoch, at most {plan.epochs} epochs "
+            f"(patience {plan.patience}), learning rate {plan.learning_rate:.2g}"
+        )
+    callbacks = [EpochRecord(history, plan.epochs, config.tower, log)]
+    bar = progress.epoch_callback(plan.epochs, f"user tower [{config.tower}] seed {config.seed}")
     callbacks += [bar] if bar else []
     if n_val:
         batches = fixed_validation(
@@ -372,10 +436,10 @@ def _train_one(
         initial_weights = model.get_weights()
         callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=config.patience, min_delta=1e-6, restore_best_weights=True
+                monitor="val_loss", patience=plan.patience, min_delta=1e-6, restore_best_weights=True
             )
         )
-    model.fit(data, validation_data=validation, epochs=config.epochs, callbacks=callbacks, verbose=0)
+    model.fit(data, validation_data=validation, epochs=plan.epochs, callbacks=callbacks, verbose=0)
     if n_val:
         best = int(np.argmin(history["val_rmse"]))
         history["best_epoch"] = best + 1
