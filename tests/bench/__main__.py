@@ -10,7 +10,7 @@ import os
 import platform
 from pathlib import Path
 
-BENCHES = ("ingest", "models", "serving", "website")
+BENCHES = ("ingest", "models", "scale", "serving", "website")
 
 
 def machine() -> str:

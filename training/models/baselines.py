@@ -8,8 +8,6 @@ All share the cold-start surface of ``training.evaluation.protocol``:
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 
@@ -82,32 +80,21 @@ class MFFoldIn:
         self.iterations, self.shrink, self.seed = iterations, shrink, seed
 
     def fit(self, train) -> None:
+        from training.models.movie_factors import solve_items, solve_users
+
         rng = np.random.default_rng(self.seed)
         self.mu = train.mean()
         sums, counts = train.item_stats()
-        self.item_bias = ((sums - counts * self.mu) / (counts + self.shrink)).astype(np.float64)
+        item_bias = ((sums - counts * self.mu) / (counts + self.shrink)).astype(np.float64)
         f = self.factors
-        items = np.concatenate([rng.normal(0, 0.1, (train.n_items, f)), np.ones((train.n_items, 1))], axis=1)
-        users = np.zeros((train.n_users, f + 1))
-        item_users = _transpose(train)
-        eye = np.eye(f + 1)
+        items = np.concatenate([rng.normal(0, 0.1, (train.n_items, f)), item_bias[:, None]], axis=1)  # [q, b_i]
+        reg = np.full(f + 1, self.reg)
         for _ in range(self.iterations):
-            # users: solve [p_u, b_u] against [q_i, 1] with target r - mu - b_i
-            for u in range(train.n_users):
-                rows, r = train.user(u)
-                a = items[rows]
-                users[u] = np.linalg.solve(a.T @ a + self.reg * eye, a.T @ (r - self.mu - self.item_bias[rows]))
-            # items: solve [q_i, b_i] against [p_u, 1] with target r - mu - b_u
-            ones = np.ones((train.n_users, 1))
-            uf = np.concatenate([users[:, :f], ones], axis=1)
-            for i, (us, r) in enumerate(item_users):
-                if len(us) == 0:
-                    items[i, :f] = 0.0
-                    continue
-                a = uf[us]
-                sol = np.linalg.solve(a.T @ a + self.reg * eye, a.T @ (r - self.mu - users[us, f]))
-                items[i, :f], self.item_bias[i] = sol[:f], sol[f]
-        self.item_factors = items[:, :f]
+            # users: [p_u, b_u] against [q_i, 1] with target r - mu - b_i; then items: [q_i, b_i] against [p_u, 1]
+            # with target r - mu - b_u (blocked batched ridge solves, as Model 1's ALS; a movie nobody rated gets 0)
+            users = solve_users(train, items, self.mu, reg)
+            items = solve_items(train, users, self.mu, reg, np.zeros_like(items))
+        self.item_factors, self.item_bias = items[:, :f], items[:, f]
 
     def fold_in(self, rows: np.ndarray, ratings: np.ndarray) -> np.ndarray:
         """[p (factors), b_user] of a new user from their given ratings."""
@@ -122,14 +109,6 @@ class MFFoldIn:
             pb = self.fold_in(rows[keep], np.asarray(ratings, dtype=np.float64)[keep])
             out[b] = self.mu + self.item_bias + self.item_factors @ pb[:-1] + pb[-1]
         return out
-
-
-def _transpose(train) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per catalog row: (user positions, ratings)."""
-    users, rows, ratings = train.triples()
-    order = np.argsort(rows, kind="stable")
-    bounds = np.searchsorted(rows[order], np.arange(train.n_items + 1))
-    return [(users[order[a:b]], ratings[order[a:b]]) for a, b in itertools.pairwise(bounds)]
 
 
 ALL = (GlobalMean, ItemMean, ItemMeanUserBias, MFFoldIn)
