@@ -129,6 +129,25 @@ def test_item_knn_reproduces_a_hand_computed_prediction():
     assert predicted[0, 2] == pytest.approx(expected, abs=1e-5)
 
 
+@pytest.mark.parametrize("block", [7, 16_384])
+def test_item_knn_co_rating_sums_are_the_textbook_sums_over_users_who_rated_both(monkeypatch, block):
+    from training.models.peers import item_knn
+
+    monkeypatch.setattr(item_knn, "BLOCK_USERS", block)
+    train = planted(n_users=40, n_items=12, per_user=5)
+    residuals = np.random.default_rng(3).normal(size=train.n_ratings)
+    products, squares, common = item_knn.co_rating_sums(train, residuals)
+    e = np.zeros((train.n_users, train.n_items))
+    rated = np.zeros_like(e)
+    users, rows, _ = train.triples()
+    e[users, rows], rated[users, rows] = residuals, 1.0
+    for i, j in [(0, 1), (3, 3), (5, 11), (11, 2)]:
+        both = (rated[:, i] > 0) & (rated[:, j] > 0)
+        assert products[i, j] == pytest.approx((e[both, i] * e[both, j]).sum(), abs=1e-5)
+        assert squares[i, j] == pytest.approx((e[both, i] ** 2).sum(), abs=1e-5)
+        assert common[i, j] == both.sum()
+
+
 def test_item_knn_uses_only_the_k_most_similar_given_movies():
     train = planted()
     one, all_ = ItemKNN(k=1, shrinkage=10.0, den_reg=0.0), ItemKNN(k=16, shrinkage=10.0, den_reg=0.0)
@@ -249,3 +268,10 @@ def test_librec_ncf_trains_in_a_keras2_process_and_leaves_this_one_alone():
 def _triples(train):
     users, rows, ratings = train.triples()
     return list(zip(users.tolist(), rows.tolist(), ratings.tolist(), strict=True))
+
+
+def test_validation_users_are_capped_and_every_other_user_fits():
+    train = planted(n_users=200)
+    fit, val = validation.split_users(train, fraction=0.5, max_users=30)
+    assert val.n_users == 30 and fit.n_users == 170
+    assert not set(fit.user_ids.tolist()) & set(val.user_ids.tolist())

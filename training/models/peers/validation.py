@@ -37,12 +37,16 @@ class SimulatedUsers:
         return rows, ratings
 
 
+MAX_USERS = 5_000  # validation users at most: the choices are a few numbers; at 480K users 15% would be 60,000
+
+
 def split_users(
-    train: CatalogRatings, fraction: float = 0.15, seed: int = 0, min_ratings: int = 21
+    train: CatalogRatings, fraction: float = 0.15, seed: int = 0, min_ratings: int = 21, max_users: int = MAX_USERS
 ) -> tuple[CatalogRatings, CatalogRatings]:
-    """(fit users, validation users): ``fraction`` of the users with >= min_ratings ratings, seeded."""
+    """(fit users, validation users): ``fraction`` of the users with >= min_ratings ratings, at most
+    ``max_users`` of them, seeded; every other user fits."""
     candidates = np.flatnonzero(train.counts() >= min_ratings)
-    n_val = round(fraction * len(candidates))
+    n_val = min(round(fraction * len(candidates)), max_users)
     if n_val == 0 or n_val == train.n_users:
         raise ValueError(
             f"cannot draw validation users: {len(candidates)} training users have "
