@@ -52,14 +52,6 @@ class MovieFactors:
     history: dict = field(default_factory=dict)
 
 
-def _dense(train, start: int, end: int, values) -> np.ndarray:
-    """(end - start, n_items) float32: users start..end of ``train`` as a dense block, ``values`` where rated."""
-    local = np.repeat(np.arange(end - start), np.diff(train.indptr[start : end + 1]))
-    block = np.zeros((end - start, train.n_items), np.float32)
-    block[local, train.rows[train.indptr[start] : train.indptr[end]]] = values
-    return block
-
-
 def _outer(a: np.ndarray) -> np.ndarray:
     """(n, D) -> (n, D (D + 1) / 2) float32: each row's outer product with itself, upper triangle only."""
     a = np.asarray(a, dtype=np.float32)
@@ -96,11 +88,10 @@ def solve_users(train, items: np.ndarray, mu: float, reg: np.ndarray) -> np.ndar
     other = np.concatenate([items[:, :f], np.ones((len(items), 1))], axis=1)
     outer, other32 = _outer(other), other.astype(np.float32)
     out = np.empty((train.n_users, f + 1))
-    for start in range(0, train.n_users, CHUNK_USERS):
-        end = min(start + CHUNK_USERS, train.n_users)
+    for start, end in train.blocks(CHUNK_USERS):
         a, b = train.indptr[start], train.indptr[end]
-        pattern = _dense(train, start, end, 1.0)
-        values = _dense(train, start, end, train.ratings[a:b] - mu - items[train.rows[a:b], f])
+        pattern = train.dense(start, end, 1.0)
+        values = train.dense(start, end, train.ratings[a:b] - mu - items[train.rows[a:b], f])
         out[start:end] = _solve(_symmetric(pattern @ outer, f + 1), values @ other32, reg, None)
     return out
 
@@ -116,13 +107,12 @@ def solve_items(train, users: np.ndarray, mu: float, reg: np.ndarray, prior: np.
     d = f + 1
     gram = np.zeros((train.n_items, d * (d + 1) // 2))
     rhs = np.zeros((train.n_items, d))
-    for start in range(0, train.n_users, CHUNK_USERS):
-        end = min(start + CHUNK_USERS, train.n_users)
+    for start, end in train.blocks(CHUNK_USERS):
         a, b = train.indptr[start], train.indptr[end]
         other = np.concatenate([users[start:end, :f], np.ones((end - start, 1))], axis=1)
         local = np.repeat(np.arange(end - start), np.diff(train.indptr[start : end + 1]))
-        pattern = _dense(train, start, end, 1.0)
-        values = _dense(train, start, end, train.ratings[a:b] - mu - users[start:end, f][local])
+        pattern = train.dense(start, end, 1.0)
+        values = train.dense(start, end, train.ratings[a:b] - mu - users[start:end, f][local])
         gram += pattern.T @ _outer(other)
         rhs += values.T @ other.astype(np.float32)
     return _solve(_symmetric(gram, d), rhs, reg, prior)
@@ -133,11 +123,10 @@ def train_rmse(train, items: np.ndarray, users: np.ndarray, mu: float) -> float:
     f = items.shape[1] - 1
     movies = np.concatenate([items[:, :f], np.ones((len(items), 1))], axis=1).T.astype(np.float32)
     sse = 0.0
-    for start in range(0, train.n_users, CHUNK_USERS):
-        end = min(start + CHUNK_USERS, train.n_users)
+    for start, end in train.blocks(CHUNK_USERS):
         a, b = train.indptr[start], train.indptr[end]
         pred = users[start:end].astype(np.float32) @ movies + (mu + items[:, f]).astype(np.float32)[None]
-        error = (pred - _dense(train, start, end, train.ratings[a:b])) * _dense(train, start, end, 1.0)
+        error = (pred - train.dense(start, end, train.ratings[a:b])) * train.dense(start, end, 1.0)
         sse += float(np.einsum("ij,ij->", error, error, dtype=np.float64))
     return float(np.sqrt(sse / max(train.n_ratings, 1)))
 

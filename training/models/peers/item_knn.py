@@ -152,14 +152,9 @@ def co_rating_sums(train: CatalogRatings, residuals: np.ndarray) -> tuple[np.nda
     """
     n = train.n_items
     products, squares, common = np.zeros((n, n)), np.zeros((n, n)), np.zeros((n, n))
-    for start in range(0, train.n_users, BLOCK_USERS):
-        end = min(start + BLOCK_USERS, train.n_users)
-        a, b = train.indptr[start], train.indptr[end]
-        local = np.repeat(np.arange(end - start), np.diff(train.indptr[start : end + 1]))
-        e = np.zeros((end - start, n), np.float32)
-        rated = np.zeros((end - start, n), np.float32)
-        e[local, train.rows[a:b]] = residuals[a:b]
-        rated[local, train.rows[a:b]] = 1.0
+    for start, end in train.blocks(BLOCK_USERS):
+        e = train.dense(start, end, residuals[train.indptr[start] : train.indptr[end]])
+        rated = train.dense(start, end)
         products += e.T @ e
         squares += (e * e).T @ rated
         common += rated.T @ rated
