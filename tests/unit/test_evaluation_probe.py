@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from training.dataset import load_dataset
-from training.evaluation.probe import cap_training, evaluate_probe, pair_keys, probe_split
+from training.evaluation.probe import cap_users, evaluate_probe, pair_keys, probe_split
 from training.ingest import ingest
 
 N_USERS, N_MOVIES = 80, 12
@@ -78,6 +78,7 @@ class Spy:
         self.fitted = (users.copy(), items.copy(), ratings.copy())
 
     def predict(self, users, items):
+        self.predicted = (users.copy(), items.copy())
         return np.full(len(users), self.value, dtype=np.float32)
 
 
@@ -147,18 +148,24 @@ def test_a_probe_user_without_other_ratings_is_counted_and_still_scored(netflix)
     assert 999 in split.user_ids[split.probe_users] and 999 not in split.user_ids[split.train_users]
 
 
-def test_capped_model_trains_on_the_cap_and_says_so(netflix):
+def test_a_capped_model_trains_on_whole_histories_of_sampled_users_and_is_scored_on_their_probe_pairs(netflix):
     ds, _, pairs = netflix
     split = probe_split(ds)
     result, spy = run_spy(split, name="toy_svd", caps={"toy_svd": 50})
-    assert result["models"]["toy_svd"]["n_train"] == 50 == len(spy.fitted[0])
-    assert result["models"]["toy_svd"]["capped"]
+    entry = result["models"]["toy_svd"]
+    assert entry["capped"] and 0 < entry["n_train"] <= 50 and entry["n_train"] == len(spy.fitted[0])
     fitted = pair_keys(split.user_ids[spy.fitted[0]], split.movie_ids[spy.fitted[1]])
     assert np.isin(fitted, split.train_keys()).all()
     assert not np.isin(fitted, pair_keys(*np.array(pairs).T)).any()
+    kept = np.unique(spy.fitted[0])
+    for u in kept:  # every training rating of a kept user, none of anyone else
+        assert (spy.fitted[0] == u).sum() == (split.train_users == u).sum()
+    assert entry["n_users"] == len(kept)
+    scored = split.probe_users[np.isin(split.probe_users, kept)]
+    assert entry["n_probe"] == len(scored) == len(spy.predicted[0]) and set(spy.predicted[0].tolist()) <= set(kept)
 
 
-def test_the_cap_sample_is_the_same_whatever_the_file_order(netflix, tmp_path):
+def test_the_user_sample_is_the_same_whatever_the_file_order(netflix, tmp_path):
     ds, rows, pairs = netflix
     ingest(
         f"netflix:{write_netflix(tmp_path / 'raw', rows, pairs, shuffle_seed=7)}",
@@ -168,14 +175,15 @@ def test_the_cap_sample_is_the_same_whatever_the_file_order(netflix, tmp_path):
         progress=False,
     )
     a, b = probe_split(ds), probe_split(load_dataset(tmp_path / "store"))
-    sample_a, sample_b = a.train_keys()[cap_training(a, 60)], b.train_keys()[cap_training(b, 60)]
-    assert len(sample_a) == 60 and set(sample_a.tolist()) == set(sample_b.tolist())
-    assert set(a.train_keys()[cap_training(a, 60, seed=1)].tolist()) != set(sample_a.tolist())
+    sample_a, sample_b = a.train_keys()[cap_users(a, 60)[0]], b.train_keys()[cap_users(b, 60)[0]]
+    assert 0 < len(sample_a) <= 60 and set(sample_a.tolist()) == set(sample_b.tolist())
+    assert set(a.train_keys()[cap_users(a, 60, seed=1)[0]].tolist()) != set(sample_a.tolist())
 
 
 def test_a_cap_above_the_training_size_keeps_everything(netflix):
     split = probe_split(netflix[0])
-    assert len(cap_training(split, 10**9)) == split.info["n_train"]
+    train, probe = cap_users(split, 10**9)
+    assert len(train) == split.info["n_train"] and len(probe) == split.info["n_probe"]
 
 
 def test_data_without_probe_pairs_is_refused_with_the_reason(tmp_path):
@@ -194,5 +202,6 @@ def test_surprise_svd_runs_on_the_protocol_with_its_cap(netflix):
         [lambda n_users, n_items: SurpriseSVD(n_epochs=5, rating_range=(1, 5))], split, caps={"toy_svd": 200}
     )
     svd = result["models"]["toy_svd"]
-    assert svd["n_train"] == 200 and svd["capped"] and 0.5 < svd["rmse"] < 2.5
+    assert svd["n_train"] <= 200 and svd["capped"] and 0.5 < svd["rmse"] < 2.5
     assert result["protocol"]["n_probe"] == split.info["n_probe"] and "splitmix64" in result["protocol"]["cap_method"]
+    assert svd["n_probe"] < split.info["n_probe"]  # only the sampled users' probe pairs

@@ -51,3 +51,13 @@ def test_netflix_data_reports_the_toys_on_the_probe_pairs(netflix_like):
         assert entry["protocol"] == "probe" and np.isfinite(entry["rmse"]) and 0 < entry["rmse"] < 2
         assert entry["counts"]["n_probe"] > 0
     assert command.warm_label(warm, quick=True).startswith("the seed's probe protocol")
+
+
+def test_the_warm_start_label_says_how_many_ratings_users_and_probe_pairs_a_capped_toy_used():
+    warm = {
+        "toy_svd": {"protocol": "probe", "capped": True, "n_train": 5_000_000, "n_users": 41_000, "n_probe": 61_000},
+        "toy_ncf": {"protocol": "probe", "capped": False, "n_train": 900, "n_users": 10, "n_probe": 50},
+    }
+    label = command.warm_label(warm, quick=False)
+    assert "sample of users" in label and "toy_svd: 5,000,000 ratings of 41,000 users, 61,000 probe pairs" in label
+    assert "toy_ncf" not in label

@@ -200,10 +200,21 @@ def warm_start(ds, train, quick: bool, log=print, librec: bool = True) -> dict:
 def warm_label(warm: dict, quick: bool) -> str:
     """Which warm-start protocol produced ``warm``, for the report."""
     if any(entry.get("protocol") == "probe" for entry in warm.values()):
-        capped = {name: entry["n_train"] for name, entry in warm.items() if entry.get("capped")}
+        capped = {
+            name: f"{entry['n_train']:,} ratings of {entry.get('n_users', 0):,} users, {entry.get('n_probe', 0):,} "
+            "probe pairs"
+            for name, entry in warm.items()
+            if entry.get("capped")
+        }
         return (
             "the seed's probe protocol: fit on every catalog rating except the official probe pairs, RMSE on "
-            "their ratings" + (f"; trained on a deterministic sample of {capped}" if capped else "")
+            "their ratings"
+            + (
+                "; capped toys trained on every rating of a deterministic sample of users and scored on their "
+                f"probe pairs ({'; '.join(f'{k}: {v}' for k, v in capped.items())})"
+                if capped
+                else ""
+            )
         )
     return ("2" if quick else "5") + "-fold over the training users' catalog ratings"
 

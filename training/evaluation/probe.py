@@ -11,17 +11,18 @@ paper did. Here:
   catalog movies (as the 5-fold warm-start protocol used for MovieLens), and
   every user, held-out cold-start users included: the toys are warm-start
   models and never serve anyone, so they do not touch the cold-start split.
-- ``cap_training``: Surprise's SVD fitted 5.5M ratings (25 epochs, trainset
-  building and prediction included) in about 130 s on the 2-core machine, so
-  the Netflix Prize's roughly 55M catalog training ratings would take over 20
-  minutes; it is trained on a deterministic sample of at most ``SVD_CAP``
-  training ratings (ranked by splitmix64 of the (user, movie) pair, so the
-  sample does not depend on file order), and the result says how many it
-  used. What the cap costs, measured on synthetic:48000,17770,10000000
-  (5,468,994 catalog training ratings, 78,148 probe pairs; docs/models.md,
-  "Netflix scale"): all 0.8743 RMSE; 5M kept 0.8767; 2M kept 0.9129; 0.5M kept
-  0.9767. A rating sample thins every user's history, so the cost grows fast
-  below about half the ratings.
+- ``cap_users``: the toys are minutes per 5M ratings on the 2-core machine
+  (Surprise SVD, 25 epochs: 97 s for 5.5M; the Keras toys' epochs over every
+  rating), so the Netflix Prize's roughly 55M catalog training ratings would
+  take most of an hour. Each toy is trained on the ratings of a
+  deterministic sample of users (ranked by splitmix64 of the user id) that
+  fits in ``TOY_CAP`` ratings, and scored on those users' probe pairs; the
+  result says how many ratings, users and probe pairs it used. Sampling
+  ratings instead (the first cap) thinned every user's history, and that
+  cost grows fast: on synthetic:48000,17770,10000000 (5,468,994 catalog
+  training ratings) SVD scored 0.8743 on all, 0.8767 on a 5M rating sample,
+  0.9129 on 2M and 0.9767 on 0.5M. What the user sample costs is in
+  docs/models.md, "Netflix scale".
 - ``evaluate_probe``: fits each warm-start toy (``protocol.WarmStartModel``)
   on the training ratings (capped where asked) and reports probe RMSE.
 
@@ -41,11 +42,11 @@ import numpy as np
 from training.evaluation.protocol import WarmStartModel
 from training.ingest.split import splitmix64
 
-SVD_CAP = 20_000_000  # training ratings for Surprise SVD: about 8 minutes on the 2-core machine (see above)
-CAPS = {"toy_svd": SVD_CAP}
+TOY_CAP = 5_000_000  # training ratings per toy at most: each toy is minutes at this size on the 2-core machine
+CAPS = {"toy_svd": TOY_CAP, "toy_ncf": TOY_CAP, "toy_two_tower": TOY_CAP, "toy_ncf_librec": TOY_CAP}
 CAP_METHOD = (
-    "the training ratings whose splitmix64((user_id << 32 | movie_id) XOR seed) ranks lowest; "
-    "deterministic and independent of file order"
+    "every rating of the users whose splitmix64(user_id XOR seed) ranks lowest, as many users as fit in the cap; "
+    "only their probe pairs are scored; deterministic and independent of file order"
 )
 
 
@@ -130,13 +131,25 @@ def probe_split(ds, catalog_only: bool = True) -> ProbeSplit:
     )
 
 
-def cap_training(split: ProbeSplit, cap: int, seed: int = 0) -> np.ndarray:
-    """Positions (sorted) of at most ``cap`` training ratings: a deterministic, order-free sample."""
+def cap_users(split: ProbeSplit, cap: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(training positions, probe positions), sorted: every rating of a deterministic sample of users.
+
+    Users are ranked by splitmix64(user_id XOR seed) and taken in that order
+    while their training ratings fit in ``cap`` (at least one user). Their
+    histories stay whole, and only their probe pairs are scored: sampling
+    ratings instead would thin every user's history, which costs a toy far
+    more (see the module's docstring). Independent of file order.
+    """
     n = len(split.train_ratings)
     if cap >= n:
-        return np.arange(n)
-    keys = splitmix64(split.train_keys().astype(np.uint64) ^ np.uint64(seed))
-    return np.sort(np.argpartition(keys, cap - 1)[:cap])
+        return np.arange(n), np.arange(len(split.probe_ratings))
+    counts = np.bincount(split.train_users, minlength=split.n_users)
+    order = np.argsort(splitmix64(split.user_ids.astype(np.uint64) ^ np.uint64(seed)), kind="stable")
+    within = np.cumsum(counts[order]) <= cap
+    within[0] = True
+    chosen = np.zeros(split.n_users, dtype=bool)
+    chosen[order[within]] = True
+    return np.flatnonzero(chosen[split.train_users]), np.flatnonzero(chosen[split.probe_users])
 
 
 def evaluate_probe(
@@ -156,19 +169,21 @@ def evaluate_probe(
         started = time.perf_counter()
         model = factory(split.n_users, split.n_items)
         cap = caps.get(model.name)
-        keep = cap_training(split, cap, seed) if cap is not None else np.arange(len(split.train_ratings))
+        keep, scored = cap_users(split, cap if cap is not None else len(split.train_ratings), seed)
         model.fit(split.train_users[keep], split.train_items[keep], split.train_ratings[keep])
-        pred = np.asarray(model.predict(split.probe_users, split.probe_items), dtype=np.float64)
-        rmse = float(np.sqrt(np.mean((pred - split.probe_ratings) ** 2)))
+        pred = np.asarray(model.predict(split.probe_users[scored], split.probe_items[scored]), dtype=np.float64)
+        rmse = float(np.sqrt(np.mean((pred - split.probe_ratings[scored]) ** 2)))
         results[model.name] = {
             "rmse": rmse,
             "n_train": len(keep),
+            "n_probe": len(scored),
+            "n_users": len(np.unique(split.train_users[keep])),
             "capped": bool(len(keep) < len(split.train_ratings)),
             "seconds": time.perf_counter() - started,
         }
         if log:
             log(
-                f"  {model.name}: probe rmse {rmse:.4f} (trained on {len(keep):,} of "
+                f"  {model.name}: probe rmse {rmse:.4f} on {len(scored):,} probe pairs (trained on {len(keep):,} of "
                 f"{len(split.train_ratings):,} ratings, {results[model.name]['seconds']:.1f} s)"
             )
     return {
