@@ -199,3 +199,21 @@ def test_summary_pairs_every_model_and_a_model_against_itself_ties():
         assert crossval.paired(summary, 4, metric, "spy", "spy_copy") == [0.0, 0.0, 0.0]
     assert summary["values"]["spy"]["0"]["personalization_top"][0] == 0.0  # nothing given: the same list for all
     assert summary["values"]["spy"]["4"]["personalization_top"][0] > 0.0  # given movies leave the lists
+
+
+def test_personalization_of_many_users_is_measured_on_the_same_seeded_sample_for_every_model(monkeypatch):
+    from training.evaluation import bootstrap
+
+    monkeypatch.setattr(bootstrap, "PAIR_USERS", 50)
+    rng = np.random.default_rng(0)
+    personal = np.stack([rng.choice(200, 10, replace=False) for _ in range(300)])
+    chart = np.tile(np.arange(10), (300, 1))
+    metric = bootstrap.METRICS["personalization_top"]
+    keep = bootstrap.pair_users(300, 50)
+    assert len(keep) == 50 and np.array_equal(keep, bootstrap.pair_users(300, 50))  # the same users every time
+    got = bootstrap.value(metric, {"top": personal}, n_movies=200)
+    assert got == lists.personalization(lists.overlap(personal[keep], 200))
+    assert bootstrap.value(metric, {"top": chart}, n_movies=200) == 0.0
+    weights = bootstrap.resampling_weights(300, 20)
+    assert bootstrap.value(metric, {"top": personal}, weights, 200).shape == (20,)
+    assert np.array_equal(bootstrap.pair_users(40, 50), np.arange(40))  # few users: every pair

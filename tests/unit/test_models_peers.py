@@ -275,3 +275,24 @@ def test_validation_users_are_capped_and_every_other_user_fits():
     fit, val = validation.split_users(train, fraction=0.5, max_users=30)
     assert val.n_users == 30 and fit.n_users == 170
     assert not set(fit.user_ids.tolist()) & set(val.user_ids.tolist())
+
+
+def test_item_knn_blocks_bounded_in_memory_give_the_same_predictions_for_users_of_any_width(monkeypatch):
+    from training.models.peers import item_knn
+
+    train = planted()
+    model = ItemKNN(k=3, shrinkage=25.0, den_reg=0.5)
+    model.fit(train)
+    rng = np.random.default_rng(1)
+    widths = rng.integers(1, 25, 300)  # users of 1 to 24 given ratings, padded to 24 slots in any order
+    rows = np.full((300, 24), -1)
+    ratings = np.zeros((300, 24), np.float32)
+    for u, w in enumerate(widths):
+        slots = rng.choice(24, w, replace=False)
+        rows[u, slots] = rng.choice(30, w, replace=False)
+        ratings[u, slots] = rng.choice([1.0, 3.0, 5.0], w)
+    whole = model.predict(rows, ratings)
+    monkeypatch.setattr(item_knn, "BLOCK_ELEMENTS", 30 * 40)  # about two users of 20 ratings a block
+    np.testing.assert_allclose(model.predict(rows, ratings), whole, atol=1e-6)
+    one = [model.predict(rows[u : u + 1], ratings[u : u + 1])[0] for u in (0, 150, 299)]
+    np.testing.assert_allclose(np.stack(one), whole[[0, 150, 299]], atol=1e-6)

@@ -59,6 +59,25 @@ METRICS = {
 }
 
 
+PAIR_USERS = 2_000  # personalization pairs at most this many users' lists: (U, U) Jaccard, (B, U) @ (U, U) per model
+
+
+def pair_users(n_users: int, limit: int | None = None) -> np.ndarray:
+    """Sorted positions of the users whose pairs personalization is measured on: all, or a seeded sample.
+
+    Personalization is a mean over pairs of users; its cost grows with the
+    square of the users (3.2 GB and 4e11 multiply-adds per model and list at
+    20,000), while 2,000 users already give 2 million pairs. The sample
+    depends only on the number of users, so every model at one k is measured
+    on the same users (the paired differences stay paired) and resampled with
+    those users' bootstrap counts.
+    """
+    limit = PAIR_USERS if limit is None else limit
+    if n_users <= limit:
+        return np.arange(n_users)
+    return np.sort(np.random.default_rng(0x9A1F).choice(n_users, limit, replace=False))
+
+
 def resampling_weights(n_users: int, n_boot: int = N_BOOT, seed: int = 0) -> np.ndarray:
     """(n_boot, n_users) float64 counts: how often each user is drawn in each resample."""
     rng = np.random.default_rng(seed)
@@ -79,10 +98,15 @@ def value(
     """
     if metric.kind == "personalization":
         key = metric.fields[0]
+        keep = pair_users(len(stats[key]))
         cache = jaccard_cache if jaccard_cache is not None else {}
         if key not in cache:
-            cache[key] = lists.overlap(stats[key], n_movies or int(stats[key].max()) + 1)
-        return lists.personalization(cache[key], weights, groups)
+            cache[key] = lists.overlap(stats[key][keep], n_movies or int(stats[key].max()) + 1)
+        return lists.personalization(
+            cache[key],
+            None if weights is None else np.asarray(weights)[:, keep],
+            None if groups is None else np.asarray(groups)[keep],
+        )
     w = np.ones(len(stats[metric.fields[0]])) if weights is None else weights
     if metric.kind == "mean":
         x = stats[metric.fields[0]]

@@ -31,7 +31,8 @@ from training.models.catalog_ratings import CatalogRatings
 from training.models.peers import validation
 
 GRID = {"k": (10, 30), "shrinkage": (25.0, 100.0, 400.0), "den_reg": (0.0, 0.5, 2.0)}
-CHUNK = 256  # users per vectorised block: CHUNK x n_movies x K similarities in memory
+MAX_BLOCK_USERS = 4096  # users per vectorised block at most
+BLOCK_ELEMENTS = 32_000_000  # similarities (users x movies x given) per block: about 128 MB of float32, a few copies
 
 
 class ItemKNN:
@@ -73,10 +74,18 @@ class ItemKNN:
         out = np.zeros((len(given_rows), len(self.item_bias)), np.float32)
         # users in blocks of similar numbers of given ratings, each block only as wide as its widest user
         # (the "all" protocol pads a few hundred slots that most users leave empty)
+        # and as many users as fit BLOCK_ELEMENTS similarities (users x movies x width): a few thousand
+        # users of 16 ratings, a few dozen of a thousand
         n_given = (given_rows >= 0).sum(axis=1)
         order = np.argsort(n_given, kind="stable")
-        for a in range(0, len(order), CHUNK):
-            block = order[a : a + CHUNK]
+        per_slot = len(self.item_bias)
+        a = 0
+        while a < len(order):
+            size = min(len(order) - a, MAX_BLOCK_USERS)
+            while size > 1 and size * per_slot * max(int(n_given[order[a + size - 1]]), 1) > BLOCK_ELEMENTS:
+                size = max(1, BLOCK_ELEMENTS // (per_slot * max(int(n_given[order[a + size - 1]]), 1)))
+            block = order[a : a + size]
+            a += size
             rows, ratings = given_rows[block], given_ratings[block]
             width = max(int(n_given[block].max()), 1)
             if width < rows.shape[1]:
