@@ -217,3 +217,10 @@ def test_personalization_of_many_users_is_measured_on_the_same_seeded_sample_for
     weights = bootstrap.resampling_weights(300, 20)
     assert bootstrap.value(metric, {"top": personal}, weights, 200).shape == (20,)
     assert np.array_equal(bootstrap.pair_users(40, 50), np.arange(40))  # few users: every pair
+
+
+def test_the_lists_kept_for_every_model_do_not_hold_the_whole_ranking_alive():
+    scores = np.random.default_rng(0).normal(size=(50, 400))
+    top, bottom = lists.top_bottom(scores, np.zeros((50, 400), dtype=bool))
+    for kept in (top, bottom):
+        assert kept.shape == (50, 10) and kept.base is None and kept.nbytes == 50 * 10 * 8
