@@ -71,8 +71,8 @@ def netflix(tmp_path_factory):
 class Spy:
     """A warm-start toy that remembers what it was fitted on and predicts a constant."""
 
-    def __init__(self, name: str = "spy", value: float = 3.0):
-        self.name, self.value = name, value
+    def __init__(self, name: str = "spy", value: float = 3.0, n_users: int = 0):
+        self.name, self.value, self.n_users = name, value, n_users
 
     def fit(self, users, items, ratings):
         self.fitted = (users.copy(), items.copy(), ratings.copy())
@@ -86,10 +86,10 @@ def run_spy(split, name="spy", caps=None):
     spies = []
 
     def factory(n_users, n_items):
-        spies.append(Spy(name))
+        spies.append(Spy(name, n_users=n_users))
         return spies[-1]
 
-    return evaluate_probe([factory], split, caps=caps or {}), spies[0]
+    return evaluate_probe([factory], split, caps=caps or {}), spies[-1]  # the one fitted (a capped toy is rebuilt)
 
 
 def test_no_probe_pair_reaches_training(netflix):
@@ -154,15 +154,19 @@ def test_a_capped_model_trains_on_whole_histories_of_sampled_users_and_is_scored
     result, spy = run_spy(split, name="toy_svd", caps={"toy_svd": 50})
     entry = result["models"]["toy_svd"]
     assert entry["capped"] and 0 < entry["n_train"] <= 50 and entry["n_train"] == len(spy.fitted[0])
-    fitted = pair_keys(split.user_ids[spy.fitted[0]], split.movie_ids[spy.fitted[1]])
+    keep, scored = cap_users(split, 50)
+    # the toy is built for the sampled users only, numbered 0..n-1 in the order of their positions
+    present = np.unique(np.concatenate([split.train_users[keep], split.probe_users[scored]]))
+    assert spy.n_users == len(present) < split.n_users
+    users = present[spy.fitted[0]]
+    fitted = pair_keys(split.user_ids[users], split.movie_ids[spy.fitted[1]])
     assert np.isin(fitted, split.train_keys()).all()
     assert not np.isin(fitted, pair_keys(*np.array(pairs).T)).any()
-    kept = np.unique(spy.fitted[0])
-    for u in kept:  # every training rating of a kept user, none of anyone else
-        assert (spy.fitted[0] == u).sum() == (split.train_users == u).sum()
-    assert entry["n_users"] == len(kept)
-    scored = split.probe_users[np.isin(split.probe_users, kept)]
-    assert entry["n_probe"] == len(scored) == len(spy.predicted[0]) and set(spy.predicted[0].tolist()) <= set(kept)
+    for u in np.unique(users):  # every training rating of a kept user, none of anyone else
+        assert (users == u).sum() == (split.train_users == u).sum()
+    assert entry["n_users"] == len(np.unique(users))
+    assert entry["n_probe"] == len(scored) == len(spy.predicted[0])
+    np.testing.assert_array_equal(present[spy.predicted[0]], split.probe_users[scored])
 
 
 def test_the_user_sample_is_the_same_whatever_the_file_order(netflix, tmp_path):
