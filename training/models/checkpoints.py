@@ -21,6 +21,7 @@ import json
 import shutil
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -57,7 +58,8 @@ class Checkpoints:
 
     def save(self, part: str, arrays: dict[str, np.ndarray], info: dict) -> None:
         """Keep a finished part: written whole to a temporary file, then renamed into place."""
-        write_file(self.directory / f"{part}.npz", lambda f: np.savez(f, __info__=np.array(json.dumps(info)), **arrays))
+        payload: dict[str, Any] = {"__info__": np.array(json.dumps(info)), **arrays}
+        write_file(self.directory / f"{part}.npz", lambda f: np.savez(f, **payload))
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
