@@ -5,7 +5,15 @@ import pytest
 
 from screen_genius import features
 from screen_genius.scale import HALF_STARS
-from training.export import PARITY_TOLERANCE, ParityError, check_parity, convert_to_tflite, parity_inputs, run_tflite
+from training.export import (
+    PARITY_TOLERANCE,
+    ParityError,
+    check_parity,
+    convert_to_tflite,
+    parity_bound,
+    parity_inputs,
+    run_tflite,
+)
 from training.models import user_tower
 from training.models.catalog_ratings import CatalogRatings
 
@@ -97,7 +105,7 @@ def test_tflite_matches_keras_within_1e_5_on_random_and_real_inputs(small_model)
     x = parity_inputs(mv, 3.55, real, HALF_STARS)
     assert len(x) > 64  # random inputs plus two real users (one of them with two 16-subsets or fewer)
     diff = check_parity(flatbuffer, lambda a: np.asarray(small_model(a)), x)
-    assert diff <= PARITY_TOLERANCE
+    assert diff <= PARITY_TOLERANCE * 5  # relative to stars of at most 5
     out = run_tflite(flatbuffer, x[:3])
     assert out.shape == (3, len(mv)) and out.dtype == np.float32
 
@@ -108,6 +116,13 @@ def test_export_refuses_a_tflite_model_that_differs_from_keras(small_model):
     x = parity_inputs(mv, 3.55, [], HALF_STARS)
     with pytest.raises(ParityError):
         check_parity(flatbuffer, lambda a: np.asarray(small_model(a)) + 1e-3, x)
+
+
+def test_the_parity_bound_is_relative_to_the_largest_output_and_never_below_the_tolerance():
+    assert parity_bound(np.array([[4.0, 5.0], [1.0, 2.0]], np.float32)) == pytest.approx(5 * PARITY_TOLERANCE)
+    assert parity_bound(np.array([[0.1, -0.2]], np.float32)) == PARITY_TOLERANCE  # small outputs: absolute 1e-5
+    assert parity_bound(np.array([[-8.0]], np.float32)) == pytest.approx(8 * PARITY_TOLERANCE)
+    assert 1.24e-5 < parity_bound(np.array([[4.2]], np.float32)) < 1e-3  # float32 noise passes, an offset does not
 
 
 def random_ratings(n_users: int, per_user: int, n_movies: int, rating: float | None = None) -> CatalogRatings:

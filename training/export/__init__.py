@@ -12,7 +12,7 @@
                         popularity, no-information prior; its parameters in manifest serving.ranking
 
 The TFLite tower is checked against Keras before anything is written: the
-export fails if the outputs differ by more than 1e-5 on random or real inputs.
+export fails if the outputs differ by more than 1e-5 relative to the largest output on random or real inputs.
 """
 
 from __future__ import annotations
@@ -98,9 +98,25 @@ def check_parity(flatbuffer: bytes, keras_predict, x: np.ndarray) -> float:
     if got.shape != expected.shape:
         raise ParityError(f"TFLite output shape {got.shape} differs from Keras {expected.shape}")
     diff = float(np.max(np.abs(got - expected)))
-    if not math.isfinite(diff) or diff > PARITY_TOLERANCE:
-        raise ParityError(f"TFLite differs from Keras by {diff:.3g} (tolerance {PARITY_TOLERANCE:g}); not exporting")
+    bound = parity_bound(expected)
+    if not math.isfinite(diff) or diff > bound:
+        raise ParityError(
+            f"TFLite differs from Keras by {diff:.3g} (tolerance {PARITY_TOLERANCE:g} relative: {bound:.3g}); "
+            "not exporting"
+        )
     return diff
+
+
+def parity_bound(expected: np.ndarray) -> float:
+    """The largest difference allowed: PARITY_TOLERANCE relative to the largest output (at least 1).
+
+    Float32 resolves a rating of 5 to 4.8e-7, and the tower's in-graph ridge
+    solve (15 conjugate-gradient steps) accumulates rounding that TFLite and
+    TensorFlow order differently: on the 100M-rating model the two differed by
+    1.24e-5 stars. A relative bound keeps the check at about 20 float32 steps
+    of the output; an export bug (weights, layout) differs by orders more.
+    """
+    return PARITY_TOLERANCE * max(1.0, float(np.max(np.abs(expected))) if expected.size else 1.0)
 
 
 def catalog_records(catalog) -> list[dict]:
@@ -136,7 +152,7 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
     real = [test.user(u) for u in range(min(test.n_users, 64))]
     x = parity_inputs(trained.movie_vectors, trained.offset, real, ds.rating_scale)
     diff = check_parity(flatbuffer, tower.predict_matrices, x)
-    log(f"TFLite parity: max abs diff {diff:.2e} over {len(x)} inputs (tolerance {PARITY_TOLERANCE:g})")
+    log(f"TFLite parity: max abs diff {diff:.2e} over {len(x)} inputs (tolerance {PARITY_TOLERANCE:g} relative)")
 
     with atomic_directory(out_dir) as staging:
         (staging / "catalog.json").write_text(json.dumps(catalog_records(ds.catalog), ensure_ascii=False) + "\n")
