@@ -161,12 +161,54 @@ def test_batches_stream_inputs_without_any_target_among_them():
             assert mask[b].sum() == 20 - present[b].sum()
 
 
+def test_given_ratings_are_k_of_each_users_own_drawn_uniformly_and_the_rest_are_targets():
+    rng = np.random.default_rng(3)
+    users = np.repeat(np.arange(3), [5, 30, 12])
+    rows = np.concatenate([rng.choice(40, n, replace=False) for n in (5, 30, 12)])
+    train = CatalogRatings.build(users, rows, rng.choice(np.arange(0.5, 5.01, 0.5), len(rows)), 40)
+    batch, ks = np.array([1, 0, 2, 1]), np.array([16, 4, 0, 3])  # a user twice, k = 0, k = 16 of 30
+    picked = np.zeros(30)
+    for _ in range(2000):
+        given_rows, given_ratings, user, flat_rows, _, is_target = user_tower.sample_given(train, batch, ks, rng)
+        for i, u in enumerate(batch):
+            own_rows, own_ratings = train.user(u)
+            got = given_rows[i][given_rows[i] >= 0]
+            assert len(got) == ks[i] and (given_rows[i][ks[i] :] == -1).all()
+            stars = dict(zip(own_rows.tolist(), own_ratings.tolist(), strict=True))
+            assert [stars[r] for r in got] == given_ratings[i][: ks[i]].tolist()  # each given with its own stars
+            here = user == i
+            assert sorted(flat_rows[here].tolist()) == sorted(own_rows.tolist())
+            assert set(flat_rows[here & ~is_target].tolist()) == set(got.tolist())  # the given are not targets
+        picked[np.searchsorted(train.user(1)[0], given_rows[0][:16])] += 1
+    np.testing.assert_allclose(picked / 2000, 16 / 30, atol=0.05)  # every rating equally likely to be given
+
+
 def test_an_ensemble_serves_the_mean_of_its_members_ratings(small_model):
     mv = model1_like_vectors()
     x = features.user_matrices(mv, *inputs(mv), 3.55)
     assert len(small_model.members) == user_tower.UserTowerConfig().ensemble > 1
     members = np.stack([np.asarray(m(x)) for m in small_model.members])
     np.testing.assert_allclose(np.asarray(small_model(x)), members.mean(axis=0), atol=1e-5)
+
+
+def test_users_with_more_than_16_ratings_get_the_mean_over_their_subsets_as_the_function_scores_them(
+    small_model, monkeypatch
+):
+    mv = model1_like_vectors()
+    trained = user_tower.TrainedUserTower(small_model, mv, 3.55, user_tower.UserTowerConfig(width=16))
+    recommender = user_tower.UserTowerRecommender.from_trained(trained, "user_tower", n_subsets=4)
+    monkeypatch.setattr(user_tower, "PREDICT_USERS", 3)  # several tower calls, the last one short
+    rng = np.random.default_rng(5)
+    rows, ratings = np.full((7, 24), -1), np.zeros((7, 24), np.float32)
+    for i, k in enumerate((24, 3, 17, 16, 20, 1, 24)):  # <= 16 gives one subset, more gives 4
+        rows[i, :k] = rng.choice(len(mv), k, replace=False)
+        ratings[i, :k] = rng.choice(np.arange(0.5, 5.01, 0.5), k)
+    got = recommender.predict(rows, ratings)
+    for i in range(7):
+        r, v = rows[i][rows[i] >= 0], ratings[i][rows[i] >= 0]
+        x = features.request_inputs(mv, r, v, 3.55, 4)
+        assert len(x) == (4 if len(r) > 16 else 1)
+        np.testing.assert_allclose(got[i], np.asarray(small_model(x)).mean(axis=0), atol=1e-5)
 
 
 def test_given_counts_follow_the_chosen_distribution_and_never_exceed_a_users_ratings_minus_one():

@@ -21,6 +21,7 @@ on the published split and exports it.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 
 import numpy as np
@@ -120,23 +121,26 @@ def choose_ranking(cases: list[tuple]) -> dict:
     if not cases:
         return {"params": ranking.RankingParams(), "n_cases": 0}
 
-    def measure(params: ranking.RankingParams, side: str) -> np.ndarray:
-        """[recall@10, hit rating] of the top lists or [hate@10, bottom rating] of the bottom lists, over the cases."""
-        sums = np.zeros(2)
-        for stars, personal, popularity, prior, exclude, targets in cases:
+    # one pass over the cases: each candidate's [recall@10, hit rating] of the top lists and [hate@10,
+    # bottom rating] of the bottom lists, summed over the cases; one list_scores call scores a top and
+    # a bottom candidate at once
+    top_sums = {c: np.zeros(2) for c in ranking.TOP_GRID}
+    bottom_sums = {c: np.zeros(2) for c in ranking.BOTTOM_GRID}
+    pairs = list(itertools.zip_longest(ranking.TOP_GRID, ranking.BOTTOM_GRID))
+    for stars, personal, popularity, prior, exclude, targets in cases:
+        liked, disliked = lists.liked(targets), lists.disliked(targets)
+        for top_c, bottom_c in pairs:
+            params = ranking.RankingParams(*(top_c or ranking.TOP_GRID[0]), *(bottom_c or ranking.BOTTOM_GRID[0]))
             top_s, bottom_s = ranking.list_scores(stars, personal, popularity, prior, params)
-            if side == "top":
-                share, hit_sum, hit_count = lists.caught(_first(-top_s, exclude), targets, lists.liked(targets))
-            else:
-                share, hit_sum, hit_count = lists.caught(_first(bottom_s, exclude), targets, lists.disliked(targets))
-            sums += [np.nanmean(share), hit_sum.sum() / max(hit_count.sum(), 1)]
-        return sums / len(cases)
-
-    top_table = {c: measure(ranking.RankingParams(*c), "top") for c in ranking.TOP_GRID}
-    bottom_table = {
-        c: measure(ranking.RankingParams(gamma_bottom=c[0], popularity_bottom=c[1], chart_bottom=c[2]), "bottom")
-        for c in ranking.BOTTOM_GRID
-    }
+            for c, sums, keys, relevant in (
+                (top_c, top_sums, -top_s, liked),
+                (bottom_c, bottom_sums, bottom_s, disliked),
+            ):
+                if c is not None:
+                    share, hit_sum, hit_count = lists.caught(_first(keys, exclude), targets, relevant)
+                    sums[c] += [np.nanmean(share), hit_sum.sum() / max(hit_count.sum(), 1)]
+    top_table = {c: v / len(cases) for c, v in top_sums.items()}
+    bottom_table = {c: v / len(cases) for c, v in bottom_sums.items()}
     base_top, base_bottom = top_table[ranking.TOP_GRID[0]], bottom_table[ranking.BOTTOM_GRID[0]]
     top = max(
         (c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c])

@@ -162,15 +162,30 @@ def sample_k(n_ratings: np.ndarray, max_given: int, distribution: str, rng: np.r
 # ---- simulated cold-start users ---------------------------------------------
 
 
-def sample_given(rows: np.ndarray, ratings: np.ndarray, k: int, rng: np.random.Generator):
-    """A random k of one user's ratings as (16,) padded rows/ratings, and the mask of the rest."""
-    pick = rng.permutation(len(rows))[:k]
-    given_rows = np.full(MAX_RATINGS, -1, dtype=np.int64)
-    given_ratings = np.zeros(MAX_RATINGS, dtype=np.float32)
-    given_rows[:k], given_ratings[:k] = rows[pick], ratings[pick]
-    is_target = np.ones(len(rows), dtype=bool)
-    is_target[pick] = False
-    return given_rows, given_ratings, is_target
+def sample_given(train, batch: np.ndarray, ks: np.ndarray, rng: np.random.Generator):
+    """A random ``ks[i]`` of user ``batch[i]``'s ratings each, for many users at once.
+
+    Returns (given_rows, given_ratings, user, rows, ratings, is_target):
+    (B, 16) padded given rows/ratings (in random order, -1 / 0 past k), and
+    over every rating of the batch's users: its position in the batch, its
+    catalog row, its stars, and whether it is a target (not given). One
+    random key per rating and a sort within each user: a uniform k-subset,
+    with no Python loop per user.
+    """
+    starts, counts = train.indptr[batch], np.diff(train.indptr)[batch]
+    first = np.cumsum(counts) - counts  # each user's first slot in the flat arrays
+    user = np.repeat(np.arange(len(batch)), counts)
+    flat = starts[user] + np.arange(len(user)) - first[user]  # positions in train's rating arrays
+    order = np.lexsort((rng.random(len(user)), user))  # a random order within each user
+    rank = np.empty(len(user), dtype=np.int64)
+    rank[order] = np.arange(len(user)) - first[user[order]]
+    is_given = rank < np.asarray(ks)[user]
+    rows, ratings = train.rows[flat], train.ratings[flat]
+    given_rows = np.full((len(batch), MAX_RATINGS), -1, dtype=np.int64)
+    given_ratings = np.zeros((len(batch), MAX_RATINGS), dtype=np.float32)
+    given_rows[user[is_given], rank[is_given]] = rows[is_given]
+    given_ratings[user[is_given], rank[is_given]] = ratings[is_given]
+    return given_rows, given_ratings, user, rows, ratings, ~is_given
 
 
 def make_batch(
@@ -189,16 +204,12 @@ def make_batch(
     movie and it was not among the inputs.
     """
     b, n_items = len(batch), train.n_items
-    given_rows = np.full((b, MAX_RATINGS), -1, dtype=np.int64)
-    given_ratings = np.zeros((b, MAX_RATINGS), dtype=np.float32)
     targets = np.zeros((b, n_items), dtype=np.float32)
     mask = np.zeros((b, n_items), dtype=np.float32)
     ks = sample_k(train.counts()[batch], max_given, k_distribution, rng)
-    for i, (u, k) in enumerate(zip(batch, ks, strict=True)):
-        rows, ratings = train.user(u)
-        given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, int(k), rng)
-        targets[i, rows] = ratings
-        mask[i, rows[is_target]] = 1.0
+    given_rows, given_ratings, user, rows, ratings, is_target = sample_given(train, batch, ks, rng)
+    targets[user, rows] = ratings
+    mask[user[is_target], rows[is_target]] = 1.0
     return features.user_matrices(movie_vectors, given_rows, given_ratings, offset), targets, mask
 
 
@@ -269,11 +280,15 @@ def fit_gates(
     counts = users.counts()
     ns = np.arange(MAX_RATINGS + 1, dtype=np.float64)
 
+    import tensorflow as tf
+
+    serve = tf.function(lambda x: model(x, training=False), reduce_retracing=True)  # reads the gates' variable
+
     def predict(x, taste_gate):
         gates = np.ones((2, MAX_RATINGS + 1), np.float32)
         gates[0] = taste_gate
         tower.gates.assign(gates)
-        return np.asarray(model(x, training=False), dtype=np.float64)
+        return np.asarray(serve(x), dtype=np.float64)
 
     # per n: sums of t*t, t*r, r*r where t = taste part of the rating and r = target - rating without it
     stats = np.zeros((MAX_RATINGS + 1, 3))
@@ -281,14 +296,12 @@ def fit_gates(
         eligible = np.flatnonzero(counts > n)
         for start in range(0, len(eligible), 256):
             batch = np.repeat(eligible[start : start + 256], draws)
-            given_rows = np.full((len(batch), MAX_RATINGS), -1, dtype=np.int64)
-            given_ratings = np.zeros((len(batch), MAX_RATINGS), dtype=np.float32)
+            given_rows, given_ratings, user, rows, ratings, is_target = sample_given(
+                users, batch, np.full(len(batch), n), rng
+            )
             targets = np.zeros((len(batch), users.n_items))
             mask = np.zeros((len(batch), users.n_items), dtype=bool)
-            for i, u in enumerate(batch):
-                rows, ratings = users.user(u)
-                given_rows[i], given_ratings[i], is_target = sample_given(rows, ratings, n, rng)
-                targets[i, rows], mask[i, rows[is_target]] = ratings, True
+            targets[user, rows], mask[user[is_target], rows[is_target]] = ratings, True
             x = features.user_matrices(movie_vectors, given_rows, given_ratings, offset)
             without = predict(x, 0.0)
             t, r = (predict(x, 1.0) - without)[mask], (targets - without)[mask]
@@ -460,6 +473,9 @@ def _train_one(
     return TrainedUserTower(model, movie_vectors, float(offset), config, history)
 
 
+PREDICT_USERS = 256  # users per tower call when each gives several subsets (bounds the (subsets, movies) block)
+
+
 class UserTowerRecommender:
     """Model 2 on the cold-start protocol: ``fit(train)``, ``predict(given_rows, given_ratings)``.
 
@@ -506,8 +522,15 @@ class UserTowerRecommender:
                 ]
             )
             return trained.predict_matrices(x)
+        # more than 16: each user's subsets, many users to one tower call, averaged per user
         out = []
-        for r, v in zip(given_rows, given_ratings, strict=True):
-            x = features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, self.n_subsets)
-            out.append(trained.predict_matrices(x).mean(axis=0))
-        return np.stack(out)
+        for start in range(0, len(given_rows), PREDICT_USERS):
+            end = start + PREDICT_USERS
+            matrices = [
+                features.request_inputs(self.movie_vectors, r[r >= 0], v[r >= 0], self.offset, self.n_subsets)
+                for r, v in zip(given_rows[start:end], given_ratings[start:end], strict=True)
+            ]
+            counts = np.array([len(m) for m in matrices])
+            sums = np.add.reduceat(trained.predict_matrices(np.concatenate(matrices)), np.cumsum(counts) - counts)
+            out.append(sums / counts[:, None].astype(np.float32))
+        return np.concatenate(out) if out else np.zeros((0, len(self.movie_vectors)), np.float32)

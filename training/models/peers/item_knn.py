@@ -23,8 +23,6 @@ drawn from the training users (``validation``), unless all three are given.
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from training.models.catalog_ratings import CatalogRatings
@@ -70,8 +68,12 @@ class ItemKNN:
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
         """(B, n_movies) float32 predicted stars."""
+        return self._predict(given_rows, given_ratings, (self.den_reg,))[0]
+
+    def _predict(self, given_rows, given_ratings, den_regs: tuple) -> list[np.ndarray]:
+        """``predict`` for each of ``den_regs`` at once (the neighbours and sums do not depend on it)."""
         given_rows, given_ratings = np.asarray(given_rows), np.asarray(given_ratings, dtype=np.float32)
-        out = np.zeros((len(given_rows), len(self.item_bias)), np.float32)
+        outs = [np.zeros((len(given_rows), len(self.item_bias)), np.float32) for _ in den_regs]
         # users in blocks of similar numbers of given ratings, each block only as wide as its widest user
         # (the "all" protocol pads a few hundred slots that most users leave empty)
         # and as many users as fit BLOCK_ELEMENTS similarities (users x movies x width): a few thousand
@@ -91,10 +93,11 @@ class ItemKNN:
             if width < rows.shape[1]:
                 keep = np.argsort(rows < 0, axis=1, kind="stable")[:, :width]  # given slots first
                 rows, ratings = np.take_along_axis(rows, keep, 1), np.take_along_axis(ratings, keep, 1)
-            out[block] = self._predict_block(rows, ratings)
-        return out
+            for out, stars in zip(outs, self._predict_block(rows, ratings, den_regs), strict=True):
+                out[block] = stars
+        return outs
 
-    def _predict_block(self, rows: np.ndarray, ratings: np.ndarray) -> np.ndarray:
+    def _predict_block(self, rows: np.ndarray, ratings: np.ndarray, den_regs: tuple) -> list[np.ndarray]:
         present = rows >= 0
         safe = np.where(present, rows, 0)
         user_bias = self.user_bias(safe, ratings, present)
@@ -110,9 +113,14 @@ class ItemKNN:
             kth = np.partition(sims, sims.shape[2] - self.k, axis=2)[:, :, sims.shape[2] - self.k]
             sims = np.where(sims >= kth[:, :, None], sims, 0.0)
         num = np.einsum("bik,bk->bi", sims, residual)
-        den = sims.sum(axis=2) + self.den_reg
-        correction = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-        return (self.mu + self.item_bias[None, :] + user_bias[:, None] + correction).astype(np.float32)
+        weight = sims.sum(axis=2)
+        base = self.mu + self.item_bias[None, :] + user_bias[:, None]
+        out = []
+        for den_reg in den_regs:
+            den = weight + den_reg
+            correction = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+            out.append((base + correction).astype(np.float32))
+        return out
 
     def user_bias(self, rows: np.ndarray, ratings: np.ndarray, present: np.ndarray) -> np.ndarray:
         """(B,) shrunk mean deviation of each user's given ratings from mu + b_i."""
@@ -138,11 +146,17 @@ class ItemKNN:
         sums = co_rating_sums(fit_users, self._residuals(fit_users))  # once: the shrinkage only rescales them
         for shrinkage in self.grid["shrinkage"]:
             self.similarity = shrunk_pearson(sums, shrinkage)
-            for k, den_reg in itertools.product(self.grid["k"], self.grid["den_reg"]):
-                self.k, self.den_reg = k, den_reg
-                self.validation[f"k={k},shrinkage={shrinkage},den_reg={den_reg}"] = float(
-                    np.mean([validation.rmse(self.predict(*sim.given(n)), sim.targets) for n in validation.KS])
-                )
+            for k in self.grid["k"]:
+                self.k = k
+                den_regs = tuple(self.grid["den_reg"])  # one neighbour search serves every den_reg
+                errors = [
+                    [validation.rmse(stars, sim.targets) for stars in self._predict(*sim.given(n), den_regs)]
+                    for n in validation.KS
+                ]
+                for j, den_reg in enumerate(den_regs):
+                    self.validation[f"k={k},shrinkage={shrinkage},den_reg={den_reg}"] = float(
+                        np.mean([e[j] for e in errors])
+                    )
         best = min(self.validation, key=self.validation.__getitem__)
         values = dict(part.split("=") for part in best.split(","))
         return int(values["k"]), float(values["shrinkage"]), float(values["den_reg"])
