@@ -92,6 +92,19 @@ def test_bootstrap_personalization_never_pairs_a_user_with_their_own_copy():
     assert np.isnan(values[1])  # one user drawn four times: no pair of distinct users
 
 
+def test_resampled_personalization_is_the_mean_jaccard_over_pairs_of_distinct_users_in_one_fold():
+    rng = np.random.default_rng(4)
+    lists_ = np.stack([rng.choice(30, 10, replace=False) for _ in range(9)])
+    jaccard, groups = lists.overlap(lists_, 30), np.array([0, 1, 0, 2, 1, 0, 2, 1, 0])
+    weights = rng.multinomial(9, np.full(9, 1 / 9), size=5).astype(np.float64)
+    got = lists.personalization(jaccard, weights, groups)
+    for b, w in enumerate(weights):
+        copies = np.repeat(np.arange(9), w.astype(int))  # the resample, a user once per draw
+        pairs = [(i, j) for x, i in enumerate(copies) for y, j in enumerate(copies) if x != y and i != j]
+        pairs = [(i, j) for i, j in pairs if groups[i] == groups[j]]
+        assert got[b] == pytest.approx(1 - np.mean([jaccard[i, j] for i, j in pairs]), abs=1e-12)
+
+
 def test_bootstrap_metrics_pool_ratios_on_each_resample():
     stats = {"sse": np.array([4.0, 0.0]), "n_targets": np.array([1.0, 3.0])}
     metric = bootstrap.METRICS["rmse"]

@@ -151,12 +151,18 @@ def personalization(
     with their own copy.
     """
     u = len(jaccard)
-    same = np.ones((u, u)) if groups is None else (np.asarray(groups)[:, None] == np.asarray(groups)[None, :])
-    same = same.astype(np.float64)
+    groups = np.zeros(u, dtype=np.int64) if groups is None else np.asarray(groups)
     w = np.ones((1, u)) if weights is None else np.asarray(weights, dtype=np.float64)
-    diag = np.diag(jaccard)
-    pair_sum = ((w @ (jaccard * same)) * w).sum(axis=1) - (w * w) @ diag
-    pair_count = ((w @ same) * w).sum(axis=1) - (w * w).sum(axis=1)
+    # per group g: sum over ordered pairs (i, j) in g of w_i w_j J_ij, and of w_i w_j; then the
+    # self-pairs (i, i) are taken out. One (B, |g|) @ (|g|, |g|) product per group, no (U, U) mask.
+    pair_sum, pair_count = np.zeros(len(w)), np.zeros(len(w))
+    for g in np.unique(groups):
+        members = np.flatnonzero(groups == g)
+        wg = w[:, members]
+        pair_sum += ((wg @ jaccard[np.ix_(members, members)]) * wg).sum(axis=1)
+        pair_count += wg.sum(axis=1) ** 2
+    pair_sum -= (w * w) @ np.diag(jaccard)
+    pair_count -= (w * w).sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = 1.0 - pair_sum / pair_count
     return float(out[0]) if weights is None else out
