@@ -183,6 +183,24 @@ def test_given_ratings_are_k_of_each_users_own_drawn_uniformly_and_the_rest_are_
     np.testing.assert_allclose(picked / 2000, 16 / 30, atol=0.05)  # every rating equally likely to be given
 
 
+def test_the_starting_fold_in_ridge_is_the_one_validation_users_rate_best():
+    rng = np.random.default_rng(6)
+    mv = model1_like_vectors(40)
+    mv[:, :14] *= 4.0  # large factors, as Model 1's grow with the data
+    users = np.repeat(np.arange(60), 30)
+    rows = np.concatenate([rng.choice(40, 30, replace=False) for _ in range(60)])
+    base = 3.55 + mv[rows, 14]
+    taste = np.einsum("nf,nf->n", mv[rows, :14], rng.normal(0, 0.3, (60, 14))[users])
+    noise_only = CatalogRatings.build(users, rows, base + rng.normal(0, 1.0, len(rows)), 40)
+    exact_taste = CatalogRatings.build(users, rows, base + taste, 40)
+    reg, table = user_tower.choose_fold_in_reg(noise_only, mv, 3.55, seed=0)
+    assert set(table) == set(user_tower.FOLD_IN_REGS) and reg == max(user_tower.FOLD_IN_REGS)  # nothing to learn
+    reg, table = user_tower.choose_fold_in_reg(exact_taste, mv, 3.55, seed=0)
+    assert reg == min(user_tower.FOLD_IN_REGS) and table[reg] == min(table.values())  # all taste: shrink least
+    few = random_ratings(10, 12, 40)  # nobody with more than 16 ratings: the old fixed ridge
+    assert user_tower.choose_fold_in_reg(few, mv, 3.55, seed=0) == (8.0, {})
+
+
 def test_an_ensemble_serves_the_mean_of_its_members_ratings(small_model):
     mv = model1_like_vectors()
     x = features.user_matrices(mv, *inputs(mv), 3.55)

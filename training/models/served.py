@@ -46,6 +46,7 @@ def ranking_cases(
     n_inner: int = RANKING_FOLDS,
     seed: int = 0,
     max_users: int = RANKING_USERS,
+    fold_in_reg: float = 8.0,
 ) -> list[tuple]:
     """Simulated newcomers for the ranking choice, by cross-fitting over all of ``train``'s users.
 
@@ -53,7 +54,8 @@ def ranking_cases(
     per fold, Model 1 (ALS) and EASE are fitted on the other folds, and each
     held-out user with enough ratings gives the first k = 1, 2, 4, 8, 16 of a
     seeded permutation. Their stars are the ridge fold-in on the vectors
-    (``movie_factors.fold_in_stars``): the tower's own starting point, cheap
+    (``movie_factors.fold_in_stars``, with the tower's chosen starting ridge
+    ``fold_in_reg``): the tower's own starting point, cheap
     enough to score every training user. With more than ``max_users``
     training users, the cross-fitting runs on a deterministic sample of that
     many (``evaluation.sample``): the choice is six numbers, and 10,000
@@ -82,7 +84,7 @@ def ranking_cases(
             targets = crossval.dense(draw.targets)
             for k in GAMMA_KS:
                 rows, values = draw.given(k)
-                stars = movie_factors.fold_in_stars(factors.vectors, offset, rows, values)
+                stars = movie_factors.fold_in_stars(factors.vectors, offset, rows, values, fold_in_reg)
                 cases.append(
                     (
                         stars,
@@ -215,7 +217,13 @@ class ServedModel:
             seen = ranking.SeenScore.fit(train, seed=self.tower_config.seed)
             assert seen.lam is not None  # EASE.fit chooses one when none is given
             cases = ranking_cases(
-                train, self.features, self.factors_config, self.offset, seen.lam, seed=self.tower_config.seed
+                train,
+                self.features,
+                self.factors_config,
+                self.offset,
+                seen.lam,
+                seed=self.tower_config.seed,
+                fold_in_reg=self.tower.trained.config.fold_in_reg,
             )
             return seen, choose_ranking(cases)
 
