@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from training.models import baselines
+from training.models import baselines, movie_factors
 from training.models.catalog_ratings import CatalogRatings
 
 
@@ -44,3 +44,32 @@ def test_mf_fold_in_fits_the_factors_of_one_ridge_solve_per_user_and_per_movie()
     np.testing.assert_allclose(model.item_factors, want_factors, atol=1e-4)
     np.testing.assert_allclose(model.item_bias, want_bias, atol=1e-4)
     assert model.item_bias[14] == 0.0 and not model.item_factors[14].any()
+
+
+def test_mf_fold_in_folds_in_each_new_user_by_one_ridge_solve_with_the_ridge_its_validation_users_chose():
+    rng = np.random.default_rng(5)
+    users = np.repeat(np.arange(80), 25)
+    rows = np.concatenate([rng.choice(30, 25, replace=False) for _ in range(80)])
+    train = CatalogRatings.build(users, rows, rng.integers(1, 6, len(rows)).astype(float), 30)
+    model = baselines.MFFoldIn(factors=3, iterations=3, seed=2)
+    model.fit(train)
+    # chosen on validation users among the candidates: the one with the lowest validation RMSE
+    assert len(model.validation) == len(movie_factors.FOLD_IN_REGS)
+    assert model.validation[f"fold_in_reg={model.fold_in_reg:g}"] == min(model.validation.values())
+    # then the factors of every training user (the same as a fixed-ridge model's)
+    fixed = baselines.MFFoldIn(factors=3, iterations=3, seed=2, fold_in_reg=model.fold_in_reg)
+    fixed.fit(train)
+    np.testing.assert_allclose(model.item_factors, fixed.item_factors)
+    # a new user's stars: mu + b_i + q_i . p + b_u, with [p, b_u] one ridge solve on their given movies
+    given_rows, given_ratings = (
+        np.array([[4, 9, 17, -1], [-1, -1, -1, -1]]),
+        np.array([[5.0, 1.0, 4.0, 0.0], [0.0] * 4]),
+    )
+    got = model.predict(given_rows, given_ratings)
+    a = np.concatenate([model.item_factors[[4, 9, 17]], np.ones((3, 1))], axis=1)
+    pb = np.linalg.solve(
+        a.T @ a + model.fold_in_reg * np.eye(4),
+        a.T @ (np.array([5.0, 1.0, 4.0]) - model.mu - model.item_bias[[4, 9, 17]]),
+    )
+    np.testing.assert_allclose(got[0], model.mu + model.item_bias + model.item_factors @ pb[:3] + pb[3], atol=1e-5)
+    np.testing.assert_allclose(got[1], model.mu + model.item_bias, atol=1e-5)  # nothing given: the item means

@@ -14,7 +14,7 @@ from training.export import (
     parity_inputs,
     run_tflite,
 )
-from training.models import user_tower
+from training.models import movie_factors, user_tower
 from training.models.catalog_ratings import CatalogRatings
 
 
@@ -194,9 +194,9 @@ def test_the_starting_fold_in_ridge_is_the_one_validation_users_rate_best():
     noise_only = CatalogRatings.build(users, rows, base + rng.normal(0, 1.0, len(rows)), 40)
     exact_taste = CatalogRatings.build(users, rows, base + taste, 40)
     reg, table = user_tower.choose_fold_in_reg(noise_only, mv, 3.55, seed=0)
-    assert set(table) == set(user_tower.FOLD_IN_REGS) and reg == max(user_tower.FOLD_IN_REGS)  # nothing to learn
+    assert set(table) == set(movie_factors.FOLD_IN_REGS) and reg == max(movie_factors.FOLD_IN_REGS)  # nothing to learn
     reg, table = user_tower.choose_fold_in_reg(exact_taste, mv, 3.55, seed=0)
-    assert reg == min(user_tower.FOLD_IN_REGS) and table[reg] == min(table.values())  # all taste: shrink least
+    assert reg == min(movie_factors.FOLD_IN_REGS) and table[reg] == min(table.values())  # all taste: shrink least
     few = random_ratings(10, 12, 40)  # nobody with more than 16 ratings: the old fixed ridge
     assert user_tower.choose_fold_in_reg(few, mv, 3.55, seed=0) == (8.0, {})
 

@@ -162,6 +162,9 @@ def fit_movie_factors(
     return MovieFactors(vectors=vectors, offset=float(offset), users=users, history=history)
 
 
+FOLD_IN_REGS = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)  # fold-in ridges chosen among on validation users
+
+
 def fold_in_stars(
     vectors: np.ndarray, offset: float, given_rows: np.ndarray, given_ratings: np.ndarray, reg: float = 8.0
 ) -> np.ndarray:

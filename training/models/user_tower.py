@@ -251,12 +251,16 @@ def fixed_validation(
 GATE_LAMBDAS = (0.0, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
-FOLD_IN_REGS = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)
 FOLD_IN_USERS = 5_000  # validation users the fold-in ridge is chosen on, at most
 
 
 def choose_fold_in_reg(
-    users, movie_vectors: np.ndarray, offset: float, seed: int, regs=FOLD_IN_REGS, max_users: int = FOLD_IN_USERS
+    users,
+    movie_vectors: np.ndarray,
+    offset: float,
+    seed: int,
+    regs=movie_factors.FOLD_IN_REGS,
+    max_users: int = FOLD_IN_USERS,
 ) -> tuple[float, dict]:
     """The tower's starting ridge: the one in ``regs`` whose fold-in has the lowest RMSE on ``users``.
 
