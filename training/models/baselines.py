@@ -132,6 +132,7 @@ class MFFoldIn:
     def fold_in(self, given_rows: np.ndarray, given_ratings: np.ndarray) -> np.ndarray:
         """(B, factors + 1) [p, b_user] of new users from their given ratings ((B, K), row -1 = empty):
         one batched ridge solve."""
+        assert self.fold_in_reg is not None, "fit() first"
         rows = np.asarray(given_rows)
         present = rows >= 0
         safe = np.where(present, rows, 0)
