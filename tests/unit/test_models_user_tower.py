@@ -201,6 +201,16 @@ def test_the_starting_fold_in_ridge_is_the_one_validation_users_rate_best():
     assert user_tower.choose_fold_in_reg(few, mv, 3.55, seed=0) == (8.0, {})
 
 
+def test_a_trained_tower_records_the_fold_in_ridge_it_started_from_and_rebuilds_with_it():
+    train = random_ratings(60, 24, 40)  # validation users with more than 16 ratings
+    config = user_tower.UserTowerConfig(width=16, epochs=1, ensemble=2, fit_gates=False)
+    trained = user_tower.train_user_tower(train, model1_like_vectors(40), 3.55, config)
+    choice = trained.history["fold_in_reg"]
+    assert len(choice["validation_rmse"]) == len(movie_factors.FOLD_IN_REGS)
+    assert choice["validation_rmse"][f"{choice['chosen']:g}"] == min(choice["validation_rmse"].values())
+    assert trained.config.fold_in_reg == choice["chosen"] and not trained.config.choose_fold_in_reg
+
+
 def test_an_ensemble_serves_the_mean_of_its_members_ratings(small_model):
     mv = model1_like_vectors()
     x = features.user_matrices(mv, *inputs(mv), 3.55)

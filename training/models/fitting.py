@@ -106,7 +106,8 @@ def train_models(
     np.save(out_dir / "movie_vectors.npy", model.movie_vectors)
     trained = model.tower.trained
     trained.model.save_weights(out_dir / "user_tower.weights.h5")
-    towers = {"user_tower": {"config": dataclasses.asdict(model.tower_config), "history": trained.history}}
+    # the tower's own config: its starting fold-in ridge as chosen on validation users
+    towers = {"user_tower": {"config": dataclasses.asdict(trained.config), "history": trained.history}}
     log(
         f"Model 2 [user_tower]: best epoch {trained.history.get('best_epoch')}, "
         f"val rmse {min(trained.history['val_rmse'] or [float('nan')]):.4f} ({timings['user_tower_s']:.1f} s)"

@@ -423,12 +423,16 @@ def train_user_tower(
     if config.base == "fold_in" and config.choose_fold_in_reg:
         reg, table = choose_fold_in_reg(val_users, movie_vectors, offset, config.seed + 3)
         config = dataclasses.replace(config, fold_in_reg=reg, choose_fold_in_reg=False)
+        scores = {f"{r:g}": e for r, e in table.items()}
+        choice: dict[str, Any] = {"chosen": reg, "validation_rmse": scores}
         if log and table:
             log(
                 f"  fold-in ridge: {reg:g} (validation rmse "
-                + ", ".join(f"{r:g}: {e:.4f}" for r, e in table.items())
+                + ", ".join(f"{r}: {e:.4f}" for r, e in scores.items())
                 + ")"
             )
+    else:
+        choice = {"chosen": config.fold_in_reg, "validation_rmse": {}}
 
     def one(member: UserTowerConfig) -> TrainedUserTower:
         return cached_part(
@@ -442,6 +446,7 @@ def train_user_tower(
     if config.ensemble <= 1:
         trained = one(config)
         trained.validation = val_users
+        trained.history["fold_in_reg"] = choice
         return trained
     members = [one(dataclasses.replace(config, ensemble=1, seed=config.seed + i)) for i in range(config.ensemble)]
     model = build_model(np.asarray(movie_vectors, dtype=np.float32), offset, config)
@@ -450,6 +455,7 @@ def train_user_tower(
     history = dict(members[0].history)  # curves of the first member; every member's below
     history["members"] = [m.history for m in members]
     history["seconds"] = [sum(m.history["seconds"][-1] for m in members if m.history["seconds"])]
+    history["fold_in_reg"] = choice
     return TrainedUserTower(model, members[0].movie_vectors, float(offset), config, history, val_users)
 
 
