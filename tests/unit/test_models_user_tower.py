@@ -1,5 +1,7 @@
 """Model 2 and its export: order-free input, exact TFLite parity, the scoring contract."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -201,14 +203,19 @@ def test_the_starting_fold_in_ridge_is_the_one_validation_users_rate_best():
     assert user_tower.choose_fold_in_reg(few, mv, 3.55, seed=0) == (8.0, {})
 
 
-def test_a_trained_tower_records_the_fold_in_ridge_it_started_from_and_rebuilds_with_it():
+def test_at_scale_a_tower_starts_from_the_fold_in_ridge_its_validation_users_chose_and_records_it():
     train = random_ratings(60, 24, 40)  # validation users with more than 16 ratings
-    config = user_tower.UserTowerConfig(width=16, epochs=1, ensemble=2, fit_gates=False)
-    trained = user_tower.train_user_tower(train, model1_like_vectors(40), 3.55, config)
+    mv = model1_like_vectors(40)
+    # a capped schedule (too many simulated users for every epoch), as at Netflix scale: the ridge is chosen
+    config = user_tower.UserTowerConfig(width=16, epochs=4, ensemble=2, fit_gates=False, max_simulated_users=60)
+    trained = user_tower.train_user_tower(train, mv, 3.55, config)
     choice = trained.history["fold_in_reg"]
     assert len(choice["validation_rmse"]) == len(movie_factors.FOLD_IN_REGS)
     assert choice["validation_rmse"][f"{choice['chosen']:g}"] == min(choice["validation_rmse"].values())
     assert trained.config.fold_in_reg == choice["chosen"] and not trained.config.choose_fold_in_reg
+    # every epoch over every user (MovieLens): the fixed ridge stays
+    small = user_tower.train_user_tower(train, mv, 3.55, dataclasses.replace(config, max_simulated_users=10**6))
+    assert small.history["fold_in_reg"] == {"chosen": 8.0, "validation_rmse": {}} and small.config.fold_in_reg == 8.0
 
 
 def test_an_ensemble_serves_the_mean_of_its_members_ratings(small_model):
