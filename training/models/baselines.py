@@ -130,16 +130,11 @@ class MFFoldIn:
         self.item_factors, self.item_bias = items[:, :f], items[:, f]
 
     def fold_in(self, given_rows: np.ndarray, given_ratings: np.ndarray) -> np.ndarray:
-        """(B, factors + 1) [p, b_user] of new users from their given ratings ((B, K), row -1 = empty):
-        one batched ridge solve."""
+        """(B, factors + 1) [p, b_user] of new users from their given ratings ((B, K), row -1 = empty)."""
+        from training.models.movie_factors import ridge_fold_in
+
         assert self.fold_in_reg is not None, "fit() first"
-        rows = np.asarray(given_rows)
-        present = rows >= 0
-        safe = np.where(present, rows, 0)
-        a = np.concatenate([self.item_factors[safe], np.ones((*rows.shape, 1))], axis=-1) * present[..., None]
-        e = (np.asarray(given_ratings, dtype=np.float64) - self.mu - self.item_bias[safe]) * present
-        gram = np.einsum("bki,bkj->bij", a, a) + self.fold_in_reg * np.eye(a.shape[-1])[None]
-        return np.linalg.solve(gram, np.einsum("bki,bk->bi", a, e)[..., None])[..., 0]
+        return ridge_fold_in(self.item_factors, self.mu + self.item_bias, given_rows, given_ratings, self.fold_in_reg)
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
         out = np.empty((len(given_rows), len(self.item_bias)), dtype=np.float32)
