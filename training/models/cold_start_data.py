@@ -12,7 +12,7 @@ import time
 import keras
 import numpy as np
 
-from training.models.user_tower import UserTowerConfig, as_sample_weights, make_batch, schedule
+from training.models.user_tower import UserTowerConfig, as_sample_weights, eligible_users, make_batch, schedule
 
 
 class ColdStartData(keras.utils.PyDataset):
@@ -29,7 +29,7 @@ class ColdStartData(keras.utils.PyDataset):
     def __init__(self, users, movie_vectors, offset, config: UserTowerConfig):
         super().__init__()
         self.users, self.movie_vectors, self.offset, self.config = users, movie_vectors, offset, config
-        self.eligible = np.flatnonzero(users.counts() >= 2)
+        self.eligible = eligible_users(users)
         self.schedule = schedule(len(self.eligible), config)
         self.epoch = 0
         self._passes: dict[int, np.ndarray] = {}

@@ -190,6 +190,11 @@ def sample_given(train, batch: np.ndarray, ks: np.ndarray, rng: np.random.Genera
     return given_rows, given_ratings, user, rows, ratings, ~is_given
 
 
+def eligible_users(users) -> np.ndarray:
+    """Positions of the users a simulated newcomer can be drawn from: 2 ratings or more (one given, one target)."""
+    return np.flatnonzero(users.counts() >= 2)
+
+
 def make_batch(
     train,
     batch: np.ndarray,
@@ -228,7 +233,7 @@ def cold_start_batches(
 
     Users with fewer than 2 ratings are skipped.
     """
-    users = np.flatnonzero(train.counts() >= 2)
+    users = eligible_users(train)
     rng.shuffle(users)
     for start in range(0, len(users), batch_users):
         yield make_batch(
@@ -432,7 +437,7 @@ def train_user_tower(
     config = config or UserTowerConfig()
     fit_users, val_users = split_validation(train, config.validation_fraction, config.seed)
     # at scale only (a capped schedule): see choose_fold_in_reg
-    capped = schedule(int((fit_users.counts() >= 2).sum()), config).epochs < config.epochs
+    capped = schedule(len(eligible_users(fit_users)), config).epochs < config.epochs
     if config.base == "fold_in" and config.choose_fold_in_reg and capped:
         reg, table = choose_fold_in_reg(val_users, movie_vectors, offset, config.seed + 3)
         config = dataclasses.replace(config, fold_in_reg=reg, choose_fold_in_reg=False)
