@@ -219,12 +219,29 @@ def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+def taste_directions(by_movie: dict[int, float], offset: float) -> dict[int, str]:
+    """movie_id -> "liked" or "disliked": each rating against the person's own average rating.
+
+    A rating at or above their average is "liked", below it "disliked". When
+    every rating is the same (one rating, say) the average tells nothing, and
+    the rating is read against the dataset's average rating (``offset``).
+    """
+    values = list(by_movie.values())
+    mean = sum(values) / len(values) if values else offset
+    if max(values, default=mean) == min(values, default=mean):
+        mean = offset
+    return {m: "liked" if r >= mean else "disliked" for m, r in by_movie.items()}
+
+
 def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[int] = ()) -> dict[str, Any]:
     """The answer to one recommend request (DESIGN.md, "HTTP API"); raises ApiError(400).
 
-    top / bottom: the 10 best and worst unrated movies, each with ``because``:
-    up to 2 of the person's ratings that moved it most in the direction it was
-    placed (``Scorer.explain``), none below MIN_EFFECT stars. ask_next: the 10
+    top / bottom: the 10 best and worst unrated movies, best first and worst
+    first by the stars shown, each with ``because``: up to 2 of the person's
+    ratings that moved its place most in the direction it was placed, after
+    removing the shift each rating gives the whole catalog
+    (``Explained.reasons``), none below MIN_EFFECT stars, with the rating's
+    direction (``taste_directions``). ask_next: the 10
     unrated, unskipped movies to rate next, by the manifest's strategy
     (``screen_genius.elicit``; the served one also leaves out top and bottom).
     """
@@ -262,27 +279,23 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
     best, worst = model.scorer.rank(predicted, rows, TOP_K)
     listed = np.concatenate([best, worst])
     ask = model.ask_next(rows, np.asarray(skipped_rows, dtype=np.int64), listed, predicted)
-    signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))]).astype(np.float32)
-    # (listed, ratings): how far each rating moved each listed movie the way it was placed
-    toward = explained.effects[:, listed].T * signs[:, None]
-    order = np.lexsort((np.broadcast_to(explained.rated_rows, toward.shape), -toward))[:, :MAX_BECAUSE]
+    signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))])
+    reasons = explained.reasons(listed, signs, MAX_BECAUSE, MIN_EFFECT)
+    liked = taste_directions(by_movie, model.scorer.offset)
     catalog = model.catalog
 
     def rec(i: int) -> dict[str, Any]:
         row = int(listed[i])
-        because: list[dict[str, Any]] = []
-        for j in order[i]:
-            if toward[i, j] < MIN_EFFECT:
-                break
-            rated = catalog[int(explained.rated_rows[j])]
-            because.append(
-                {
-                    "movie_id": rated["movie_id"],
-                    "title": rated.get("title"),
-                    "rating": by_movie[rated["movie_id"]],
-                    "effect": round(float(toward[i, j] * signs[i]), 3),
-                }
-            )
+        because = [
+            {
+                "movie_id": catalog[rated]["movie_id"],
+                "title": catalog[rated].get("title"),
+                "rating": by_movie[catalog[rated]["movie_id"]],
+                "effect": round(effect, 3),
+                "direction": liked[catalog[rated]["movie_id"]],
+            }
+            for rated, effect in reasons[i]
+        ]
         return {**model.display[row], "predicted_rating": round(float(predicted[row]), 3), "because": because}
 
     return {

@@ -35,14 +35,16 @@ def user_matrices(movie_vectors: np.ndarray, rows: np.ndarray, ratings: np.ndarr
 
 
 def choose_subsets(rows: np.ndarray, ratings: np.ndarray, n_subsets: int) -> tuple[np.ndarray, np.ndarray]:
-    """Deterministic subsets of at most 16 ratings each.
+    """Deterministic subsets of at most 16 ratings each that, together, hold every rating.
 
     rows, ratings: (k,) the user's ratings, in any order.
-    Returns (rows, ratings), each (n_subsets, 16), padded with -1 / 0.
+    Returns (rows, ratings), each (n, 16), padded with -1 / 0.
     With 16 ratings or fewer there is one subset holding all of them (sorted by
-    row). With more, the subsets are drawn by a generator seeded from the
-    ratings themselves: the same ratings always give the same subsets, in
-    whatever order they arrive.
+    row). With more, n = max(n_subsets, ceil(k / 16)) subsets are cut from one
+    cycle through a shuffled order of the ratings: every rating lands in at
+    least one subset and any two ratings in as many subsets as each other, up
+    to one. The shuffle is seeded from the ratings themselves: the same
+    ratings always give the same subsets, in whatever order they arrive.
     """
     rows = np.asarray(rows, dtype=np.int64)
     ratings = np.asarray(ratings, dtype=np.float32)
@@ -56,14 +58,16 @@ def choose_subsets(rows: np.ndarray, ratings: np.ndarray, n_subsets: int) -> tup
         out_ratings[0, :k] = ratings
         return out_rows, out_ratings
     digest = hashlib.sha256(rows.tobytes() + ratings.tobytes()).digest()
-    rng = np.random.default_rng(int.from_bytes(digest[:8], "little"))
-    picks = np.stack([np.sort(rng.permutation(k)[:MAX_RATINGS]) for _ in range(max(1, n_subsets))])
+    shuffled = np.random.default_rng(int.from_bytes(digest[:8], "little")).permutation(k)
+    n = max(1, n_subsets, -(-k // MAX_RATINGS))
+    # consecutive windows of 16 along the cycle: distinct within a window because k > 16
+    picks = np.sort(shuffled[np.arange(n * MAX_RATINGS).reshape(n, MAX_RATINGS) % k], axis=1)
     return rows[picks], ratings[picks]
 
 
 def request_inputs(
     movie_vectors: np.ndarray, rows: np.ndarray, ratings: np.ndarray, offset: float, n_subsets: int = 1
 ) -> np.ndarray:
-    """The user-tower inputs for one request: (n, 16, 16) float32, n <= n_subsets."""
+    """The user-tower inputs for one request: (n, 16, 16) float32, the subsets of ``choose_subsets``."""
     sub_rows, sub_ratings = choose_subsets(rows, ratings, n_subsets)
     return user_matrices(movie_vectors, sub_rows, sub_ratings, offset)

@@ -9,7 +9,10 @@ fixed at 1; both are handled. Runs with LiteRT and numpy only.
 subsets are scored again with one rating left out at a time, all in the one
 batched tower call, and a rating's effect on a movie is the prediction with
 every rating minus the prediction without that one (stars, after clipping, as
-shown to the person).
+shown to the person). ``Explained.reasons`` names, for a listed movie, the
+ratings that moved its place: a rating's effect on that movie minus the shift
+it gives the whole catalog (one harsh rating lowers every prediction; that
+moves no movie's place among the others and is no reason for any of them).
 """
 
 from __future__ import annotations
@@ -89,6 +92,32 @@ class Explained:
 
     def __init__(self, predicted: np.ndarray, used: int, rated_rows: np.ndarray, effects: np.ndarray) -> None:
         self.predicted, self.used, self.rated_rows, self.effects = predicted, used, rated_rows, effects
+
+    def relative_effects(self, rows: np.ndarray) -> np.ndarray:
+        """(len(rows), m) float32 stars: each rating's effect on each of ``rows`` minus its mean effect on the catalog.
+
+        Leave rating j out and movie ``rows[i]``'s prediction, relative to the
+        catalog's, moves by -result[i, j].
+        """
+        shift = self.effects.mean(axis=1, dtype=np.float64)
+        relative: npt.NDArray[np.float32] = (self.effects[:, rows].T - shift[None, :]).astype(np.float32)
+        return relative
+
+    def reasons(self, rows: np.ndarray, signs: np.ndarray, k: int, min_effect: float) -> list[list[tuple[int, float]]]:
+        """For each of ``rows``, up to k (rated row, relative effect) that placed it the way ``signs`` says.
+
+        signs: (len(rows),) +1 for a movie placed high (top list), -1 for one
+        placed low (bottom list). A rating is a reason when it moved the movie
+        that way, relative to the catalog, by at least ``min_effect`` stars;
+        the largest first, ties to the lower row.
+        """
+        relative = self.relative_effects(rows)
+        toward = relative * np.asarray(signs, dtype=np.float32)[:, None]
+        order = np.lexsort((np.broadcast_to(self.rated_rows, toward.shape), -toward))[:, :k]
+        return [
+            [(int(self.rated_rows[j]), float(relative[i, j])) for j in order[i] if toward[i, j] >= min_effect]
+            for i in range(len(rows))
+        ]
 
 
 class Scorer:
@@ -170,9 +199,11 @@ class Scorer:
     def rank(self, predicted: np.ndarray, rated_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Catalog rows of the k best (best first) and k worst (worst first) of the movies not in rated_rows.
 
-        With a list ranking, the order is its top and bottom scores (which read
-        the rated movies); without, the predicted stars. Ties are broken by
-        catalog row, lowest first, so the answer is deterministic.
+        With a list ranking, its top and bottom scores (which read the rated
+        movies) choose which k movies make each list; without, the predicted
+        stars do. Either way each list is then ordered by the predicted stars
+        it shows: best first for the top, worst first for the bottom. Ties are
+        broken by catalog row, lowest first, so the answer is deterministic.
         """
         top_scores, bottom_scores = (
             self.ranking.scores(rated_rows, predicted) if self.ranking is not None else (predicted, predicted)
@@ -182,4 +213,4 @@ class Scorer:
         candidates = self._rows[keep]
         best = candidates[np.lexsort((candidates, -top_scores[keep]))[:k]]
         worst = candidates[np.lexsort((candidates, bottom_scores[keep]))[:k]]
-        return best, worst
+        return best[np.lexsort((best, -predicted[best]))], worst[np.lexsort((worst, predicted[worst]))]

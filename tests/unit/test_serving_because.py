@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from screen_genius import api, features
+from screen_genius import api, features, scorer
 from screen_genius.loader import load_model
 from screen_genius.store import LocalStore
 from tests.fixtures.artifacts import OFFSET, build_artifact_set, movie_id
@@ -68,29 +68,76 @@ def test_no_ratings_explain_to_no_effects(model):
     np.testing.assert_allclose(explained.predicted, model.scorer.predict(np.zeros(0, np.int64), np.zeros(0))[0])
 
 
-def test_because_names_the_two_rated_movies_that_moved_each_listed_movie_most_its_way(model):
+def test_because_names_the_two_ratings_that_moved_each_listed_movie_most_its_way_against_the_catalog(model):
     rows, ratings = some_ratings(12, seed=3)
     pairs = [(movie_id(int(r)), float(v)) for r, v in zip(rows, ratings, strict=False)]
     answer = api.recommend(model, pairs)
-    explained = model.scorer.explain(rows, ratings)
-    effect = {
-        (int(m), int(r)): explained.effects[j, r] for j, m in enumerate(explained.rated_rows) for r in range(CATALOG)
-    }
+    # By hand, from the scorer: leave each rating out, and remove the shift it gives the whole catalog.
+    predicted, _ = model.scorer.predict(rows, ratings)
+    effect = {}
+    for m in rows:
+        keep = rows != m
+        change = predicted - model.scorer.predict(rows[keep], ratings[keep])[0]
+        effect.update({(int(m), r): change[r] - change.mean() for r in range(CATALOG)})
     named = 0
     for placed, sign in (("top", 1), ("bottom", -1)):
         for rec in answer[placed]:
             row = (rec["movie_id"] - 101) // 7
-            toward = sorted(
-                ((sign * effect[(int(m), row)], int(m)) for m in explained.rated_rows), key=lambda t: (-t[0], t[1])
-            )
+            toward = sorted(((sign * effect[(int(m), row)], int(m)) for m in rows), key=lambda t: (-t[0], t[1]))
             expected = [m for e, m in toward[:2] if e >= api.MIN_EFFECT]
             assert [(b["movie_id"] - 101) // 7 for b in rec["because"]] == expected
             for b in rec["because"]:
                 assert b["rating"] == dict(pairs)[b["movie_id"]] and b["title"] == f"Movie {(b['movie_id'] - 101) // 7}"
-                assert b["effect"] == round(float(effect[((b["movie_id"] - 101) // 7, row)]), 3)
+                assert b["effect"] == pytest.approx(float(effect[((b["movie_id"] - 101) // 7, row)]), abs=2e-3)
                 assert sign * b["effect"] >= api.MIN_EFFECT
             named += len(rec["because"])
     assert named > 0
+
+
+def test_a_rating_that_shifts_every_movie_alike_is_no_reason_for_any_of_them():
+    # The rating at row 7 lowers every prediction by 0.8 stars. The one at row 3 lifts most movies
+    # by 0.1, movie 0 by 0.4 and movie 1 by -0.2: against its catalog-wide shift (their mean, 0.1),
+    # it placed movie 0 higher and movie 1 lower.
+    n = 6
+    effects = np.zeros((2, n), np.float32)
+    effects[0] = 0.1
+    effects[0, 0], effects[0, 1] = 0.4, -0.2
+    effects[1] = -0.8
+    explained = scorer.Explained(np.full(n, 3.0, np.float32), 2, np.array([3, 7]), effects)
+    shift = effects[0].mean()
+    relative = explained.relative_effects(np.arange(n))
+    np.testing.assert_allclose(relative[:, 0], effects[0] - shift, atol=1e-6)
+    np.testing.assert_allclose(relative[:, 1], 0.0, atol=1e-6)  # row 7 moved nothing relative to the catalog
+    reasons = explained.reasons(np.array([0, 1]), np.array([1.0, -1.0]), k=2, min_effect=0.05)
+    assert [r for r, _ in reasons[0]] == [3] and reasons[0][0][1] == pytest.approx(0.4 - shift, abs=1e-6)
+    assert [r for r, _ in reasons[1]] == [3] and reasons[1][0][1] == pytest.approx(-0.2 - shift, abs=1e-6)
+    # a rating whose effect on a movie is within 0.05 stars of its catalog-wide shift is never named
+    assert explained.reasons(np.array([2]), np.array([1.0]), k=2, min_effect=0.05) == [[]]
+
+
+@pytest.mark.parametrize(
+    ("ratings", "expected"),
+    [
+        ({1: 5.0, 2: 1.0, 3: 3.5}, {1: "liked", 2: "disliked", 3: "liked"}),  # average 3.17
+        ({1: 4.0, 2: 4.5}, {1: "disliked", 2: "liked"}),  # against their own average, not the scale's middle
+        ({1: 1.0, 2: 1.5}, {1: "disliked", 2: "liked"}),
+        ({1: 4.5}, {1: "liked"}),  # one rating: against the dataset's average (3.5 here)
+        ({1: 2.0, 2: 2.0}, {1: "disliked", 2: "disliked"}),
+    ],
+)
+def test_a_reasons_direction_is_the_rating_against_the_persons_own_average(ratings, expected):
+    assert api.taste_directions(ratings, offset=3.5) == expected
+
+
+def test_every_reason_says_whether_the_person_liked_or_disliked_the_rated_movie(model):
+    rows, ratings = some_ratings(10, seed=11)
+    pairs = [(movie_id(int(r)), float(v)) for r, v in zip(rows, ratings, strict=False)]
+    answer = api.recommend(model, pairs)
+    mean = float(np.mean(ratings))
+    reasons = [b for rec in answer["top"] + answer["bottom"] for b in rec["because"]]
+    assert reasons
+    for b in reasons:
+        assert b["direction"] == ("liked" if b["rating"] >= mean else "disliked")
 
 
 def test_because_is_empty_when_no_rating_moves_a_prediction_by_005_stars(model):
