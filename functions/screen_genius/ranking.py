@@ -1,10 +1,24 @@
-"""The order of the top and bottom lists: predicted stars, adjusted by what this person is likely to watch.
+"""Which movies make the top and bottom lists: predicted stars, adjusted by what this person is likely to watch.
 
-The stars shown are the tower's. The lists are ranked by (training: ``training.models.ranking``)
+The stars shown are the tower's; the scores below choose which 10 movies make
+each list, and the list is then shown in the order of its stars
+(``Scorer.rank``). Training: ``training.models.ranking``.
 
     personal     = sum over the person's rated movies of EASE's weight row (ranking.npz "weights")
     top score    = stars + gamma_top * (personal + popularity_top * popularity) - chart_top * prior
-    bottom score = stars - gamma_bottom * (personal + popularity_bottom * popularity) + chart_bottom * prior
+
+The bottom list is "the ten you will probably like least": movies this
+person would plausibly meet *and* would rate low. With ``hate_scale`` > 0
+its score is the log of that chance (lowest score first means most likely):
+
+    seen         = max(personal + hate_popularity * popularity, SEEN_FLOOR)
+    low          = logistic((hate_below - (stars - hate_chart * prior)) / hate_scale)
+    bottom score = -(log seen + log low)
+
+``hate_chart`` judges the stars against the chart (a movie everyone pans is
+no news about this person). Sets exported before this form rank the bottom
+linearly: stars - gamma_bottom * (personal + popularity_bottom * popularity)
++ chart_bottom * prior.
 
 ``popularity`` is each movie's share of raters and ``prior`` the stars with
 nothing rated, centred. The parameters come from the manifest's
@@ -21,26 +35,44 @@ from dataclasses import dataclass
 import numpy as np
 
 FILE = "ranking.npz"
-PARAMS = ("gamma_top", "popularity_top", "chart_top", "gamma_bottom", "popularity_bottom", "chart_bottom")
+PARAMS = (
+    "gamma_top",
+    "popularity_top",
+    "chart_top",
+    "gamma_bottom",
+    "popularity_bottom",
+    "chart_bottom",
+    "hate_popularity",
+    "hate_chart",
+    "hate_below",
+    "hate_scale",
+)
+# parameters a set exported before them lacks, and what that set meant
+DEFAULTS = {"chart_bottom": 0.0, "hate_popularity": 0.0, "hate_chart": 0.0, "hate_below": 2.5, "hate_scale": 0.0}
+SEEN_FLOOR = 0.01  # the least chance of meeting a movie: EASE scores can be 0 or negative
 
 
 def list_scores(
     stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray, params: Mapping[str, float]
 ) -> tuple[np.ndarray, np.ndarray]:
     """(top scores, bottom scores), each shaped like ``stars`` ((..., n_movies)): best first / worst first."""
+    p = {**DEFAULTS, **params}
     stars = np.asarray(stars, dtype=np.float64)
-    top = stars + params["gamma_top"] * (personal + params["popularity_top"] * popularity) - params["chart_top"] * prior
-    bottom = (
-        stars
-        - params["gamma_bottom"] * (personal + params["popularity_bottom"] * popularity)
-        + params.get("chart_bottom", 0.0) * prior
-    )
+    top = stars + p["gamma_top"] * (personal + p["popularity_top"] * popularity) - p["chart_top"] * prior
+    if p["hate_scale"] > 0:
+        seen = np.maximum(personal + p["hate_popularity"] * popularity, SEEN_FLOOR)
+        z = (p["hate_below"] - (stars - p["hate_chart"] * prior)) / p["hate_scale"]
+        bottom = np.logaddexp(0.0, -z) - np.log(seen)  # -(log seen + log logistic(z))
+    else:
+        bottom = (
+            stars - p["gamma_bottom"] * (personal + p["popularity_bottom"] * popularity) + p["chart_bottom"] * prior
+        )
     return top, bottom
 
 
 @dataclass(frozen=True)
 class ListRanking:
-    """weights (n, n) float32, popularity (n,) and prior (n,) float64 arrays, and the five parameters."""
+    """weights (n, n) float32, popularity (n,) and prior (n,) float64 arrays, and the parameters (``PARAMS``)."""
 
     weights: np.ndarray
     popularity: np.ndarray
@@ -50,7 +82,7 @@ class ListRanking:
     @classmethod
     def from_bytes(cls, data: bytes, params: Mapping[str, float], catalog_size: int) -> ListRanking:
         """Read ranking.npz; ValueError saying what is wrong when it does not fit the catalog or the parameters."""
-        params = {"chart_bottom": 0.0, **params}  # sets exported before chart_bottom existed
+        params = {**DEFAULTS, **params}  # sets exported before some parameters existed
         missing = [p for p in PARAMS if not isinstance(params.get(p), (int, float))]
         if missing:
             raise ValueError(f"manifest serving.ranking lacks numeric {', '.join(missing)}")

@@ -103,6 +103,28 @@ def test_ranking_choice_takes_the_best_recall_that_keeps_the_hit_rating_of_the_s
     assert chosen.popularity_top == 1.0 and chosen.gamma_top > 0
 
 
+def test_bottom_choice_takes_the_best_hate_whose_bottom_10_is_not_the_charts_flops():
+    # the stars and the chart put movies 20-29 at the bottom; the people dislike movies 0-9, which they watch
+    validation = ratings_for()
+    stars = np.linspace(3, 1, 30)
+    cases = _cases(validation, stars, np.linspace(1, 0, 30))
+    prior = stars - stars.mean()
+    cases = [
+        (s, p, pop, prior, e, np.where(np.isnan(t), t, np.where(np.arange(30) < 10, 1.0, 4.5)))
+        for s, p, pop, _, e, t in cases
+    ]
+    choice = served.choose_ranking(cases)
+    chosen = choice["params"]
+    picked = choice["bottom_table"][str(tuple(getattr(chosen, f) for f in ranking.BOTTOM_FIELDS))]
+    stars_alone = choice["bottom_table"][str(ranking.BOTTOM_GRID[0])]
+    assert stars_alone["chart_share"] > ranking.MAX_BOTTOM_CHART  # the stars alone give the flops
+    assert picked["chart_share"] <= ranking.MAX_BOTTOM_CHART
+    assert picked["hate@10"] == max(
+        v["hate@10"] for v in choice["bottom_table"].values() if v["chart_share"] <= ranking.MAX_BOTTOM_CHART
+    )
+    assert picked["hate@10"] > stars_alone["hate@10"] and chosen.hate_scale > 0
+
+
 def test_ranking_choice_without_cases_ranks_by_stars():
     assert served.choose_ranking([])["params"] == ranking.RankingParams()
 

@@ -90,3 +90,36 @@ def test_training_and_the_function_share_one_formula():
 def test_a_ranking_file_that_does_not_fit_is_refused_with_the_reason(params, arrays, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         ListRanking.from_bytes(ranking_bytes(5, **arrays), params, 5)
+
+
+HATE = {**PARAMS, "hate_popularity": 0.5, "hate_chart": 0.5, "hate_below": 2.5, "hate_scale": 0.4}
+
+
+def test_the_bottom_score_is_minus_the_log_chance_of_meeting_the_movie_and_rating_it_low():
+    n = 6
+    ranking = ListRanking.from_bytes(ranking_bytes(n, seed=4), HATE, n)
+    stars = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 4.5])
+    _, bottom = ranking.scores(np.array([2, 5]), stars)
+    personal = ranking.weights[2].astype(np.float64) + ranking.weights[5]
+    seen = np.maximum(personal + 0.5 * ranking.popularity, 0.01)
+    low = 1.0 / (1.0 + np.exp(-(2.5 - (stars - 0.5 * ranking.prior)) / 0.4))
+    np.testing.assert_allclose(bottom, -(np.log(seen) + np.log(low)), rtol=1e-9)
+
+
+def test_at_the_bottom_a_movie_this_person_would_meet_beats_an_obscure_one_predicted_alike():
+    # Two movies with the same low stars and chart place: the one people like this person watch goes first;
+    # a well-known movie predicted high does not make the bottom however often it is watched.
+    n = 3
+    weights = np.zeros((n, n), np.float32)
+    weights[0, 1] = 0.6  # having rated movie 0 makes meeting movie 1 likely
+    arrays = {"weights": weights, "popularity": np.array([0.5, 0.02, 0.02]), "prior": np.zeros(n)}
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    ranking = ListRanking.from_bytes(buffer.getvalue(), HATE, n)
+    _, bottom = ranking.scores(np.array([0]), np.array([4.5, 1.5, 1.5]))
+    assert bottom[1] < bottom[2] < bottom[0]
+    stars_only = {**HATE, "hate_scale": 0.0, "gamma_bottom": 0.0, "chart_bottom": 0.0}
+    _, linear = ListRanking.from_bytes(buffer.getvalue(), stars_only, n).scores(
+        np.array([0]), np.array([4.5, 1.5, 1.5])
+    )
+    assert linear[1] == linear[2]  # the stars alone cannot tell them apart

@@ -5,7 +5,7 @@ by scores that may differ (DESIGN.md allows it; they stay deterministic):
 
     seen(w)      = EASE score of the movies given + w * popularity
     top score    = stars + gamma_top * seen(popularity_top) - chart_top * prior
-    bottom score = stars - gamma_bottom * seen(popularity_bottom) + chart_bottom * prior
+    bottom score = -log(chance of meeting the movie and rating it low) (``screen_genius.ranking``)
 
 ``seen`` (Steck 2019's EASE on the training users' "has rated" matrix, plus
 each movie's share of raters) is how likely this person is to watch a movie,
@@ -13,8 +13,12 @@ judged from what they rated. ``prior`` is the stars the model gives with
 nothing rated, centred: the chart. Ranking by stars alone puts the same
 highly-rated classics on everyone's top list; the first term prefers, among
 movies predicted alike, the ones people like this one tend to watch, the
-second keeps the chart from deciding the list (for the bottom list: the
-universally-panned movies few people watch). The parameters are chosen on
+second keeps the chart from deciding the list. The bottom list is the
+movies this person would plausibly meet and rate low: ``seen`` for meeting,
+the stars against a threshold (and against the chart) for rating low; the
+stars alone put the catalog's universally panned flops, which few people
+watch, at everyone's bottom. Either list is shown in the order of its stars.
+The parameters are chosen on
 validation users drawn from the training users only (``served.choose_ranking``).
 """
 
@@ -32,21 +36,34 @@ class RankingParams:
     gamma_top: float = 0.0
     popularity_top: float = 0.0
     chart_top: float = 0.0
-    gamma_bottom: float = 0.0
+    gamma_bottom: float = 0.0  # the linear bottom form of sets exported before the chance form
     popularity_bottom: float = 0.0
     chart_bottom: float = 0.0
+    hate_popularity: float = 0.0  # the bottom as the chance of meeting a movie and rating it low
+    hate_chart: float = 0.0
+    hate_below: float = 2.5
+    hate_scale: float = 0.0  # 0: the stars alone order the bottom list
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 # Candidates searched on validation users (top and bottom independently).
+TOP_FIELDS = ("gamma_top", "popularity_top", "chart_top")
 TOP_GRID = [
     (g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 0.75, 1.0) if g or not w
 ]
-BOTTOM_GRID = [
-    (g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 1.0) if g or not w
+BOTTOM_FIELDS = ("hate_popularity", "hate_chart", "hate_below", "hate_scale")
+# the first is the stars alone; then the chance of meeting and disliking, judged against the chart or not
+BOTTOM_GRID = [(0.0, 0.0, 2.5, 0.0)] + [
+    (w, c, below, scale) for w in (0.0, 1.0) for c in (0.0, 0.5, 1.0) for below in (2.0, 2.5) for scale in (0.25, 0.5)
 ]
+MAX_BOTTOM_CHART = 0.3  # at most this share of a bottom 10 from the catalog's 20 lowest-rated movies
+
+
+def params_of(top: tuple, bottom: tuple) -> RankingParams:
+    """RankingParams from a TOP_GRID and a BOTTOM_GRID candidate."""
+    return RankingParams(**dict(zip(TOP_FIELDS, top, strict=True)), **dict(zip(BOTTOM_FIELDS, bottom, strict=True)))
 
 
 class SeenScore:

@@ -115,7 +115,9 @@ def choose_ranking(cases: list[tuple]) -> dict:
     Top: among ``ranking.TOP_GRID``, the largest mean recall@10 (over folds,
     draws and k) whose hits are rated at least as high, on average, as with
     stars alone. Bottom: among ``ranking.BOTTOM_GRID``, the largest hate@10
-    whose bottom movies are rated at most as low as with stars alone.
+    whose bottom 10 holds at most ``ranking.MAX_BOTTOM_CHART`` of the 20
+    movies the chart puts lowest (the lowest no-information stars of the
+    case); if none does, the one that holds fewest.
     Returns {"params": RankingParams, "n_cases", "top_table", "bottom_table"}.
     """
     from training.evaluation import lists
@@ -124,39 +126,48 @@ def choose_ranking(cases: list[tuple]) -> dict:
         return {"params": ranking.RankingParams(), "n_cases": 0}
 
     # one pass over the cases: each candidate's [recall@10, hit rating] of the top lists and [hate@10,
-    # bottom rating] of the bottom lists, summed over the cases; one list_scores call scores a top and
-    # a bottom candidate at once
-    top_sums = {c: np.zeros(2) for c in ranking.TOP_GRID}
-    bottom_sums = {c: np.zeros(2) for c in ranking.BOTTOM_GRID}
+    # bottom rating, chart share] of the bottom lists, summed over the cases; one list_scores call scores
+    # a top and a bottom candidate at once
+    top_sums = {c: np.zeros(3) for c in ranking.TOP_GRID}
+    bottom_sums = {c: np.zeros(3) for c in ranking.BOTTOM_GRID}
     pairs = list(itertools.zip_longest(ranking.TOP_GRID, ranking.BOTTOM_GRID))
     for stars, personal, popularity, prior, exclude, targets in cases:
         liked, disliked = lists.liked(targets), lists.disliked(targets)
+        flops = np.argsort(prior, kind="stable")[: lists.CHART_N]
         for top_c, bottom_c in pairs:
-            params = ranking.RankingParams(*(top_c or ranking.TOP_GRID[0]), *(bottom_c or ranking.BOTTOM_GRID[0]))
+            params = ranking.params_of(top_c or ranking.TOP_GRID[0], bottom_c or ranking.BOTTOM_GRID[0])
             top_s, bottom_s = ranking.list_scores(stars, personal, popularity, prior, params)
             for c, sums, keys, relevant in (
                 (top_c, top_sums, -top_s, liked),
                 (bottom_c, bottom_sums, bottom_s, disliked),
             ):
                 if c is not None:
-                    share, hit_sum, hit_count = lists.caught(_first(keys, exclude), targets, relevant)
-                    sums[c] += [np.nanmean(share), hit_sum.sum() / max(hit_count.sum(), 1)]
+                    chosen = _first(keys, exclude)
+                    share, hit_sum, hit_count = lists.caught(chosen, targets, relevant)
+                    sums[c] += [
+                        np.nanmean(share),
+                        hit_sum.sum() / max(hit_count.sum(), 1),
+                        np.isin(chosen, flops).mean(),
+                    ]
     top_table = {c: v / len(cases) for c, v in top_sums.items()}
     bottom_table = {c: v / len(cases) for c, v in bottom_sums.items()}
-    base_top, base_bottom = top_table[ranking.TOP_GRID[0]], bottom_table[ranking.BOTTOM_GRID[0]]
+    base_top = top_table[ranking.TOP_GRID[0]]
     top = max(
         (c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c])
     )
-    bottom = max(
-        (c for c, v in bottom_table.items() if v[1] <= base_bottom[1]),
-        key=lambda c: (bottom_table[c][0], [-x for x in c]),
+    personal_enough = [c for c, v in bottom_table.items() if v[2] <= ranking.MAX_BOTTOM_CHART]
+    bottom = (
+        max(personal_enough, key=lambda c: (bottom_table[c][0], [-x for x in c]))
+        if personal_enough
+        else min(bottom_table, key=lambda c: (bottom_table[c][2], c))
     )
     return {
-        "params": ranking.RankingParams(*top, *bottom),
+        "params": ranking.params_of(top, bottom),
         "n_cases": len(cases),
         "top_table": {str(c): {"recall@10": float(v[0]), "hit_rating": float(v[1])} for c, v in top_table.items()},
         "bottom_table": {
-            str(c): {"hate@10": float(v[0]), "bottom_rating": float(v[1])} for c, v in bottom_table.items()
+            str(c): {"hate@10": float(v[0]), "bottom_rating": float(v[1]), "chart_share": float(v[2])}
+            for c, v in bottom_table.items()
         },
     }
 
