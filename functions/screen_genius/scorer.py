@@ -27,6 +27,8 @@ from screen_genius import features
 from screen_genius.ranking import ListRanking
 from screen_genius.scale import RatingScale
 
+BATCH_STEP = features.MAX_RATINGS + 1  # one request's 16-rating subset and its 16 leave-one-out inputs
+
 
 class Tower:
     """The LiteRT user tower; one instance is shared by all request threads."""
@@ -55,11 +57,22 @@ class Tower:
         self._lock = threading.Lock()  # a LiteRT interpreter is not thread-safe
 
     def __call__(self, matrices: np.ndarray) -> np.ndarray:
-        """(n, 16, 16) float32 -> (n, catalog_size) float32."""
+        """(n, 16, 16) float32 -> (n, catalog_size) float32.
+
+        A dynamic batch is padded with empty matrices up to a multiple of
+        BATCH_STEP: resizing the interpreter's tensors costs as much as the
+        tower itself, and consecutive requests of one visitor differ by one
+        rating (one more row to explain), so without the padding nearly every
+        request would resize.
+        """
+        n = len(matrices)
         with self._lock:
-            if self.dynamic_batch:
-                return self._invoke(matrices)
-            return np.concatenate([self._invoke(m[None]) for m in matrices])
+            if not self.dynamic_batch:
+                return np.concatenate([self._invoke(m[None]) for m in matrices])
+            padded = -(-max(n, 1) // BATCH_STEP) * BATCH_STEP
+            if padded != n:
+                matrices = np.concatenate([matrices, np.zeros((padded - n, *matrices.shape[1:]), np.float32)])
+            return self._invoke(matrices)[:n]
 
     def _invoke(self, batch: np.ndarray) -> np.ndarray:
         if batch.shape[0] != self._batch:
@@ -191,8 +204,10 @@ class Scorer:
         # Without rating j: the subsets holding j lose it, the others stay; then the mean over subsets.
         left_out = sub_rows[subset_of, slot_of]
         rated_rows, which = np.unique(left_out, return_inverse=True)
-        holds = (which[None, :] == np.arange(len(rated_rows))[:, None]).astype(np.float32)  # (ratings, inputs)
-        change = holds @ (loo - full[subset_of])
+        # per rating, the sum over the subsets holding it of (without it - with it); every rating is in one
+        order = np.argsort(which, kind="stable")
+        starts = np.searchsorted(which[order], np.arange(len(rated_rows)))
+        change = np.add.reduceat((loo - full[subset_of])[order], starts, axis=0) if len(order) else loo[:0]
         without = np.clip(full.mean(axis=0)[None, :] + change / n_sub, lo, hi)
         return Explained(predicted, len(rated_rows), rated_rows, (predicted[None, :] - without).astype(np.float32))
 
