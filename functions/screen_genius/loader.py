@@ -2,9 +2,11 @@
 
 ``MODEL_URI`` names a store (gs://bucket/prefix or a directory) laid out as
 ``latest.json`` -> ``versions/<version>/{manifest.json, catalog.json,
-movie_vectors.npy, user_tower.tflite, elicitation.npz}`` (``elicitation.npz``
-may be absent in sets exported before it existed: ``ask_next`` then asks the
-most-rated movies first). ``load_model`` reads one version and
+movie_vectors.npy, user_tower.tflite, elicitation.npz, ranking.npz,
+no_information.npy}`` (the last three may be absent in sets exported before
+they existed: ``ask_next`` then asks the most-rated movies first, the lists
+follow the stars, and a person with no ratings gets the tower's own stars).
+``load_model`` reads one version and
 checks every file against the manifest's size and sha256 before anything is
 served from it. ``ModelHolder`` keeps the model being served: it loads on
 first use (one load however many requests arrive together), re-reads
@@ -31,10 +33,12 @@ from screen_genius import manifest as manifest_lib
 from screen_genius import ranking as ranking_lib
 from screen_genius.manifest import LATEST, ManifestError, check_version_name, parse_latest, version_key
 from screen_genius.scale import RatingScale
-from screen_genius.scorer import Scorer, Tower
+from screen_genius.scorer import PastSixteen, Scorer, Tower
 from screen_genius.store import NotFound, Store, StoreUnavailable, open_store
 
 log = logging.getLogger("screen_genius.loader")
+
+NO_INFORMATION = "no_information.npy"  # optional: (catalog_size,) stars for a person who has rated nothing
 
 
 class ModelUnavailable(Exception):
@@ -111,7 +115,10 @@ def load_model(store: Store, version: str, manifest_sha256: str | None = None) -
     tower_bytes = verified("user_tower.tflite")
     elicitation_bytes = verified(elicit.FILE) if elicit.FILE in manifest["files"] else None
     ranking_bytes = verified(ranking_lib.FILE) if ranking_lib.FILE in manifest["files"] else None
-    return build_model(manifest, catalog_bytes, vectors_bytes, tower_bytes, elicitation_bytes, ranking_bytes)
+    no_info_bytes = verified(NO_INFORMATION) if NO_INFORMATION in manifest["files"] else None
+    return build_model(
+        manifest, catalog_bytes, vectors_bytes, tower_bytes, elicitation_bytes, ranking_bytes, no_info_bytes
+    )
 
 
 def build_model(
@@ -121,6 +128,7 @@ def build_model(
     tower_bytes: bytes,
     elicitation_bytes: bytes | None = None,
     ranking_bytes: bytes | None = None,
+    no_information_bytes: bytes | None = None,
 ) -> Model:
     """Check the files' contents against each other and the manifest; raises ManifestError."""
     version = manifest["version"]
@@ -164,7 +172,24 @@ def build_model(
             )
         except (ValueError, OSError, KeyError, EOFError) as e:
             raise ManifestError(f"{ranking_lib.FILE} of {version}: {e}") from None
-    scorer = Scorer(tower, vectors, offset, scale, n_subsets, ranking)
+    no_information = None
+    if no_information_bytes is not None:
+        try:
+            no_information = np.load(io.BytesIO(no_information_bytes), allow_pickle=False)
+        except (ValueError, OSError, EOFError) as e:
+            raise ManifestError(f"{NO_INFORMATION} of {version} is not a .npy array: {e}") from None
+        if no_information.shape != (size,) or not np.isfinite(no_information).all():
+            raise ManifestError(f"{NO_INFORMATION} of {version} must be finite stars, shape ({size},)")
+    past_sixteen = None
+    if "past_sixteen" in manifest.get("serving", {}):
+        try:
+            spec = manifest["serving"]["past_sixteen"]
+            past_sixteen = PastSixteen(float(spec["reg"]), float(spec["half"]))
+            if not (past_sixteen.reg > 0 and past_sixteen.half > 0):
+                raise ValueError("reg and half must be positive")
+        except (ValueError, TypeError, KeyError) as e:
+            raise ManifestError(f"manifest.json of {version}: bad serving.past_sixteen: {e}") from None
+    scorer = Scorer(tower, vectors, offset, scale, n_subsets, ranking, no_information, past_sixteen)
     probe, _ = scorer.predict(np.array([0]), np.array([scale.max]))
     if not np.isfinite(probe).all():
         raise ManifestError(f"user_tower.tflite of {version} predicts non-finite ratings")

@@ -18,12 +18,13 @@ moves no movie's place among the others and is no reason for any of them).
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 from ai_edge_litert.interpreter import Interpreter
 
-from screen_genius import features
+from screen_genius import features, fold_in
 from screen_genius.ranking import ListRanking
 from screen_genius.scale import RatingScale
 
@@ -133,13 +134,37 @@ class Explained:
         ]
 
 
+@dataclass(frozen=True)
+class PastSixteen:
+    """How the answer reads ratings past the 16 the tower sees at once.
+
+    With k > 16 ratings the stars are (1 - w) * the tower's mean over its
+    16-rating subsets + w * the exact ridge fold-in on every rating
+    (``screen_genius.fold_in``, ridge ``reg``), with w = (k - 16) / (k - 16 +
+    ``half``): the more ratings past 16, the more the one solve that reads
+    them all counts. Both numbers are chosen on validation users in training.
+    """
+
+    reg: float
+    half: float
+
+    def weight(self, k: int) -> float:
+        """The fold-in's share of the stars with k ratings: 0 up to 16."""
+        extra = k - features.MAX_RATINGS
+        return extra / (extra + self.half) if extra > 0 else 0.0
+
+
 class Scorer:
     """Predicts every catalog movie for a user and picks the top and bottom ones.
 
     movie_vectors: (catalog_size, 16) float32, builds the user matrices.
     offset: the rating offset of the user matrix (stars).
-    n_subsets: how many deterministic 16-rating subsets to average when a
-    user gave more than 16 ratings.
+    n_subsets: how many deterministic 16-rating subsets to average (at least)
+    when a user gave more than 16 ratings.
+    no_information: (catalog_size,) stars for a person who has rated nothing
+    (the chart), or None for the tower's own.
+    past_sixteen: how ratings past 16 are read (``PastSixteen``), or None for
+    the tower's subsets alone.
     """
 
     def __init__(
@@ -150,6 +175,8 @@ class Scorer:
         scale: RatingScale,
         n_subsets: int = 1,
         ranking: ListRanking | None = None,
+        no_information: np.ndarray | None = None,
+        past_sixteen: PastSixteen | None = None,
     ) -> None:
         self.tower = tower
         self.ranking = ranking  # the lists' order (``screen_genius.ranking``); None: by the stars
@@ -158,32 +185,52 @@ class Scorer:
         self.scale = scale
         self.n_subsets = max(1, int(n_subsets))
         self.catalog_size = movie_vectors.shape[0]
+        self.no_information = no_information
+        self.past_sixteen = past_sixteen
         self._rows = np.arange(self.catalog_size)
+
+    def _clip(self, stars: np.ndarray) -> np.ndarray:
+        clipped: npt.NDArray[np.float32] = np.clip(stars, self.scale.min, self.scale.max).astype(np.float32)
+        return clipped
 
     def predict(self, rows: np.ndarray, ratings: np.ndarray) -> tuple[np.ndarray, int]:
         """Predicted ratings (catalog_size,) float32, clipped to the scale, and how many ratings were used.
 
         rows: (k,) catalog rows of the rated movies, distinct; ratings: (k,) stars.
         """
+        if len(rows) == 0 and self.no_information is not None:
+            return self._clip(self.no_information), 0
         sub_rows, sub_ratings = features.choose_subsets(rows, ratings, self.n_subsets)
         matrices = features.user_matrices(self.movie_vectors, sub_rows, sub_ratings, self.offset)
         used = int(np.unique(sub_rows[sub_rows >= 0]).size)  # ratings in at least one subset
-        predicted = self.tower(matrices).mean(axis=0)
-        return np.clip(predicted, self.scale.min, self.scale.max).astype(np.float32), used
-
-    def predict_subsets(self, sub_rows: np.ndarray, sub_ratings: np.ndarray) -> np.ndarray:
-        """Predicted ratings (catalog_size,) float32 from given (n, 16) subsets: the tower's mean, clipped."""
-        matrices = features.user_matrices(self.movie_vectors, sub_rows, sub_ratings, self.offset)
-        predicted: npt.NDArray[np.float32] = self.tower(matrices).mean(axis=0)
-        return np.clip(predicted, self.scale.min, self.scale.max).astype(np.float32)
+        predicted = self.tower(matrices).mean(axis=0, dtype=np.float64)
+        w = self.past_sixteen.weight(len(rows)) if self.past_sixteen is not None else 0.0
+        if w > 0:
+            assert self.past_sixteen is not None
+            every = fold_in.fold_in_stars(
+                self.movie_vectors,
+                self.offset,
+                np.asarray(rows)[None],
+                np.asarray(ratings)[None],
+                self.past_sixteen.reg,
+            )[0]
+            predicted = (1 - w) * predicted + w * every
+        return self._clip(predicted), used
 
     def explain(self, rows: np.ndarray, ratings: np.ndarray) -> Explained:
         """``predict`` plus each used rating's effect on every prediction, from one batched tower call.
 
         The subsets are those ``predict`` draws; leaving rating j out removes it
         from every subset that holds it (the others are unchanged), so the
-        batch holds n subsets plus one row per (subset, rating in it).
+        batch holds n subsets plus one row per (subset, rating in it). Past 16
+        ratings the fold-in on every rating is left without j as well (exact,
+        by rank-one downdates), with the weight k - 1 ratings get. Leaving out
+        a person's only rating gives the no-information stars.
         """
+        k = len(rows)
+        if k == 0:
+            predicted, _ = self.predict(rows, ratings)
+            return Explained(predicted, 0, np.zeros(0, np.int64), np.zeros((0, self.catalog_size), np.float32))
         sub_rows, sub_ratings = features.choose_subsets(rows, ratings, self.n_subsets)
         n_sub = len(sub_rows)
         subset_of, slot_of = np.nonzero(sub_rows >= 0)  # one leave-one-out input per filled slot
@@ -197,19 +244,35 @@ class Scorer:
             np.concatenate([sub_ratings, loo_ratings]),
             self.offset,
         )
-        out = self.tower(matrices)
+        out = self.tower(matrices).astype(np.float64)
         full, loo = out[:n_sub], out[n_sub:]
-        lo, hi = self.scale.min, self.scale.max
-        predicted = np.clip(full.mean(axis=0), lo, hi).astype(np.float32)
         # Without rating j: the subsets holding j lose it, the others stay; then the mean over subsets.
         left_out = sub_rows[subset_of, slot_of]
         rated_rows, which = np.unique(left_out, return_inverse=True)
         # per rating, the sum over the subsets holding it of (without it - with it); every rating is in one
         order = np.argsort(which, kind="stable")
         starts = np.searchsorted(which[order], np.arange(len(rated_rows)))
-        change = np.add.reduceat((loo - full[subset_of])[order], starts, axis=0) if len(order) else loo[:0]
-        without = np.clip(full.mean(axis=0)[None, :] + change / n_sub, lo, hi)
-        return Explained(predicted, len(rated_rows), rated_rows, (predicted[None, :] - without).astype(np.float32))
+        change = np.add.reduceat((loo - full[subset_of])[order], starts, axis=0)
+        with_all = full.mean(axis=0)
+        without = with_all[None, :] + change / n_sub
+        w_all = self.past_sixteen.weight(k) if self.past_sixteen is not None else 0.0
+        if w_all > 0:
+            assert self.past_sixteen is not None
+            w_less = self.past_sixteen.weight(k - 1)
+            by_row = dict(zip(np.asarray(rows).tolist(), np.asarray(ratings, dtype=np.float64).tolist(), strict=True))
+            every, every_without = fold_in.leave_one_out_stars(
+                self.movie_vectors,
+                self.offset,
+                rated_rows,
+                np.array([by_row[r] for r in rated_rows.tolist()]),
+                self.past_sixteen.reg,
+            )
+            with_all = (1 - w_all) * with_all + w_all * every
+            without = (1 - w_less) * without + w_less * every_without
+        elif k == 1 and self.no_information is not None:
+            without = np.asarray(self.no_information, dtype=np.float64)[None, :]
+        predicted = self._clip(with_all)
+        return Explained(predicted, len(rated_rows), rated_rows, (predicted[None, :] - self._clip(without)))
 
     def rank(self, predicted: np.ndarray, rated_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Catalog rows of the k best (best first) and k worst (worst first) of the movies not in rated_rows.
