@@ -1,0 +1,124 @@
+"""Reading ratings past the 16 the user tower sees at once, and the stars for a person who rated nothing.
+
+The tower reads at most 16 ratings per input; a person who gave more gets the
+mean over 16-rating subsets that together hold every rating
+(``features.choose_subsets``). Each subset's fold-in is shrunk as if the person
+had rated 16 movies, so the mean reads 40 ratings no better than 16. One ridge
+fold-in on every rating (``screen_genius.fold_in``) reads them all at once; the
+served stars blend the two (``screen_genius.scorer.PastSixteen``):
+
+    stars = (1 - w) * tower's subsets + w * fold-in on every rating,  w = (k - 16) / (k - 16 + half)
+
+``choose`` picks the fold-in's ridge and ``half`` on validation users (never
+stepped on by the tower) who give every rating but their targets, by RMSE; the
+tower alone (no blend) is a candidate too. ``apply`` is the blend on the
+cold-start protocol's (B, K) inputs, the same formula as the function's.
+
+``no_information_stars``: what a person who has rated nothing gets, the item
+mean (each movie's mean rating, shrunk toward the global mean, as the
+``ItemMean`` baseline): with nothing to read, the chart is the best guess.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from screen_genius import fold_in
+from screen_genius.features import MAX_RATINGS
+from screen_genius.scorer import PastSixteen
+from training.models.baselines import ItemMean
+from training.models.catalog_ratings import CatalogRatings
+
+REGS = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
+HALVES = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
+MAX_USERS = 2_000  # validation users the choice is made on, at most (two numbers)
+TARGET_SHARE = 0.2  # each validation user's last max(5, 20%) ratings of a seeded order are the targets
+MIN_TARGETS = 5
+
+
+def no_information_stars(train: CatalogRatings) -> np.ndarray:
+    """(n_movies,) float32: the item mean (``baselines.ItemMean``) of ``train``."""
+    model = ItemMean()
+    model.fit(train)
+    return model.predict(np.zeros((1, 1)), np.zeros((1, 1)))[0].astype(np.float32)
+
+
+def given_counts(given_rows: np.ndarray) -> np.ndarray:
+    """(B,) how many ratings each row of (B, K) inputs gives (-1 marks an empty slot)."""
+    return (np.asarray(given_rows) >= 0).sum(axis=1)
+
+
+def apply(
+    tower_stars: np.ndarray,
+    given_rows: np.ndarray,
+    given_ratings: np.ndarray,
+    movie_vectors: np.ndarray,
+    offset: float,
+    past: PastSixteen | None,
+) -> np.ndarray:
+    """(B, n_movies) the served stars past 16 ratings: the tower's, blended with the fold-in on every rating."""
+    stars = np.asarray(tower_stars, dtype=np.float64).copy()
+    if past is None:
+        return stars
+    k = given_counts(given_rows)
+    many = np.flatnonzero(k > MAX_RATINGS)
+    if len(many):
+        every = fold_in.fold_in_stars(movie_vectors, offset, given_rows[many], given_ratings[many], past.reg)
+        w = np.array([past.weight(int(n)) for n in k[many]])[:, None]
+        stars[many] = (1 - w) * stars[many] + w * every
+    return stars
+
+
+def simulate_many(users: CatalogRatings, seed: int, max_users: int = MAX_USERS):
+    """Users who can give more than 16: (given_rows, given_ratings) (U, K) and (U, n_movies) targets (NaN elsewhere).
+
+    Each user's ratings in a seeded order (by seed and user id); the last
+    max(5, 20%) are targets, the rest given.
+    """
+    counts = users.counts()
+    n_targets = np.maximum(MIN_TARGETS, np.ceil(TARGET_SHARE * counts)).astype(np.int64)
+    eligible = np.flatnonzero(counts - n_targets > MAX_RATINGS)
+    if len(eligible) > max_users:
+        eligible = np.sort(np.random.default_rng(seed).choice(eligible, max_users, replace=False))
+    width = int((counts - n_targets)[eligible].max()) if len(eligible) else MAX_RATINGS
+    given_rows = np.full((len(eligible), width), -1, dtype=np.int64)
+    given_ratings = np.zeros((len(eligible), width), dtype=np.float32)
+    targets = np.full((len(eligible), users.n_items), np.nan)
+    for i, u in enumerate(eligible):
+        rows, ratings = users.user(u)
+        order = np.random.default_rng([seed, int(users.user_ids[u])]).permutation(len(rows))
+        cut = len(rows) - n_targets[u]
+        given_rows[i, :cut], given_ratings[i, :cut] = rows[order[:cut]], ratings[order[:cut]]
+        targets[i, rows[order[cut:]]] = ratings[order[cut:]]
+    return given_rows, given_ratings, targets
+
+
+def choose(
+    predict_tower, validation: CatalogRatings, movie_vectors: np.ndarray, offset: float, scale, seed: int = 0
+) -> tuple[PastSixteen | None, dict]:
+    """The blend (or None: the tower alone) with the lowest RMSE on ``validation`` users giving all but targets.
+
+    predict_tower: (given_rows, given_ratings) -> (U, n_movies) the tower's stars.
+    Returns (choice, {"tower_alone": rmse, "reg/half": rmse, ..., "n_users": U}).
+    """
+    rows, ratings, targets = simulate_many(validation, seed)
+    if len(rows) == 0:
+        return None, {"n_users": 0}
+    known = ~np.isnan(targets)
+    truth = targets[known]
+
+    def rmse(stars: np.ndarray) -> float:
+        return float(np.sqrt(np.mean((np.clip(stars[known], scale.min, scale.max) - truth) ** 2)))
+
+    tower = np.asarray(predict_tower(rows, ratings), dtype=np.float64)
+    table: dict = {"tower_alone": rmse(tower), "n_users": len(rows)}
+    best: tuple[float, PastSixteen | None] = (table["tower_alone"], None)
+    for reg in REGS:
+        every = fold_in.fold_in_stars(movie_vectors, offset, rows, ratings, reg)
+        for half in HALVES:
+            past = PastSixteen(reg, half)
+            w = np.array([past.weight(int(n)) for n in given_counts(rows)])[:, None]
+            score = rmse((1 - w) * tower + w * every)
+            table[f"{reg:g}/{half:g}"] = score
+            best = min(best, (score, past), key=lambda b: b[0])
+    return best[1], table
