@@ -109,16 +109,40 @@ def _first(keys: np.ndarray, exclude: np.ndarray, n: int = 10) -> np.ndarray:
     return np.take_along_axis(part, np.argsort(np.take_along_axis(keys, part, axis=1), axis=1), axis=1)
 
 
+def _one_standard_error(per_case: dict, allowed: list) -> tuple:
+    """The simplest of ``allowed`` candidates (smallest parameters) whose mean is within one standard error of the best.
+
+    per_case: {candidate: (n_cases,) values, higher is better}. The standard
+    error is that of the per-case difference from the best candidate: the
+    "one-standard-error rule" of model selection, which keeps a choice made on
+    a few hundred simulated newcomers from flipping between near-equal
+    candidates from one training set to the next.
+    """
+    best = max(allowed, key=lambda c: (float(np.mean(per_case[c])), [-x for x in c]))
+    n = len(per_case[best])
+    within = (
+        [
+            c
+            for c in allowed
+            if np.mean(per_case[best] - per_case[c]) <= np.std(per_case[best] - per_case[c], ddof=1) / np.sqrt(n)
+        ]
+        if n > 1
+        else [best]
+    )
+    return min(within)
+
+
 def choose_ranking(cases: list[tuple]) -> dict:
     """The list-ranking parameters that do best on simulated newcomers (``ranking_cases``).
 
-    Top: among ``ranking.TOP_GRID``, the largest mean recall@10 (over folds,
-    draws and k) whose hits are rated at least as high, on average, as with
-    stars alone. Bottom: among ``ranking.BOTTOM_GRID``, the largest hate@10
-    whose bottom 10 holds at most ``ranking.MAX_BOTTOM_CHART`` of the 20
-    movies the chart puts lowest (the lowest no-information stars of the
-    case); if none does, the one that holds fewest.
-    Returns {"params": RankingParams, "n_cases", "top_table", "bottom_table"}.
+    Top: among ``ranking.TOP_GRID`` candidates whose hits are rated at least
+    as high, on average, as with stars alone, the simplest within one
+    standard error of the largest mean recall@10 (over folds, draws and k).
+    Bottom: among ``ranking.BOTTOM_GRID`` candidates whose bottom 10 holds at
+    most ``ranking.MAX_BOTTOM_CHART`` of the 20 movies the chart puts lowest
+    (the lowest no-information stars of the case), the simplest within one
+    standard error of the largest hate@10; if none qualifies, the one holding
+    fewest. Returns {"params": RankingParams, "n_cases", "top_table", "bottom_table"}.
     """
     from training.evaluation import lists
 
@@ -126,10 +150,10 @@ def choose_ranking(cases: list[tuple]) -> dict:
         return {"params": ranking.RankingParams(), "n_cases": 0}
 
     # one pass over the cases: each candidate's [recall@10, hit rating] of the top lists and [hate@10,
-    # bottom rating, chart share] of the bottom lists, summed over the cases; one list_scores call scores
-    # a top and a bottom candidate at once
-    top_sums = {c: np.zeros(3) for c in ranking.TOP_GRID}
-    bottom_sums = {c: np.zeros(3) for c in ranking.BOTTOM_GRID}
+    # bottom rating, chart share] of the bottom lists, per case; one list_scores call scores a top and a
+    # bottom candidate at once
+    top_cases: dict = {c: [] for c in ranking.TOP_GRID}
+    bottom_cases: dict = {c: [] for c in ranking.BOTTOM_GRID}
     pairs = list(itertools.zip_longest(ranking.TOP_GRID, ranking.BOTTOM_GRID))
     for stars, personal, popularity, prior, exclude, targets in cases:
         liked, disliked = lists.liked(targets), lists.disliked(targets)
@@ -137,27 +161,27 @@ def choose_ranking(cases: list[tuple]) -> dict:
         for top_c, bottom_c in pairs:
             params = ranking.params_of(top_c or ranking.TOP_GRID[0], bottom_c or ranking.BOTTOM_GRID[0])
             top_s, bottom_s = ranking.list_scores(stars, personal, popularity, prior, params)
-            for c, sums, keys, relevant in (
-                (top_c, top_sums, -top_s, liked),
-                (bottom_c, bottom_sums, bottom_s, disliked),
+            for c, per, keys, relevant in (
+                (top_c, top_cases, -top_s, liked),
+                (bottom_c, bottom_cases, bottom_s, disliked),
             ):
                 if c is not None:
                     chosen = _first(keys, exclude)
                     share, hit_sum, hit_count = lists.caught(chosen, targets, relevant)
-                    sums[c] += [
-                        np.nanmean(share),
-                        hit_sum.sum() / max(hit_count.sum(), 1),
-                        np.isin(chosen, flops).mean(),
-                    ]
-    top_table = {c: v / len(cases) for c, v in top_sums.items()}
-    bottom_table = {c: v / len(cases) for c, v in bottom_sums.items()}
+                    per[c].append(
+                        [np.nanmean(share), hit_sum.sum() / max(hit_count.sum(), 1), np.isin(chosen, flops).mean()]
+                    )
+    top_per = {c: np.array(v) for c, v in top_cases.items()}
+    bottom_per = {c: np.array(v) for c, v in bottom_cases.items()}
+    top_table = {c: v.mean(axis=0) for c, v in top_per.items()}
+    bottom_table = {c: v.mean(axis=0) for c, v in bottom_per.items()}
     base_top = top_table[ranking.TOP_GRID[0]]
-    top = max(
-        (c for c, v in top_table.items() if v[1] >= base_top[1]), key=lambda c: (top_table[c][0], [-x for x in c])
+    top = _one_standard_error(
+        {c: v[:, 0] for c, v in top_per.items()}, [c for c, v in top_table.items() if v[1] >= base_top[1]]
     )
     personal_enough = [c for c, v in bottom_table.items() if v[2] <= ranking.MAX_BOTTOM_CHART]
     bottom = (
-        max(personal_enough, key=lambda c: (bottom_table[c][0], [-x for x in c]))
+        _one_standard_error({c: v[:, 0] for c, v in bottom_per.items()}, personal_enough)
         if personal_enough
         else min(bottom_table, key=lambda c: (bottom_table[c][2], c))
     )
