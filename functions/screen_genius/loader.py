@@ -37,6 +37,11 @@ from screen_genius.store import NotFound, Store, StoreUnavailable, open_store
 log = logging.getLogger("screen_genius.loader")
 
 
+def read_latest(store: Store) -> dict[str, Any]:
+    """The parsed ``latest.json``: at least {"version"}; raises NotFound, StoreUnavailable, ManifestError."""
+    return parse_latest(store.read(LATEST), store.uri)
+
+
 class ModelUnavailable(Exception):
     """No model can be served right now (storage down, or no good version); retry later."""
 
