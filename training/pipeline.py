@@ -36,24 +36,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import time
 from pathlib import Path
 
 from training.errors import CommandError
 
-# The code a trained model directory depends on: training.models and what it imports (the list ranking is
-# chosen with evaluation's protocol code; the 16x16 input and the ranking formula are shared with serving).
+# The code a trained model directory depends on: training.models and what it imports (the cold-start contract the
+# models choose their hyper-parameters through; the 16x16 input and the ranking formula are shared with serving).
 TRAINING_CODE = [
     "training.models",
+    "training.coldstart",
     "training.dataset",
-    "training.evaluation.crossval",
-    "training.evaluation.lists",
-    "training.evaluation.protocol",
-    "training.evaluation.metrics",
-    "training.evaluation.bootstrap",
-    "training.evaluation.folds",
+    "training.ingest.split",
     "screen_genius.features",
     "screen_genius.scale",
     "screen_genius.ranking",
@@ -267,18 +262,13 @@ def _run(args: argparse.Namespace) -> int:
 
 def write_stage_record(path: Path, source: str, stages, total: float) -> None:
     """reports/run[-quick].json: each stage's seconds, peak RSS and whether it was reused (for benchmarks)."""
+    from training.atomic import write_file
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(
-        json.dumps(
-            {
-                "dataset": source,
-                "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                "total_seconds": round(total, 3),
-                "stages": stages.to_dict(),
-            },
-            indent=2,
-        )
-        + "\n"
-    )
-    os.replace(tmp, path)
+    record = {
+        "dataset": source,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "total_seconds": round(total, 3),
+        "stages": stages.to_dict(),
+    }
+    write_file(path, lambda f: f.write((json.dumps(record, indent=2) + "\n").encode()))

@@ -41,6 +41,11 @@ log = logging.getLogger("screen_genius.loader")
 NO_INFORMATION = "no_information.npy"  # optional: (catalog_size,) stars for a person who has rated nothing
 
 
+def read_latest(store: Store) -> dict[str, Any]:
+    """The parsed ``latest.json``: at least {"version"}; raises NotFound, StoreUnavailable, ManifestError."""
+    return parse_latest(store.read(LATEST), store.uri)
+
+
 class ModelUnavailable(Exception):
     """No model can be served right now (storage down, or no good version); retry later."""
 

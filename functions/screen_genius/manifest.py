@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from screen_genius.store import Store
+from screen_genius.store import write_json_atomic
 
 MANIFEST = "manifest.json"
 LATEST = "latest.json"  # at the top of a published prefix: names the version to serve
@@ -100,11 +97,6 @@ def check_version_name(version: object) -> str:
     return version
 
 
-def read_latest(store: Store) -> dict[str, Any]:
-    """The parsed ``latest.json``: at least {"version"}; raises NotFound, StoreUnavailable, ManifestError."""
-    return parse_latest(store.read(LATEST), store.uri)
-
-
 def parse_latest(raw: bytes, where: str = "") -> dict[str, Any]:
     """``latest.json`` bytes -> {"version", "manifest_sha256", "published_at", "history"}; raises ManifestError."""
     try:
@@ -115,22 +107,3 @@ def parse_latest(raw: bytes, where: str = "") -> dict[str, Any]:
         raise ManifestError(f"{where}/{LATEST} must hold a JSON object")
     check_version_name(latest.get("version"))
     return latest
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON to a temporary file beside ``path``, then rename it into place."""
-    write_bytes_atomic(Path(path), (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, fsync, then rename it into place."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -6,6 +6,10 @@ objects with the same four methods over keys relative to the prefix
 function's loader are written once for both. ``STORAGE_EMULATOR_HOST`` is
 honoured by the google-cloud-storage client itself.
 
+Files written to a directory, by ``LocalStore`` or by export before it
+publishes, go through ``write_bytes_atomic`` / ``write_json_atomic``: a
+temporary file beside the target, fsync, then one rename.
+
 Failures come back as two kinds a caller can act on: ``NotFound`` (the key is
 not there) and ``StoreUnavailable`` (storage could not be reached or refused
 us; try again later).
@@ -14,11 +18,12 @@ us; try again later).
 from __future__ import annotations
 
 import contextlib
+import json
+import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar, cast
-
-from screen_genius.manifest import write_bytes_atomic
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, cast
 
 if TYPE_CHECKING:
     from google.api_core.retry import Retry
@@ -66,6 +71,25 @@ def open_store(uri: str, *, retry_s: float | None = None) -> LocalStore | GcsSto
     if "://" in uri:
         raise ValueError(f"{uri!r}: only gs://bucket/prefix or a local directory is supported")
     return LocalStore(Path(uri))
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Write JSON to a temporary file beside ``path``, then rename it into place."""
+    write_bytes_atomic(Path(path), (json.dumps(obj, indent=2, sort_keys=True) + "\n").encode())
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, fsync, then rename it into place."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class LocalStore:

@@ -26,9 +26,9 @@ def train_one_epoch(data_dir: str, max_steps: int = 0) -> dict:
     """Runs in a child process: Model 2 epochs (one tower); returns counts and the steady epoch's timings."""
     import numpy as np
 
+    from training.coldstart.ratings import training_ratings
     from training.dataset import load_dataset
     from training.models import user_tower
-    from training.models.catalog_ratings import training_ratings
 
     t = time.perf_counter()
     ds = load_dataset(data_dir)

@@ -37,9 +37,9 @@ OLD_EPOCHS = 80  # the old schedule: 80 whole passes (patience 25 never stopped 
 
 
 def _prepared(store: str):
+    from training.coldstart.ratings import training_ratings
     from training.dataset import load_dataset
     from training.models import movie_factors, user_tower
-    from training.models.catalog_ratings import training_ratings
     from training.models.fitting import catalog_features
 
     ds = load_dataset(store)
@@ -103,8 +103,8 @@ def ranking_choice(store: str, before: bool) -> dict:
 def lookup(store: str, before: bool) -> dict:
     import numpy as np
 
+    from training.coldstart.ratings import CatalogRatings
     from training.dataset import load_dataset
-    from training.models.catalog_ratings import CatalogRatings
 
     ds = load_dataset(store)
     frame = ds.ratings(columns=["user_id", "movie_id", "rating"], catalog_only=True)

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from screen_genius.scale import HALF_STARS
+from training.coldstart import newcomers
+from training.coldstart.ratings import CatalogRatings
 from training.evaluation import elicitation
 from training.evaluation.elicitation import Person, elicitation_data, list_metrics, merge_folds, simulate
-from training.models.catalog_ratings import CatalogRatings
 
 N_MOVIES = 30
 
@@ -96,7 +97,7 @@ def test_the_model_only_ever_sees_answers_the_person_really_gave():
         for u in range(test.n_users)
         for r, v in zip(*test.user(u), strict=False)
     }
-    users = elicitation.protocol.eligible(test)
+    users = newcomers.eligible(test)
     strategy_inputs = [x for x in spy.inputs if x[0].shape == (len(users), 16)]
     assert strategy_inputs
     for rows, ratings in strategy_inputs:

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from training.evaluation import bootstrap, crossval, folds, lists
-from training.models.catalog_ratings import CatalogRatings
+from training.coldstart import folds, lists
+from training.coldstart.ratings import CatalogRatings
+from training.evaluation import bootstrap, crossval
 
 NAN = np.nan
 

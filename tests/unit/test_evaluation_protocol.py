@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from screen_genius.scale import HALF_STARS
-from training.evaluation import metrics, protocol
-from training.models.catalog_ratings import CatalogRatings, heldout_ratings, training_ratings
+from training.coldstart import metrics, newcomers
+from training.coldstart.ratings import CatalogRatings, heldout_ratings, training_ratings
+from training.evaluation import protocol
 
 
 def tiny_dataset(n_users=40, n_movies=30, seed=0):
@@ -77,7 +78,7 @@ def test_no_target_rating_reaches_the_input_used_to_predict_it():
     spy.fit(training_ratings(ds))
     protocol.evaluate_cold_start([spy], test, ks=(1, 4, 16), seeds=(0, 1))
     for seed in (0, 1):
-        d = protocol.draw(test, seed)
+        d = newcomers.draw(test, seed)
         for u in range(d.targets.n_users):
             target_rows = set(d.targets.user(u)[0].tolist())
             assert not target_rows & set(d.given_rows[u].tolist())
@@ -90,8 +91,8 @@ def test_no_target_rating_reaches_the_input_used_to_predict_it():
 
 def test_given_and_target_ratings_partition_each_users_ratings():
     test = heldout_ratings(tiny_dataset())
-    d = protocol.draw(test, seed=3)
-    users = protocol.eligible(test)
+    d = newcomers.draw(test, seed=3)
+    users = newcomers.eligible(test)
     for i, u in enumerate(users):
         rows, ratings = test.user(u)
         t_rows, t_ratings = d.targets.user(i)
@@ -104,7 +105,7 @@ def test_given_and_target_ratings_partition_each_users_ratings():
 
 def test_draws_are_the_same_for_the_same_seed_and_differ_between_seeds():
     test = heldout_ratings(tiny_dataset())
-    a, b, c = protocol.draw(test, 0), protocol.draw(test, 0), protocol.draw(test, 1)
+    a, b, c = newcomers.draw(test, 0), newcomers.draw(test, 0), newcomers.draw(test, 1)
     np.testing.assert_array_equal(a.given_rows, b.given_rows)
     np.testing.assert_array_equal(a.targets.rows, b.targets.rows)
     assert not np.array_equal(a.given_rows, c.given_rows)
@@ -113,11 +114,11 @@ def test_draws_are_the_same_for_the_same_seed_and_differ_between_seeds():
 def test_a_users_draw_does_not_depend_on_who_else_is_tested():
     test = heldout_ratings(tiny_dataset())
     alone = test.subset(np.array([2]))
-    np.testing.assert_array_equal(protocol.draw(alone, 0).given_rows[0], protocol.draw(test, 0).given_rows[2])
+    np.testing.assert_array_equal(newcomers.draw(alone, 0).given_rows[0], newcomers.draw(test, 0).given_rows[2])
 
 
 def test_the_first_k_given_are_a_prefix_of_the_sixteen():
-    d = protocol.draw(heldout_ratings(tiny_dataset()), 0)
+    d = newcomers.draw(heldout_ratings(tiny_dataset()), 0)
     rows4, _ = d.given(4)
     rows8, _ = d.given(8)
     np.testing.assert_array_equal(rows4[:, :4], rows8[:, :4])

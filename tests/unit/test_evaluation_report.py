@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 
 from screen_genius.scale import HALF_STARS
+from training.coldstart.ratings import CatalogRatings
 from training.evaluation import command, contrast, crossval, report
 from training.models import ranking, served
-from training.models.catalog_ratings import CatalogRatings
 
 
 def _catalog(genres):
@@ -69,10 +69,10 @@ def ratings_for(n_users=60, n_movies=30, seed=0):
 
 
 def _cases(validation, stars, popularity):
-    from training.evaluation import protocol
+    from training.coldstart import newcomers
 
-    draw = protocol.draw(validation, 0)
-    targets = crossval.dense(draw.targets)
+    draw = newcomers.draw(validation, 0)
+    targets = newcomers.dense(draw.targets)
     out = []
     for k in (1, 4, 16):
         rows, _values = draw.given(k)
@@ -82,7 +82,7 @@ def _cases(validation, stars, popularity):
                 np.zeros((len(rows), 30)),
                 popularity,
                 np.zeros(30),
-                crossval.given_mask(rows, 30),
+                newcomers.given_mask(rows, 30),
                 targets,
             )
         )
@@ -157,7 +157,7 @@ def test_report_marks_targets_and_writes_tables(tmp_path):
     assert chart["met"] is False and float(chart["detail"]) > 0.3  # its top 10 is the loved chart
     path = report.write_report(metrics, {}, tmp_path)
     html = path.read_text()
-    assert "Targets (issue 8)" in html and "Taste contrast" in html
+    assert "Targets: what the served model is held to" in html and "Taste contrast" in html
     assert "class=missed" in html and "class=met" in html
     assert (tmp_path / "metrics_vs_k.png").stat().st_size > 0 and (tmp_path / "tradeoff.png").exists()
     md = (tmp_path / "results.md").read_text()

@@ -3,9 +3,9 @@
 import numpy as np
 import pytest
 
-from training.evaluation.sample import DEFAULT_USERS, sample_ids, sample_ratings
+from training.coldstart.ratings import CatalogRatings
+from training.coldstart.sample import DEFAULT_USERS, sample_ids, sample_ratings
 from training.ingest.split import heldout_users
-from training.models.catalog_ratings import CatalogRatings
 
 
 def test_default_is_twenty_thousand_users():

@@ -3,10 +3,11 @@
 import numpy as np
 import pytest
 
+from training.coldstart import sample
+from training.coldstart.ratings import CatalogRatings, training_ratings
 from training.dataset import load_dataset
-from training.evaluation import command, sample
+from training.evaluation import command
 from training.ingest import ingest
-from training.models.catalog_ratings import CatalogRatings, training_ratings
 
 
 def users_with(counts, n_items=60, seed=0):

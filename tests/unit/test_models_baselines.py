@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from training.coldstart.ratings import CatalogRatings
 from training.models import baselines, movie_factors
-from training.models.catalog_ratings import CatalogRatings
 
 
 def textbook_als(train, factors, reg, iterations, shrink, seed):

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from training.coldstart.ratings import CatalogRatings
 from training.models import user_tower
-from training.models.catalog_ratings import CatalogRatings
 from training.models.checkpoints import Checkpoints, cached_part
 
 
@@ -68,7 +68,7 @@ def test_towers_kept_by_an_interrupted_training_are_loaded_not_trained_again(tmp
     def no_training(*args, **kwargs):
         raise AssertionError("a kept tower was trained again")
 
-    monkeypatch.setattr(user_tower, "_train_one", no_training)
+    monkeypatch.setattr(user_tower.trainer, "_train_one", no_training)
     again = user_tower.train_user_tower(train, vectors, 3.55, config, checkpoints=Checkpoints(tmp_path, "k"))
     x = rng.normal(0, 0.5, (4, 16, 16)).astype(np.float32)
     np.testing.assert_allclose(again.predict_matrices(x), first.predict_matrices(x), atol=1e-6)

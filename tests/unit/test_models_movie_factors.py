@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from training.coldstart.ratings import CatalogRatings
 from training.models import layout, movie_factors
-from training.models.catalog_ratings import CatalogRatings
 
 
 def small_table(seed=0, n_users=40, n_items=12):

@@ -8,7 +8,7 @@ from screen_genius import fold_in
 from screen_genius.scale import HALF_STARS
 from screen_genius.scorer import PastSixteen
 from training.models import past_sixteen
-from training.models.catalog_ratings import CatalogRatings
+from training.coldstart.ratings import CatalogRatings
 
 OFFSET = 3.5
 

@@ -5,9 +5,9 @@ import os
 import numpy as np
 import pytest
 
+from training.coldstart import newcomers
+from training.coldstart.ratings import CatalogRatings
 from training.models.baselines import ItemMean
-from training.models.catalog_ratings import CatalogRatings
-from training.models.peers import validation
 from training.models.peers.ease import EASE, gram, weights
 from training.models.peers.item_knn import ItemKNN
 from training.models.peers.lightfm_hybrid import LightFMHybrid, item_features
@@ -196,10 +196,10 @@ def test_item_knn_chooses_its_hyper_parameters_on_validation_users_deterministic
 
 def test_validation_users_are_training_users_and_their_targets_are_never_given():
     train = planted()
-    fit_users, val_users = validation.split_users(train, 0.2, seed=0)
+    fit_users, val_users = newcomers.validation_users(train, 0.2, seed=0)
     assert not set(fit_users.user_ids.tolist()) & set(val_users.user_ids.tolist())
     assert set(fit_users.user_ids.tolist()) | set(val_users.user_ids.tolist()) == set(train.user_ids.tolist())
-    sim = validation.simulate(val_users, seed=0)
+    sim = newcomers.draw(val_users, seed=0, min_targets=1, one_stream=True)
     for u in range(val_users.n_users):
         assert not set(sim.given_rows[u].tolist()) & set(sim.targets.user(u)[0].tolist())
         assert len(sim.targets.user(u)[0]) + 16 == val_users.counts()[u]
@@ -272,7 +272,7 @@ def _triples(train):
 
 def test_validation_users_are_capped_and_every_other_user_fits():
     train = planted(n_users=200)
-    fit, val = validation.split_users(train, fraction=0.5, max_users=30)
+    fit, val = newcomers.validation_users(train, fraction=0.5, max_users=30)
     assert val.n_users == 30 and fit.n_users == 170
     assert not set(fit.user_ids.tolist()) & set(val.user_ids.tolist())
 

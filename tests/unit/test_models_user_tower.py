@@ -7,6 +7,8 @@ import pytest
 
 from screen_genius import features
 from screen_genius.scale import HALF_STARS
+from training.coldstart import newcomers
+from training.coldstart.ratings import CatalogRatings
 from training.export import (
     PARITY_TOLERANCE,
     ParityError,
@@ -17,7 +19,6 @@ from training.export import (
     run_tflite,
 )
 from training.models import movie_factors, user_tower
-from training.models.catalog_ratings import CatalogRatings
 
 
 def model1_like_vectors(n=25, seed=0):
@@ -171,7 +172,7 @@ def test_given_ratings_are_k_of_each_users_own_drawn_uniformly_and_the_rest_are_
     batch, ks = np.array([1, 0, 2, 1]), np.array([16, 4, 0, 3])  # a user twice, k = 0, k = 16 of 30
     picked = np.zeros(30)
     for _ in range(2000):
-        given_rows, given_ratings, user, flat_rows, _, is_target = user_tower.sample_given(train, batch, ks, rng)
+        given_rows, given_ratings, user, flat_rows, _, is_target = newcomers.sample_given(train, batch, ks, rng)
         for i, u in enumerate(batch):
             own_rows, own_ratings = train.user(u)
             got = given_rows[i][given_rows[i] >= 0]
@@ -232,7 +233,7 @@ def test_users_with_more_than_16_ratings_get_the_mean_over_their_subsets_as_the_
     mv = model1_like_vectors()
     trained = user_tower.TrainedUserTower(small_model, mv, 3.55, user_tower.UserTowerConfig(width=16))
     recommender = user_tower.UserTowerRecommender.from_trained(trained, "user_tower", n_subsets=4)
-    monkeypatch.setattr(user_tower, "PREDICT_USERS", 3)  # several tower calls, the last one short
+    monkeypatch.setattr(user_tower.recommender, "PREDICT_USERS", 3)  # several tower calls, the last one short
     rng = np.random.default_rng(5)
     rows, ratings = np.full((7, 24), -1), np.zeros((7, 24), np.float32)
     for i, k in enumerate((24, 3, 17, 16, 20, 1, 24)):  # <= 16 gives one subset, more gives 4
@@ -291,7 +292,7 @@ def test_the_schedule_is_unchanged_on_small_data_and_bounded_at_netflix_scale():
 
 
 def test_epochs_walk_through_shuffled_passes_each_user_once_per_pass_and_go_on_where_they_stopped():
-    from training.models.cold_start_data import ColdStartData
+    from training.models.user_tower.keras_data import ColdStartData
 
     train = random_ratings(50, 6, 20)
     config = user_tower.UserTowerConfig(epoch_users=20, batch_users=8, max_batch_users=8)

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from screen_genius.loader import load_model
-from screen_genius.manifest import read_latest
+from screen_genius.loader import load_model, read_latest
 from screen_genius.store import LocalStore
 from tests.fixtures.artifacts import build_artifact_set
 from tests.fixtures.interrupt import InterruptAfter, Interrupted

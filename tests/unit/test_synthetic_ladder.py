@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from training.coldstart.ratings import CatalogRatings
 from training.dataset import load_dataset
 from training.ingest import ingest
-from training.models.catalog_ratings import CatalogRatings
 
 SPEC = "synthetic:4800,1777,1000000"  # the 10M run's shape (users per movie, ratings per user), at 1M
 

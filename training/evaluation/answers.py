@@ -27,9 +27,10 @@ from screen_genius import api
 from screen_genius.loader import Model, load_model
 from screen_genius.manifest import parse_latest
 from screen_genius.store import LocalStore
+from training.coldstart import newcomers
+from training.coldstart.ratings import CatalogRatings
 from training.dataset import load_dataset
-from training.evaluation import contrast, protocol
-from training.models.catalog_ratings import CatalogRatings
+from training.evaluation import contrast
 
 STATS_KS = (1, 4, 16)
 
@@ -120,7 +121,7 @@ def heldout_newcomers(data: Path, model: Model, seed: int = 0) -> tuple[np.ndarr
     held = ratings[ratings["user_id"].isin(set(model.manifest["heldout_user_ids"]))]
     rows = held["movie_id"].map(model.row_of).to_numpy()
     test = CatalogRatings.build(held["user_id"].to_numpy(), rows, held["rating"].to_numpy(), len(model.catalog))
-    d = protocol.draw(test, seed)
+    d = newcomers.draw(test, seed)
     return d.given_rows, d.given_ratings
 
 

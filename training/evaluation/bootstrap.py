@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from training.evaluation import lists
+from training.coldstart import lists
 
 N_BOOT = 1000
 LEVEL = 0.90

@@ -23,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from training.evaluation import elicitation, folds
+from training.coldstart import folds
+from training.evaluation import elicitation
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -58,7 +59,7 @@ def main(args: argparse.Namespace) -> int:
 
 
 def all_ratings(ds):
-    from training.models.catalog_ratings import CatalogRatings
+    from training.coldstart.ratings import CatalogRatings
 
     frame = ds.ratings(columns=["user_id", "movie_id", "rating"], catalog_only=True)
     return CatalogRatings.from_frame(frame, ds.catalog["movie_id"].to_numpy())
@@ -96,7 +97,7 @@ def run(
         trained_s = time.perf_counter() - t
         data = elicitation.elicitation_data(train, model.movie_vectors, model.offset, ds.rating_scale)
         log(
-            f"fold {fold}: {train.n_users} training users, {len(elicitation.protocol.eligible(test))} simulated "
+            f"fold {fold}: {train.n_users} training users, {len(elicitation.newcomers.eligible(test))} simulated "
             f"(trained in {trained_s:.0f} s)"
         )
         per_fold.append(elicitation.simulate(model, data, test, scale=ds.rating_scale, seed=seed, log=log))

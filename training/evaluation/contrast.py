@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from screen_genius import features
-from training.evaluation import lists
+from training.coldstart import lists
 
 GENRE_PAIRS = (("Action", "Romance"), ("Horror", "Children"), ("Comedy", "Documentary"), ("Sci-Fi", "Musical"))
 PER_SIDE = 8

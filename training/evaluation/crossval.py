@@ -4,7 +4,7 @@ For each fold (``folds.split_fold``), every model is fitted on the other
 folds' users only; whatever it chooses (early stopping, gates, blends, rank
 scores) it chooses on validation users drawn from those training users. Each
 test user with at least 16 + 5 catalog ratings gets one seeded permutation of
-their ratings (``protocol.draw``, seeded by (seed, user id)): the first k
+their ratings (``newcomers.draw``, seeded by (seed, user id)): the first k
 (k in 0, 1, 2, 4, 8, 16) are given and every rating after the first 16 is a
 target, the same targets for every k. "all" (users with more than 16
 ratings to give): the last max(5, 20%) of the permutation are the targets and
@@ -27,23 +27,12 @@ from typing import Any
 import numpy as np
 
 from training import progress
-from training.evaluation import bootstrap, folds, lists, protocol
-from training.models.catalog_ratings import CatalogRatings
+from training.coldstart import folds, lists, metrics, newcomers
+from training.coldstart.ratings import CatalogRatings
+from training.evaluation import bootstrap
 
-KS = (0, 1, 2, 4, 8, 16)
-ALL = "all"
-ALL_TARGET_SHARE = 0.2
-
-
-def draw_all(test: CatalogRatings, seed: int) -> protocol.ColdStartDraw | None:
-    """Users who can give more than 16: the last max(5, 20%) of a seeded permutation are targets, the rest given."""
-    counts = test.counts()
-    n_targets = np.maximum(protocol.MIN_TARGETS, np.ceil(ALL_TARGET_SHARE * counts)).astype(np.int64)
-    users = np.flatnonzero(counts - n_targets > protocol.KS[-1])
-    if len(users) == 0:
-        return None
-    cuts = counts[users] - n_targets[users]
-    return protocol.split_users(test, users, cuts, seed, int(cuts.max()))
+ALL = newcomers.ALL
+K_VALUES = (0, *newcomers.KS)  # nothing rated yet, then every k of the contract
 
 
 def ranked_lists(model, rows, values, scores, exclude) -> tuple[np.ndarray, np.ndarray]:
@@ -52,22 +41,6 @@ def ranked_lists(model, rows, values, scores, exclude) -> tuple[np.ndarray, np.n
         top_scores, bottom_scores = model.rank_scores(rows, values)
         return lists.top_bottom(top_scores, exclude)[0], lists.top_bottom(bottom_scores, exclude)[1]
     return lists.top_bottom(scores, exclude)
-
-
-def dense(ratings: CatalogRatings) -> np.ndarray:
-    """(U, n_movies) float64 ratings, NaN where the user has none."""
-    out = np.full((ratings.n_users, ratings.n_items), np.nan)
-    users, rows, values = ratings.triples()
-    out[users, rows] = values
-    return out
-
-
-def given_mask(given_rows: np.ndarray, n_items: int) -> np.ndarray:
-    """(U, n_movies) bool: the movies each user gave."""
-    mask = np.zeros((len(given_rows), n_items), dtype=bool)
-    users, slots = np.nonzero(given_rows >= 0)
-    mask[users, given_rows[users, slots]] = True
-    return mask
 
 
 @dataclass
@@ -111,7 +84,7 @@ def cross_validate(
     make_models: Callable[[CatalogRatings, int], list],
     n_folds: int = folds.N_FOLDS,
     seed: int = 0,
-    ks=KS,
+    ks=K_VALUES,
     with_all: bool = True,
     log=None,
 ) -> CrossValResult:
@@ -129,7 +102,7 @@ def evaluate_splits(
     make_models: Callable[[CatalogRatings, int], list],
     n_splits: int,
     seed: int = 0,
-    ks=KS,
+    ks=K_VALUES,
     with_all: bool = True,
     log=None,
 ) -> CrossValResult:
@@ -144,15 +117,15 @@ def evaluate_splits(
         sums, counts = train.item_stats()
         mu = train.mean()
         chart_rows = lists.chart(mu + (sums - counts * mu) / (counts + 5.0))
-        first16 = protocol.draw(test, seed)  # one permutation per user: the first k given, the same targets
+        first16 = newcomers.draw(test, seed)  # one permutation per user: the first k given, the same targets
         if first16.targets.n_users == 0:
             raise ValueError(
-                f"no test user has {protocol.KS[-1] + protocol.MIN_TARGETS} or more catalog ratings "
+                f"no test user has {newcomers.KS[-1] + newcomers.MIN_TARGETS} or more catalog ratings "
                 "to evaluate on; ingest more data or a larger catalog"
             )
         draws = dict.fromkeys(ks, first16)
         if with_all:
-            extra = draw_all(test, seed)
+            extra = newcomers.draw_all(test, seed)
             if extra is not None:
                 draws[ALL] = extra
         for k, d in draws.items():
@@ -165,11 +138,11 @@ def evaluate_splits(
             for k, d in draws.items():
                 rows, values = (d.given_rows, d.given_ratings) if k == ALL else d.given(k)
                 scores = np.asarray(model.predict(rows, values), dtype=np.float64)
-                targets = dense(d.targets)
-                exclude = given_mask(rows, train.n_items)
+                targets = newcomers.dense(d.targets)
+                exclude = newcomers.given_mask(rows, train.n_items)
                 top, bottom = ranked_lists(model, rows, values, scores, exclude)
                 stats = lists.list_stats(top, bottom, targets, chart_rows)
-                stats.update(lists.rating_stats(scores, targets, with_errors=rates))
+                stats.update(metrics.rating_stats(scores, targets, with_errors=rates))
                 stats["top"], stats["bottom"] = top, bottom
                 result.add(model.name, k, fold, stats)
             result.seconds[model.name] = result.seconds.get(model.name, 0.0) + time.perf_counter() - started
@@ -244,13 +217,3 @@ def paired(summary: dict, k, metric: str, a: str, b: str) -> list | None:
         d, lo, hi = entry[f"{b}|{a}"]
         return [-d, -hi, -lo]
     return None
-
-
-def eligible_counts(ratings: CatalogRatings) -> dict:
-    """How many users each k evaluates (at least 16 + 5 ratings; "all": more than 16 left after the targets)."""
-    counts = ratings.counts()
-    n_targets = np.maximum(protocol.MIN_TARGETS, np.ceil(ALL_TARGET_SHARE * counts))
-    return {
-        "k": int((counts >= protocol.KS[-1] + protocol.MIN_TARGETS).sum()),
-        ALL: int((counts - n_targets > protocol.KS[-1]).sum()),
-    }

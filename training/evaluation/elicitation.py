@@ -16,7 +16,7 @@ ratings not yet given:
 - hate@10: the same for movies rated <= 2 and the bottom 10.
 
 The reference is today's situation: 16 of the person's ratings drawn at
-random (``protocol.draw``, seeds 0, 1, 2), scored with the same metrics.
+random (``newcomers.draw``, seeds 0, 1, 2), scored with the same metrics.
 
 Strategies share ``screen_genius.elicit`` with the function (one
 implementation), plus ``random`` here. ``elicitation_data`` computes what the
@@ -33,8 +33,9 @@ import numpy as np
 
 from screen_genius import elicit
 from screen_genius.elicit import ElicitationData
+from training.coldstart import newcomers
+from training.coldstart.ratings import CatalogRatings
 from training.evaluation import protocol
-from training.models.catalog_ratings import CatalogRatings
 
 STRATEGIES = ("random", *elicit.STRATEGIES, *tuple(f"{s}+unlisted" for s in elicit.STRATEGIES))
 ROUNDS = 10
@@ -222,7 +223,7 @@ def simulate(
     its person has not given yet) and "common" (every strategy and the reference on the same targets
     and candidates: the ratings no strategy and no reference draw ever asked for; see ``common_metrics``).
     """
-    users = protocol.eligible(test)
+    users = newcomers.eligible(test)
     lo, hi = (scale.min, scale.max) if scale is not None else (-np.inf, np.inf)
 
     def predict(given):
@@ -263,7 +264,7 @@ def simulate(
                 )
             )
         snapshots[strategy] = snaps
-    draws = [protocol.draw(test, s, MAX_ANSWERS) for s in protocol.SEEDS]
+    draws = [newcomers.draw(test, s, MAX_ANSWERS) for s in protocol.SEEDS]
     reference_predictions = [scored(d.given_rows, d.given_ratings) for d in draws]
 
     # Common targets: a person's ratings that no strategy (final answers) and no reference draw asked for.

@@ -1,8 +1,8 @@
 """The evaluation report: reports/eval/index.html with PNG figures made by matplotlib.
 
-What it shows, in order: the protocol and how many users it used; issue 8's
-targets, met or missed, with the numbers; every metric against k with 90%
-bootstrap bands; the trade-off between full-catalog recall@10 and the mean
+What it shows, in order: the protocol and how many users it used; the
+acceptance targets (``targets``), met or missed, with the numbers; every
+metric against k with 90% bootstrap bands; the trade-off between full-catalog recall@10 and the mean
 rating of the hits; per-k tables where each cell marks whether the served
 model's paired interval against that model excludes zero; list coverage;
 the taste-contrast profiles; the training curves; the >16-ratings subsets
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from screen_genius.manifest import write_bytes_atomic
+from training.atomic import write_file
 from training.evaluation import crossval
 from training.evaluation.bootstrap import METRICS
 
@@ -332,7 +332,7 @@ Personalization pairs only users of the same fold. EASE and the LightFM hybrid r
 (no RMSE). <code>global_mean</code> gives every movie the same score, so its lists follow catalog order: \
 the popularity chart.</p>
 <p>List ranking of the served model per fold: {html.escape(json.dumps(ranking.get("fold_params", [])))}</p>
-<h2>Targets (issue 8)</h2>{_targets(metrics)}
+<h2>Targets: what the served model is held to</h2>{_targets(metrics)}
 {figure_html}
 <h2>Cold start: every model at every k</h2>
 <p>Value and 90% interval. Green: the served model is better than this model with a paired interval that excludes zero;
@@ -349,7 +349,10 @@ Chosen: <b>n_subsets = {serving.get("n_subsets")}</b>.</p>
 {elicitation_html}
 </body></html>
 """
-    write_bytes_atomic(out_dir / "results.md", markdown(metrics).encode())
-    write_bytes_atomic(out_dir / "metrics.json", (json.dumps(metrics, indent=1, sort_keys=True) + "\n").encode())
-    write_bytes_atomic(out_dir / "index.html", body.encode())
+    for name, data in (
+        ("results.md", markdown(metrics).encode()),
+        ("metrics.json", (json.dumps(metrics, indent=1, sort_keys=True) + "\n").encode()),
+        ("index.html", body.encode()),
+    ):
+        write_file(out_dir / name, lambda f, data=data: f.write(data))
     return out_dir / "index.html"

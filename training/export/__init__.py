@@ -141,9 +141,9 @@ def catalog_records(catalog) -> list[dict]:
 
 def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log=print) -> dict:
     """Write the artifact set for the served tower into ``out_dir`` (replaced atomically); return the manifest."""
+    from training.coldstart.ratings import heldout_ratings, training_ratings
     from training.evaluation.elicitation import elicitation_data
     from training.evaluation.results import SERVED_MODEL, headline
-    from training.models.catalog_ratings import heldout_ratings, training_ratings
 
     out_dir = Path(out_dir)
     tower = trained.towers[SERVED_MODEL]

@@ -11,10 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 
-def _given_mask(given_rows: np.ndarray) -> np.ndarray:
-    return np.asarray(given_rows) >= 0
-
-
 class GlobalMean:
     """Every movie gets the training users' mean rating."""
 
@@ -54,7 +50,7 @@ class ItemMeanUserBias(ItemMean):
         self.user_shrink = user_shrink
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
-        present = _given_mask(given_rows)
+        present = np.asarray(given_rows) >= 0  # the given slots
         rows = np.where(present, given_rows, 0)
         residual = np.where(present, np.asarray(given_ratings) - self.mu - self.item_bias[rows], 0.0)
         user_bias = residual.sum(axis=1) / (present.sum(axis=1) + self.user_shrink)
@@ -67,7 +63,7 @@ class MFFoldIn:
 
     ``fold_in_reg`` None (the default): the fold-in ridge is chosen from
     ``movie_factors.FOLD_IN_REGS`` on validation users drawn from the training users
-    (``peers.validation``: factors fitted on the rest, mean RMSE over k = 1..16),
+    (``coldstart.newcomers.validation_users``: factors fitted on the rest, mean RMSE over k = 1..16),
     then the factors are fitted on every training user. The factors grow with
     the data under a fixed ALS ridge, so a fold-in ridge fixed on MovieLens
     would make this peer weaker the larger the data. Too few users for a
@@ -95,19 +91,19 @@ class MFFoldIn:
         self._fit_factors(train)
 
     def _choose(self, train) -> float:
+        from training.coldstart import metrics, newcomers
         from training.models import movie_factors
-        from training.models.peers import validation
 
         try:
-            fit_users, val_users = validation.split_users(train, seed=self.seed)
+            fit_users, val_users = newcomers.validation_users(train, seed=self.seed)
         except ValueError:  # too few users with enough ratings to draw validation users from
             return 8.0
         self._fit_factors(fit_users)
-        sim = validation.simulate(val_users, self.seed)
+        sim = newcomers.draw(val_users, self.seed, min_targets=1, one_stream=True)
         for reg in movie_factors.FOLD_IN_REGS:
             self.fold_in_reg = reg
             self.validation[f"fold_in_reg={reg:g}"] = float(
-                np.mean([validation.rmse(self.predict(*sim.given(k)), sim.targets) for k in validation.KS])
+                np.mean([metrics.rmse(self.predict(*sim.given(k)), sim.targets) for k in newcomers.KS])
             )
         best = min(self.validation, key=self.validation.__getitem__)
         return float(best.split("=")[1])

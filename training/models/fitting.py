@@ -2,12 +2,10 @@
 
 ``train_models`` fits the served model (``served.ServedModel``: Model 1, Model 2,
 list ranking) on a dataset's training users and writes a model directory:
-
-    movie_vectors.npy            (catalog_size, 16) float32, Model 1's output
-    user_tower.weights.h5        Model 2 (served): set-tower ensemble + catalog scorer
-    ranking.npz                  the list ranking: EASE weights, popularity, no-information prior
-    seed_cnn.weights.h5          the original CNN tower (with seed_cnn)
-    training.json                offset, configs, training curves, list-ranking choice, timings
+the served model's files (``ServedModel.save``, ``served.MODEL_FILES``:
+movie_vectors.npy, user_tower.weights.h5, ranking.npz), with seed_cnn
+seed_cnn.weights.h5 (the original CNN tower), and training.json (offset,
+configs, training curves, list-ranking choice, timings).
 
 ``load_models`` reads it back (``TrainedModels``); ``served_model`` builds an
 unfitted one with the full or quick profile (cross-validation fits one per fold).
@@ -24,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from training.coldstart.ratings import training_ratings
 from training.errors import CommandError
-from training.models.catalog_ratings import training_ratings
 
 if TYPE_CHECKING:
     from training.models.ranking import SeenScore
@@ -67,7 +65,7 @@ def served_model(
     profile = PROFILES["quick" if quick else "full"]
     tower = user_tower.UserTowerConfig(seed=seed, **{**profile["user_tower"], **tower_options})
     factors = movie_factors.MovieFactorsConfig(seed=seed, **profile["movie_factors"])
-    return served.ServedModel(features, step, tower, factors, name=name, n_subsets=n_subsets, log=log)
+    return served.ServedModel(step, tower, factors, features=features, name=name, n_subsets=n_subsets, log=log)
 
 
 def train_models(
@@ -103,24 +101,13 @@ def train_models(
     model.fit(train, checkpoints)
     timings.update(model.timings)
     offset = model.offset
-    np.save(out_dir / "movie_vectors.npy", model.movie_vectors)
+    saved = model.save(out_dir)
     trained = model.tower.trained
-    trained.model.save_weights(out_dir / "user_tower.weights.h5")
-    # the tower's own config: its starting fold-in ridge as chosen on validation users
-    towers = {"user_tower": {"config": dataclasses.asdict(trained.config), "history": trained.history}}
+    towers = saved["towers"]
     log(
         f"Model 2 [user_tower]: best epoch {trained.history.get('best_epoch')}, "
         f"val rmse {min(trained.history['val_rmse'] or [float('nan')]):.4f} ({timings['user_tower_s']:.1f} s)"
     )
-    ranking_info = {
-        "params": model.params.to_dict(),
-        "choice": {k: v for k, v in model.choice.items() if k != "params"},
-        "ease_lambda": getattr(model.seen, "lam", None),
-    }
-    if model.seen is not None:
-        np.savez(
-            out_dir / "ranking.npz", weights=model.seen.weights, popularity=model.seen.popularity, prior=model.prior
-        )
 
     if seed_cnn:  # the original design: one CNN tower, no ensemble, on the same movie vectors
         t = time.perf_counter()
@@ -135,18 +122,14 @@ def train_models(
     info = {
         "dataset": ds.info.get("name"),
         "catalog_size": len(ds.catalog),
-        "rating_offset": offset,
+        "rating_offset": saved["rating_offset"],
         "rating_scale": ds.rating_scale.to_dict(),
         "n_training_users": train.n_users,
         "n_training_ratings": train.n_ratings,
         "quick": quick,
-        "movie_vectors": {
-            "method": "als",
-            "config": dataclasses.asdict(model.factors_config),
-            "history": model.factors.history,
-        },
+        "movie_vectors": saved["movie_vectors"],
         "towers": towers,
-        "ranking": ranking_info,
+        "ranking": saved["ranking"],
         "timings": timings,
     }
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
@@ -167,18 +150,20 @@ class TrainedModels:
 
     def recommender(self, name: str = "user_tower", n_subsets: int = 1):
         """The served model on the cold-start protocol: the tower's stars, lists by the fitted ranking."""
-        from training.models import served, user_tower
-
-        model = served.ServedModel(
-            None, self.info["rating_scale"]["step"], self.towers[name].config, name=name, n_subsets=n_subsets
-        )
-        model.tower = user_tower.UserTowerRecommender.from_trained(self.towers[name], name, n_subsets)
+        from training.models import served
         from training.models.ranking import RankingParams
 
-        model.seen = self.ranking
-        model.choice = {"params": RankingParams(**self.info.get("ranking", {}).get("params", {}))}
-        model.prior = self.prior if self.prior is not None else model.no_information_prior()
-        return model
+        return served.ServedModel(
+            self.info["rating_scale"]["step"],
+            self.towers[name].config,
+            name=name,
+            n_subsets=n_subsets,
+            offset=self.offset,
+            trained=self.towers[name],
+            seen=self.ranking,
+            choice={"params": RankingParams(**self.info.get("ranking", {}).get("params", {}))},
+            prior=self.prior,
+        )
 
     @property
     def offset(self) -> float:
@@ -186,26 +171,14 @@ class TrainedModels:
 
 
 def load_models(model_dir: Path | str) -> TrainedModels:
-    from training.models import user_tower
+    """A model directory ``train_models`` wrote: every tower in training.json, the list ranking."""
+    from training.models import served
 
     model_dir = Path(model_dir)
     if not (model_dir / "training.json").exists():
         raise CommandError(f"{model_dir} holds no trained models; run: python -m training train --out {model_dir}")
     info = json.loads((model_dir / "training.json").read_text())
-    vectors = np.load(model_dir / "movie_vectors.npy")
-    towers = {}
-    for name, entry in info["towers"].items():
-        config = user_tower.UserTowerConfig(**entry["config"])
-        model = user_tower.build_model(vectors, info["rating_offset"], config)
-        model.load_weights(model_dir / f"{name}.weights.h5")
-        towers[name] = user_tower.TrainedUserTower(
-            model, vectors, float(info["rating_offset"]), config, entry["history"]
-        )
-    seen, prior = None, None
-    if (model_dir / "ranking.npz").exists():
-        from training.models.ranking import SeenScore
-
-        with np.load(model_dir / "ranking.npz") as z:
-            seen = SeenScore(z["weights"], z["popularity"], lam=info["ranking"].get("ease_lambda"))
-            prior = z["prior"].astype(np.float64)
+    towers = {name: served.load_tower(model_dir, info, name) for name in info["towers"]}
+    seen, prior = served.load_ranking(model_dir, info)
+    vectors = next(iter(towers.values())).movie_vectors if towers else np.load(model_dir / "movie_vectors.npy")
     return TrainedModels(model_dir, info, vectors, towers, seen, prior)

@@ -26,14 +26,13 @@ import numpy as np
 from screen_genius import fold_in
 from screen_genius.features import MAX_RATINGS
 from screen_genius.scorer import PastSixteen
+from training.coldstart import newcomers
+from training.coldstart.ratings import CatalogRatings
 from training.models.baselines import ItemMean
-from training.models.catalog_ratings import CatalogRatings
 
 REGS = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 HALVES = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0)
 MAX_USERS = 2_000  # validation users the choice is made on, at most (two numbers)
-TARGET_SHARE = 0.2  # each validation user's last max(5, 20%) ratings of a seeded order are the targets
-MIN_TARGETS = 5
 
 
 def no_information_stars(train: CatalogRatings) -> np.ndarray:
@@ -70,27 +69,20 @@ def apply(
 
 
 def simulate_many(users: CatalogRatings, seed: int, max_users: int = MAX_USERS):
-    """Users who can give more than 16: (given_rows, given_ratings) (U, K) and (U, n_movies) targets (NaN elsewhere).
-
-    Each user's ratings in a seeded order (by seed and user id); the last
-    max(5, 20%) are targets, the rest given.
-    """
+    """Users who can give more than 16 (``newcomers.draw_all``, at most ``max_users`` of them): (given_rows,
+    given_ratings) (U, K) in draw order and (U, n_movies) targets (NaN elsewhere)."""
     counts = users.counts()
-    n_targets = np.maximum(MIN_TARGETS, np.ceil(TARGET_SHARE * counts)).astype(np.int64)
-    eligible = np.flatnonzero(counts - n_targets > MAX_RATINGS)
+    eligible = np.flatnonzero(counts - newcomers.all_targets(counts) > MAX_RATINGS)
     if len(eligible) > max_users:
-        eligible = np.sort(np.random.default_rng(seed).choice(eligible, max_users, replace=False))
-    width = int((counts - n_targets)[eligible].max()) if len(eligible) else MAX_RATINGS
-    given_rows = np.full((len(eligible), width), -1, dtype=np.int64)
-    given_ratings = np.zeros((len(eligible), width), dtype=np.float32)
-    targets = np.full((len(eligible), users.n_items), np.nan)
-    for i, u in enumerate(eligible):
-        rows, ratings = users.user(u)
-        order = np.random.default_rng([seed, int(users.user_ids[u])]).permutation(len(rows))
-        cut = len(rows) - n_targets[u]
-        given_rows[i, :cut], given_ratings[i, :cut] = rows[order[:cut]], ratings[order[:cut]]
-        targets[i, rows[order[cut:]]] = ratings[order[cut:]]
-    return given_rows, given_ratings, targets
+        users = users.subset(np.sort(np.random.default_rng(seed).choice(eligible, max_users, replace=False)))
+    draw = newcomers.draw_all(users, seed)
+    if draw is None:
+        return (
+            np.zeros((0, MAX_RATINGS), np.int64),
+            np.zeros((0, MAX_RATINGS), np.float32),
+            np.zeros((0, users.n_items)),
+        )
+    return draw.given_rows, draw.given_ratings, newcomers.dense(draw.targets)
 
 
 def choose(

@@ -22,15 +22,24 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import time
+from pathlib import Path
 
 import numpy as np
 
+from training.coldstart import folds, lists, newcomers, sample
+from training.coldstart.ratings import CatalogRatings
 from training.models import movie_factors, ranking, user_tower
-from training.models.catalog_ratings import CatalogRatings
 from training.models.checkpoints import Checkpoints, cached_part
 
-GAMMA_KS = (1, 2, 4, 8, 16)
+# The model directory ``save`` writes (training.json, written by ``fitting.train_models``, says what they are):
+MODEL_FILES = {
+    "movie_vectors.npy": "(catalog_size, 16) float32, Model 1's output",
+    "user_tower.weights.h5": "Model 2 (served): set-tower ensemble + catalog scorer",
+    "ranking.npz": "the list ranking: EASE weights, popularity, no-information prior",
+}
+RANKING_FILE = "ranking.npz"
 RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking choice
 RANKING_ALS_ITERATIONS = 6
 RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every sampled training user is one)
@@ -58,13 +67,11 @@ def ranking_cases(
     ``fold_in_reg``): the tower's own starting point, cheap
     enough to score every training user. With more than ``max_users``
     training users, the cross-fitting runs on a deterministic sample of that
-    many (``evaluation.sample``): the choice is six numbers, and 10,000
+    many (``coldstart.sample``): the choice is six numbers, and 10,000
     newcomers at five k each decide them as well as 400,000 would, at a
     fortieth of the cost (the refits and the grid are linear in users). Returns [(stars, personal, popularity,
     prior, exclude, targets)] per fold, draw and k.
     """
-    from training.evaluation import crossval, folds, protocol, sample
-
     if train.n_users > max_users:  # Netflix scale: a deterministic sample keeps the choice to minutes
         train, _ = sample.sample_ratings(train, max_users, seed)
     cases = []
@@ -78,11 +85,11 @@ def ranking_cases(
         prior = prior - prior.mean()
         popularity = seen.popularity.astype(np.float64)
         for d in range(RANKING_DRAWS):
-            draw = protocol.draw(held, seed + d)
+            draw = newcomers.draw(held, seed + d)
             if draw.targets.n_users == 0:
                 continue
-            targets = crossval.dense(draw.targets)
-            for k in GAMMA_KS:
+            targets = newcomers.dense(draw.targets)
+            for k in newcomers.KS:
                 rows, values = draw.given(k)
                 stars = movie_factors.fold_in_stars(factors.vectors, offset, rows, values, fold_in_reg)
                 cases.append(
@@ -91,7 +98,7 @@ def ranking_cases(
                         seen.personal(rows).astype(np.float64),
                         popularity,
                         prior,
-                        crossval.given_mask(rows, train.n_items),
+                        newcomers.given_mask(rows, train.n_items),
                         targets,
                     )
                 )
@@ -144,8 +151,6 @@ def choose_ranking(cases: list[tuple]) -> dict:
     standard error of the largest hate@10; if none qualifies, the one holding
     fewest. Returns {"params": RankingParams, "n_cases", "top_table", "bottom_table"}.
     """
-    from training.evaluation import lists
-
     if not cases:
         return {"params": ranking.RankingParams(), "n_cases": 0}
 
@@ -197,26 +202,50 @@ def choose_ranking(cases: list[tuple]) -> dict:
 
 
 class ServedModel:
-    """Model 1 + Model 2 + list ranking on the cold-start protocol surface (``protocol.ColdStartModel``)."""
+    """Model 1 + Model 2 + list ranking on the cold-start protocol surface (``evaluation.protocol.ColdStartModel``).
+
+    Unfitted, it holds its hyper-parameters (``step``: the rating scale's step; the tower's and Model 1's
+    configs) and the catalog's title ``features`` (catalog_size, 386) to fit with; ``fit(train)`` fills its
+    parts. Fitted, or built from its parts (``offset``, ``factors``: Model 1's ``MovieFactors``, ``trained``:
+    the ``TrainedUserTower``, ``seen``: the ``SeenScore`` or None, ``choice``: the ranking choice with its
+    "params", ``prior``: (n_movies,) the centred no-information stars), it predicts, and ``save(dir)`` /
+    ``load(dir)`` write and read the model directory (``MODEL_FILES``).
+    """
 
     predicts_ratings = True
 
     def __init__(
         self,
-        features: np.ndarray | None,  # None: a model loaded back, already fitted (``TrainedModels.recommender``)
         step: float,
         tower_config: user_tower.UserTowerConfig | None = None,
         factors_config: movie_factors.MovieFactorsConfig | None = None,
+        *,
+        features: np.ndarray | None = None,
         name: str = "user_tower",
         n_subsets: int = 1,
         rank: bool = True,
         log=None,
+        offset: float | None = None,
+        factors: movie_factors.MovieFactors | None = None,
+        trained: user_tower.TrainedUserTower | None = None,
+        seen: ranking.SeenScore | None = None,
+        choice: dict | None = None,
+        prior: np.ndarray | None = None,
     ):
         self.features, self.step = features, float(step)
         self.tower_config = tower_config or user_tower.UserTowerConfig()
         self.factors_config = factors_config or movie_factors.MovieFactorsConfig(seed=self.tower_config.seed)
         self.name, self.n_subsets, self.rank, self.log = name, n_subsets, rank, log
         self.timings: dict = {}
+        if offset is not None:
+            self.offset = float(offset)
+        if factors is not None:
+            self.factors = factors
+        if trained is not None:
+            self.tower = user_tower.UserTowerRecommender.from_trained(trained, name, n_subsets)
+            self.seen = seen
+            self.choice = choice if choice is not None else {"params": ranking.RankingParams()}
+            self.prior = prior if prior is not None else self.no_information_prior()
 
     def fit(self, train: CatalogRatings, checkpoints: Checkpoints | None = None) -> None:
         """Fit every part on ``train``; with ``checkpoints``, parts an interrupted run finished are reused."""
@@ -288,7 +317,58 @@ class ServedModel:
 
     @property
     def movie_vectors(self) -> np.ndarray:
-        return self.factors.vectors
+        """(n_movies, 16) float32: Model 1's vectors, the tower's input."""
+        if hasattr(self, "factors"):
+            return self.factors.vectors
+        assert self.tower.trained is not None, "fit() first"
+        return self.tower.trained.movie_vectors
+
+    def save(self, directory: Path | str) -> dict:
+        """Write the model directory's arrays (``MODEL_FILES``); returns what training.json says of the model."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        trained = self.tower.trained
+        assert trained is not None, "fit() first"
+        np.save(directory / "movie_vectors.npy", self.movie_vectors)
+        trained.model.save_weights(directory / f"{self.name}.weights.h5")
+        if self.seen is not None:
+            np.savez(
+                directory / RANKING_FILE, weights=self.seen.weights, popularity=self.seen.popularity, prior=self.prior
+            )
+        return {
+            "rating_offset": self.offset,
+            "movie_vectors": {
+                "method": "als",
+                "config": dataclasses.asdict(self.factors_config),
+                "history": self.factors.history,
+            },
+            # the tower's own config: its starting fold-in ridge as chosen on validation users
+            "towers": {self.name: {"config": dataclasses.asdict(trained.config), "history": trained.history}},
+            "ranking": {
+                "params": self.params.to_dict(),
+                "choice": {k: v for k, v in self.choice.items() if k != "params"},
+                "ease_lambda": getattr(self.seen, "lam", None),
+            },
+        }
+
+    @classmethod
+    def load(cls, directory: Path | str, name: str = "user_tower", n_subsets: int = 1) -> ServedModel:
+        """The fitted model ``save`` wrote to ``directory`` (with training.json beside it)."""
+        directory = Path(directory)
+        info = json.loads((directory / "training.json").read_text())
+        trained = load_tower(directory, info, name)
+        seen, prior = load_ranking(directory, info)
+        return cls(
+            info["rating_scale"]["step"],
+            trained.config,
+            name=name,
+            n_subsets=n_subsets,
+            offset=info["rating_offset"],
+            trained=trained,
+            seen=seen,
+            choice={"params": ranking.RankingParams(**info.get("ranking", {}).get("params", {}))},
+            prior=prior,
+        )
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
         return self.tower.predict(given_rows, given_ratings)
@@ -308,6 +388,25 @@ class ServedModel:
     def stars_only(self, name: str) -> StarsOnly:
         """The same fitted model with lists ranked by the stars alone (a variant in the report)."""
         return StarsOnly(self, name)
+
+
+def load_tower(directory: Path, info: dict, name: str) -> user_tower.TrainedUserTower:
+    """The trained tower ``name`` of a model directory (``{name}.weights.h5``, its config in training.json)."""
+    vectors = np.load(directory / "movie_vectors.npy")
+    entry = info["towers"][name]
+    config = user_tower.UserTowerConfig(**entry["config"])
+    model = user_tower.build_model(vectors, info["rating_offset"], config)
+    model.load_weights(directory / f"{name}.weights.h5")
+    return user_tower.TrainedUserTower(model, vectors, float(info["rating_offset"]), config, entry["history"])
+
+
+def load_ranking(directory: Path, info: dict) -> tuple[ranking.SeenScore | None, np.ndarray | None]:
+    """(SeenScore, (n_movies,) float64 prior) of a model directory's ``ranking.npz``; (None, None) without one."""
+    if not (directory / RANKING_FILE).exists():
+        return None, None
+    with np.load(directory / RANKING_FILE) as z:
+        seen = ranking.SeenScore(z["weights"], z["popularity"], lam=info["ranking"].get("ease_lambda"))
+        return seen, z["prior"].astype(np.float64)
 
 
 class StarsOnly:

@@ -17,15 +17,15 @@ its lowest scores too ("least likely to be watched"), not a predicted dislike.
 With nothing rated (K = 0) every ``x @ B`` is 0; a tie-breaker of 1e-6 x the
 movie's share of the training users who rated it makes that list the
 popularity chart (and only breaks exact ties otherwise). lambda is chosen on
-validation users drawn from the training users (``validation``).
+validation users drawn from the training users (``coldstart.newcomers.validation_users``).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from training.models.catalog_ratings import CatalogRatings
-from training.models.peers import validation
+from training.coldstart import metrics, newcomers
+from training.coldstart.ratings import CatalogRatings
 
 LAMBDAS = (30.0, 100.0, 300.0, 1000.0, 3000.0, 10000.0, 30000.0)
 # Far below any learned weight on this scale: orders exact ties, never reorders real scores.
@@ -58,8 +58,8 @@ class EASE:
         return given_matrix(given_rows, len(self.weights)) @ self.weights + POPULARITY_TIE_BREAK * self.popularity
 
     def _choose_lambda(self, train: CatalogRatings) -> float:
-        fit_users, val_users = validation.split_users(train, self.validation_fraction, self.seed)
-        sim = validation.simulate(val_users, self.seed)
+        fit_users, val_users = newcomers.validation_users(train, self.validation_fraction, self.seed)
+        sim = newcomers.draw(val_users, self.seed, min_targets=1, one_stream=True)
         g = gram(fit_users)
         # One eigendecomposition serves every lambda: (G + lam I)^-1 = V diag(1 / (s + lam)) V^T.
         s, v = np.linalg.eigh(g)
@@ -69,8 +69,8 @@ class EASE:
             self.validation[str(lam)] = float(
                 np.mean(
                     [
-                        validation.recall_at(given_matrix(sim.given(k)[0], len(b)) @ b, sim.given(k)[0], sim.targets)
-                        for k in validation.KS
+                        metrics.recall_at(given_matrix(sim.given(k)[0], len(b)) @ b, sim.given(k)[0], sim.targets)
+                        for k in newcomers.KS
                     ]
                 )
             )
@@ -99,8 +99,4 @@ def weights(g: np.ndarray, lam: float) -> np.ndarray:
 
 def given_matrix(given_rows, n_items: int) -> np.ndarray:
     """(B, n_items) float32 0/1 rows: 1 where the user gave a rating (-1 slots are empty)."""
-    given_rows = np.asarray(given_rows)
-    x = np.zeros((len(given_rows), n_items), dtype=np.float32)
-    present = given_rows >= 0
-    x[np.repeat(np.arange(len(given_rows)), present.sum(axis=1)), given_rows[present]] = 1.0
-    return x
+    return newcomers.given_mask(given_rows, n_items).astype(np.float32)

@@ -18,15 +18,15 @@ the baseline. With nothing rated (K = 0) the prediction is mu + b_i: the
 shrunk item-mean chart.
 
 ``k``, ``shrinkage`` and ``den_reg`` are chosen by RMSE on validation users
-drawn from the training users (``validation``), unless all three are given.
+drawn from the training users (``coldstart.newcomers.validation_users``), unless all three are given.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from training.models.catalog_ratings import CatalogRatings
-from training.models.peers import validation
+from training.coldstart import metrics, newcomers
+from training.coldstart.ratings import CatalogRatings
 
 GRID = {"k": (10, 30), "shrinkage": (25.0, 100.0, 400.0), "den_reg": (0.0, 0.5, 2.0)}
 MAX_BLOCK_USERS = 4096  # users per vectorised block at most
@@ -140,8 +140,8 @@ class ItemKNN:
         return deviation - user_bias[users]
 
     def _choose(self, train: CatalogRatings) -> tuple[int, float, float]:
-        fit_users, val_users = validation.split_users(train, self.validation_fraction, self.seed)
-        sim = validation.simulate(val_users, self.seed)
+        fit_users, val_users = newcomers.validation_users(train, self.validation_fraction, self.seed)
+        sim = newcomers.draw(val_users, self.seed, min_targets=1, one_stream=True)
         self._fit_baseline(fit_users)
         sums = co_rating_sums(fit_users, self._residuals(fit_users))  # once: the shrinkage only rescales them
         for shrinkage in self.grid["shrinkage"]:
@@ -150,8 +150,8 @@ class ItemKNN:
                 self.k = k
                 den_regs = tuple(self.grid["den_reg"])  # one neighbour search serves every den_reg
                 errors = [
-                    [validation.rmse(stars, sim.targets) for stars in self._predict(*sim.given(n), den_regs)]
-                    for n in validation.KS
+                    [metrics.rmse(stars, sim.targets) for stars in self._predict(*sim.given(n), den_regs)]
+                    for n in newcomers.KS
                 ]
                 for j, den_reg in enumerate(den_regs):
                     self.validation[f"k={k},shrinkage={shrinkage},den_reg={den_reg}"] = float(

@@ -36,8 +36,8 @@ import itertools
 import numpy as np
 from scipy import sparse
 
-from training.models.catalog_ratings import CatalogRatings
-from training.models.peers import validation
+from training.coldstart import metrics, newcomers
+from training.coldstart.ratings import CatalogRatings
 
 K_MAX = 16
 GRID = {"no_components": (16, 32), "alpha": (1e-4, 1e-3)}
@@ -175,8 +175,8 @@ class LightFMHybrid:
         return interactions, self.user_features(given_rows, given_ratings)
 
     def _choose(self, train: CatalogRatings) -> tuple[int, float, int]:
-        fit_users, val_users = validation.split_users(train, self.validation_fraction, self.seed)
-        sim = validation.simulate(val_users, self.seed)
+        fit_users, val_users = newcomers.validation_users(train, self.validation_fraction, self.seed)
+        sim = newcomers.draw(val_users, self.seed, min_targets=1, one_stream=True)
         self._fit_baseline(fit_users)
         interactions, features = self._training_set(fit_users)
         for no_components, alpha in itertools.product(self.grid["no_components"], self.grid["alpha"]):
@@ -194,10 +194,7 @@ class LightFMHybrid:
                 item_repr = model.get_item_representations(self.item_features)
                 self.validation[f"no_components={no_components},alpha={alpha},epochs={epochs}"] = float(
                     np.mean(
-                        [
-                            validation.ndcg(self._scores(*sim.given(n), model, item_repr), sim.targets)
-                            for n in validation.KS
-                        ]
+                        [metrics.ndcg(self._scores(*sim.given(n), model, item_repr), sim.targets) for n in newcomers.KS]
                     )
                 )
         best = max(self.validation, key=self.validation.__getitem__)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from training.coldstart.ratings import CatalogRatings
 from training.ingest.split import splitmix64
-from training.models.catalog_ratings import CatalogRatings
 
 DEFAULT_USERS = 20_000
 SALT = 0x5EED_5A3F_1E00_0001  # mixed with the seed: a ranking unlike the split's (which uses the seed alone)

@@ -1,7 +1,7 @@
 """Feeding Model 2's ``fit()``: simulated cold-start batches as Keras datasets, and the per-epoch record.
 
 ``ColdStartData`` draws every epoch afresh, lazily, batch by batch
-(``user_tower.make_batch``); ``FixedBatches`` holds the validation users'
+(``feeding.make_batch``); ``FixedBatches`` holds the validation users'
 fixed batches; ``EpochRecord`` keeps the RMSE curves the report draws.
 """
 
@@ -12,7 +12,9 @@ import time
 import keras
 import numpy as np
 
-from training.models.user_tower import UserTowerConfig, as_sample_weights, eligible_users, make_batch, schedule
+from training.coldstart.newcomers import trainable
+from training.models.user_tower.config import UserTowerConfig, schedule
+from training.models.user_tower.feeding import as_sample_weights, make_batch
 
 
 class ColdStartData(keras.utils.PyDataset):
@@ -21,7 +23,7 @@ class ColdStartData(keras.utils.PyDataset):
     The eligible users (2 ratings or more) are walked through in seeded
     shuffled passes, one after another; an epoch is the next
     ``schedule.steps_per_epoch`` batches of that walk (a whole pass on small
-    data, part of one at scale: ``user_tower.schedule``). Batch ``i`` of
+    data, part of one at scale: ``config.schedule``). Batch ``i`` of
     epoch ``e`` is a pure function of (seed, e, i), built lazily, one at a
     time: nothing of an epoch is held in memory beyond the batch in use.
     """
@@ -29,7 +31,7 @@ class ColdStartData(keras.utils.PyDataset):
     def __init__(self, users, movie_vectors, offset, config: UserTowerConfig):
         super().__init__()
         self.users, self.movie_vectors, self.offset, self.config = users, movie_vectors, offset, config
-        self.eligible = eligible_users(users)
+        self.eligible = trainable(users)
         self.schedule = schedule(len(self.eligible), config)
         self.epoch = 0
         self._passes: dict[int, np.ndarray] = {}

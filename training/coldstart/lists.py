@@ -20,16 +20,15 @@ deterministic). They are judged against the user's held-out target ratings:
   pairs of distinct users; coverage: distinct movies in all users' lists.
 
 Recall over the whole catalog mixes "has seen" with "liked": read it beside
-the ranking of rated targets (``metrics.ndcg_at``) and the hit rating.
+the ranking of rated targets (``metrics.rating_stats``) and the hit rating.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from training.evaluation import metrics
+from training.coldstart.metrics import TOP_N
 
-TOP_N = 10
 LIKED = 4.0  # a target rated at least this is "liked"
 DISLIKED = 2.0  # at most this is "disliked"
 CHART_N = 20  # the chart: this many highest-mean (lowest-mean) catalog movies
@@ -108,25 +107,6 @@ def list_stats(top: np.ndarray, bottom: np.ndarray, targets: np.ndarray, chart_r
         stats["chart_share_top"] = np.isin(top, chart_rows[0]).mean(axis=1)
         stats["chart_share_bottom"] = np.isin(bottom, chart_rows[1]).mean(axis=1)
     return stats
-
-
-def rating_stats(predicted: np.ndarray, targets: np.ndarray, with_errors: bool = True) -> dict:
-    """Per-user accuracy and rated-target ranking: sse, sae, n_targets (if ``with_errors``) and ndcg_rated@10."""
-    u_count = targets.shape[0]
-    ndcg = np.full(u_count, np.nan)
-    sse, sae, count = np.zeros(u_count), np.zeros(u_count), np.zeros(u_count)
-    for u in range(u_count):
-        cols = np.flatnonzero(~np.isnan(targets[u]))
-        if len(cols) == 0:
-            continue
-        ndcg[u] = metrics.ndcg_at(predicted[u, cols].astype(np.float64), targets[u, cols].astype(np.float64))
-        if with_errors:
-            sse[u], sae[u] = metrics.squared_and_absolute(predicted[u, cols], targets[u, cols].astype(np.float64))
-        count[u] = len(cols)
-    out = {"ndcg_rated@10": ndcg}
-    if with_errors:
-        out.update(sse=sse, sae=sae, n_targets=count)
-    return out
 
 
 def overlap(lists: np.ndarray, n_movies: int) -> np.ndarray:
