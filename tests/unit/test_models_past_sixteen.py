@@ -5,10 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from screen_genius import fold_in
-from screen_genius.scale import HALF_STARS
 from screen_genius.scorer import PastSixteen
-from training.models import past_sixteen
 from training.coldstart.ratings import CatalogRatings
+from training.models import past_sixteen
 
 OFFSET = 3.5
 
@@ -33,7 +32,7 @@ def planted(n_users=120, n_movies=60, per_user=40, seed=0):
 def test_a_tower_that_reads_nothing_past_16_gets_a_blend_that_leans_on_the_fold_in():
     vectors, users = planted()
     flat = lambda rows, ratings: np.full((len(rows), 60), OFFSET)  # a tower that learned nothing
-    choice, table = past_sixteen.choose(flat, users, vectors, OFFSET, HALF_STARS)
+    choice, table = past_sixteen.choose(flat, users, vectors, OFFSET)
     assert choice is not None and choice.half <= 4.0
     assert table[f"{choice.reg:g}/{choice.half:g}"] < table["tower_alone"]
 
@@ -42,7 +41,7 @@ def test_a_tower_that_is_already_right_is_kept_alone():
     vectors, users = planted()
     _rows, _ratings, targets = past_sixteen.simulate_many(users, 0)
     oracle = lambda rows, ratings: np.nan_to_num(targets, nan=OFFSET)  # knows every target
-    choice, table = past_sixteen.choose(oracle, users, vectors, OFFSET, HALF_STARS)
+    choice, table = past_sixteen.choose(oracle, users, vectors, OFFSET)
     assert choice is None and table["tower_alone"] == 0.0
 
 

@@ -10,6 +10,8 @@
                         popularity, rating mean/variance/entropy of the training users, the taste prior
     ranking.npz         the lists' order (screen_genius.ranking): EASE weights (catalog_size x catalog_size),
                         popularity, no-information prior; its parameters in manifest serving.ranking
+    no_information.npy  (catalog_size,) float32 stars for a person who has rated nothing (the item mean);
+                        how ratings past 16 are read in manifest serving.past_sixteen ({reg, half})
 
 The TFLite tower is checked against Keras before anything is written: the
 export fails if the outputs differ by more than 1e-5 relative to the largest output on random or real inputs.
@@ -28,6 +30,7 @@ import numpy as np
 
 from screen_genius import elicit, features
 from screen_genius import ranking as ranking_file
+from screen_genius.loader import NO_INFORMATION
 from screen_genius.manifest import write_manifest
 from training.atomic import atomic_directory
 from training.export.provenance import provenance
@@ -172,6 +175,10 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
             )
             (staging / ranking_file.FILE).write_bytes(buffer.getvalue())
             serving_options["ranking"] = dict(trained.info["ranking"]["params"])
+        if trained.no_information is not None:  # the stars for a person who has rated nothing
+            np.save(staging / NO_INFORMATION, np.asarray(trained.no_information, dtype=np.float32))
+        if trained.past is not None:  # how ratings past 16 are read (screen_genius.scorer.PastSixteen)
+            serving_options["past_sixteen"] = {"reg": trained.past.reg, "half": trained.past.half}
         created = datetime.now(UTC)
         serving = (metrics or {}).get("serving", {})
         manifest = write_manifest(

@@ -26,6 +26,7 @@ from training.coldstart.ratings import training_ratings
 from training.errors import CommandError
 
 if TYPE_CHECKING:
+    from screen_genius.scorer import PastSixteen
     from training.models.ranking import SeenScore
     from training.models.user_tower import TrainedUserTower
 
@@ -130,6 +131,7 @@ def train_models(
         "movie_vectors": saved["movie_vectors"],
         "towers": towers,
         "ranking": saved["ranking"],
+        "past_sixteen": saved["past_sixteen"],
         "timings": timings,
     }
     (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
@@ -147,6 +149,8 @@ class TrainedModels:
     towers: dict[str, TrainedUserTower]
     ranking: SeenScore | None = None
     prior: np.ndarray | None = None
+    no_information: np.ndarray | None = None  # (n_movies,) stars for a person who rated nothing
+    past: PastSixteen | None = None  # how ratings past 16 are read
 
     def recommender(self, name: str = "user_tower", n_subsets: int = 1):
         """The served model on the cold-start protocol: the tower's stars, lists by the fitted ranking."""
@@ -163,6 +167,8 @@ class TrainedModels:
             seen=self.ranking,
             choice={"params": RankingParams(**self.info.get("ranking", {}).get("params", {}))},
             prior=self.prior,
+            no_information=self.no_information,
+            past=self.past,
         )
 
     @property
@@ -180,5 +186,6 @@ def load_models(model_dir: Path | str) -> TrainedModels:
     info = json.loads((model_dir / "training.json").read_text())
     towers = {name: served.load_tower(model_dir, info, name) for name in info["towers"]}
     seen, prior = served.load_ranking(model_dir, info)
+    no_information, past = served.load_every_rating(model_dir, info)
     vectors = next(iter(towers.values())).movie_vectors if towers else np.load(model_dir / "movie_vectors.npy")
-    return TrainedModels(model_dir, info, vectors, towers, seen, prior)
+    return TrainedModels(model_dir, info, vectors, towers, seen, prior, no_information, past)

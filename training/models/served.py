@@ -28,9 +28,10 @@ from pathlib import Path
 
 import numpy as np
 
+from screen_genius.scorer import PastSixteen
 from training.coldstart import folds, lists, newcomers, sample
 from training.coldstart.ratings import CatalogRatings
-from training.models import movie_factors, ranking, user_tower
+from training.models import movie_factors, past_sixteen, ranking, user_tower
 from training.models.checkpoints import Checkpoints, cached_part
 
 # The model directory ``save`` writes (training.json, written by ``fitting.train_models``, says what they are):
@@ -38,8 +39,10 @@ MODEL_FILES = {
     "movie_vectors.npy": "(catalog_size, 16) float32, Model 1's output",
     "user_tower.weights.h5": "Model 2 (served): set-tower ensemble + catalog scorer",
     "ranking.npz": "the list ranking: EASE weights, popularity, no-information prior",
+    "no_information.npy": "(catalog_size,) float32 stars for a person who has rated nothing (the item mean)",
 }
 RANKING_FILE = "ranking.npz"
+NO_INFORMATION_FILE = "no_information.npy"
 RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking choice
 RANKING_ALS_ITERATIONS = 6
 RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every sampled training user is one)
@@ -231,12 +234,16 @@ class ServedModel:
         seen: ranking.SeenScore | None = None,
         choice: dict | None = None,
         prior: np.ndarray | None = None,
+        no_information: np.ndarray | None = None,
+        past: PastSixteen | None = None,
     ):
         self.features, self.step = features, float(step)
         self.tower_config = tower_config or user_tower.UserTowerConfig()
         self.factors_config = factors_config or movie_factors.MovieFactorsConfig(seed=self.tower_config.seed)
         self.name, self.n_subsets, self.rank, self.log = name, n_subsets, rank, log
         self.timings: dict = {}
+        self.no_information, self.past = no_information, past  # None: the tower's own stars
+        self.past_table: dict = {}
         if offset is not None:
             self.offset = float(offset)
         if factors is not None:
@@ -266,7 +273,21 @@ class ServedModel:
         )
         self.tower = user_tower.UserTowerRecommender.from_trained(trained, self.name, self.n_subsets)
         self.timings["user_tower_s"] = time.perf_counter() - t
+        self.fit_every_rating(train, trained.validation)
         self.fit_ranking(train, checkpoints)
+
+    def fit_every_rating(self, train: CatalogRatings, validation: CatalogRatings | None) -> None:
+        """The item mean for no ratings; the blend past 16 chosen on the tower's validation users (``past_sixteen``)."""
+        t = time.perf_counter()
+        self.no_information = past_sixteen.no_information_stars(train)
+        if validation is not None and validation.n_users:
+            self.past, self.past_table = past_sixteen.choose(
+                self.tower.predict, validation, self.movie_vectors, self.offset, self.tower_config.seed
+            )
+        self.timings["past_sixteen_s"] = time.perf_counter() - t
+        if self.log:
+            chosen = f"fold-in ridge {self.past.reg:g}, half {self.past.half:g}" if self.past else "the tower alone"
+            self.log(f"  past 16 ratings: {chosen} ({self.past_table.get('n_users', 0)} validation users)")
 
     def fit_ranking(self, train: CatalogRatings, checkpoints: Checkpoints | None = None) -> None:
         """EASE on every training user; ranking parameters chosen by cross-fitting over them (``ranking_cases``)."""
@@ -335,7 +356,13 @@ class ServedModel:
             np.savez(
                 directory / RANKING_FILE, weights=self.seen.weights, popularity=self.seen.popularity, prior=self.prior
             )
+        if self.no_information is not None:
+            np.save(directory / NO_INFORMATION_FILE, np.asarray(self.no_information, dtype=np.float32))
         return {
+            "past_sixteen": {
+                "chosen": None if self.past is None else {"reg": self.past.reg, "half": self.past.half},
+                "validation_rmse": self.past_table,
+            },
             "rating_offset": self.offset,
             "movie_vectors": {
                 "method": "als",
@@ -358,6 +385,7 @@ class ServedModel:
         info = json.loads((directory / "training.json").read_text())
         trained = load_tower(directory, info, name)
         seen, prior = load_ranking(directory, info)
+        no_information, past = load_every_rating(directory, info)
         return cls(
             info["rating_scale"]["step"],
             trained.config,
@@ -368,10 +396,24 @@ class ServedModel:
             seen=seen,
             choice={"params": ranking.RankingParams(**info.get("ranking", {}).get("params", {}))},
             prior=prior,
+            no_information=no_information,
+            past=past,
         )
 
     def predict(self, given_rows, given_ratings) -> np.ndarray:
-        return self.tower.predict(given_rows, given_ratings)
+        """(B, n_movies) the served stars: the function's ``Scorer.predict`` on the protocol's (B, K) inputs."""
+        given_rows = np.asarray(given_rows)
+        stars = past_sixteen.apply(
+            self.tower.predict(given_rows, given_ratings),
+            given_rows,
+            np.asarray(given_ratings),
+            self.movie_vectors,
+            self.offset,
+            self.past,
+        )
+        if self.no_information is not None:
+            stars[past_sixteen.given_counts(given_rows) == 0] = self.no_information
+        return stars
 
     def rank_scores(self, given_rows, given_ratings) -> tuple[np.ndarray, np.ndarray]:
         stars = np.asarray(self.predict(given_rows, given_ratings), dtype=np.float64)
@@ -407,6 +449,14 @@ def load_ranking(directory: Path, info: dict) -> tuple[ranking.SeenScore | None,
     with np.load(directory / RANKING_FILE) as z:
         seen = ranking.SeenScore(z["weights"], z["popularity"], lam=info["ranking"].get("ease_lambda"))
         return seen, z["prior"].astype(np.float64)
+
+
+def load_every_rating(directory: Path, info: dict) -> tuple[np.ndarray | None, PastSixteen | None]:
+    """(no-information stars or None, the past-16 blend or None) of a model directory."""
+    path = directory / NO_INFORMATION_FILE
+    no_information = np.load(path) if path.exists() else None
+    chosen = info.get("past_sixteen", {}).get("chosen")
+    return no_information, PastSixteen(chosen["reg"], chosen["half"]) if chosen else None
 
 
 class StarsOnly:
