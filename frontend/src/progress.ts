@@ -16,7 +16,7 @@ export function progressHint(rated: number): string | null {
   if (rated === 0) return `Rate ${GOOD_AT} movies for good picks; every rating sharpens them.`;
   if (rated < GOOD_AT) {
     const more = GOOD_AT - rated;
-    return `Rate ${more} more for sharper picks: about ${GOOD_AT} ratings give lists as good as the model gets quickly.`;
+    return `Rate ${more} more for sharper picks: about ${GOOD_AT} ratings make the lists good.`;
   }
   if (rated < LEVELS_AT) return `Good lists now. Up to ${LEVELS_AT} ratings still sharpen them a little.`;
   return "Your lists are as sharp as more ratings make them; rate on to fine-tune.";

@@ -22,9 +22,14 @@ interface RecCardProps {
 export const RecCard = memo(function RecCard({ rec, scale, rating, onRate, onActive }: RecCardProps) {
   const [open, setOpen] = useState(false);
   const starsRef = useRef<HTMLDivElement>(null);
+  const doneRef = useRef<HTMLParagraphElement>(null);
   useEffect(() => {
     if (open) starsRef.current?.querySelector<HTMLInputElement>("input")?.focus(); // straight to the stars
   }, [open]);
+  useEffect(() => {
+    // The stars just rated give way to the words: focus goes there rather than to the page's top.
+    if (rating !== undefined && open) doneRef.current?.focus();
+  }, [rating, open]);
   const label = movieLabel(rec.title, rec.year);
   const predicted = Math.round(rec.predicted_rating * 10) / 10;
   return (
@@ -42,7 +47,8 @@ export const RecCard = memo(function RecCard({ rec, scale, rating, onRate, onAct
       <div className="rec-foot">
         <Because because={rec.because} />
         {rating !== undefined ? (
-          <p className="rate-done">You rated it {starsLabel(rating)}: it is in your ratings.</p>
+          <p className="rate-done" ref={doneRef} tabIndex={-1}>
+            You rated it {starsLabel(rating)}: it is in your ratings.</p>
         ) : open ? (
           <div className="rate-here" ref={starsRef}>
             <StarRating scale={scale} value={rating} onChange={(v) => onRate(rec.movie_id, v)} label={`Your rating for ${label}`} />

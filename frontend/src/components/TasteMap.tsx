@@ -87,7 +87,7 @@ export function TasteMap({ movies, moviesById, ratings, top, bottom, initiallyOp
       {open ? (
         <>
           <p className="hint" id="map-help">
-            Each dot is a movie; nearby dots are movies the model treats alike. ■ rated by you, ▲ your top 10, ▽ your
+            Each dot is a movie; nearby dots are movies people tend to rate alike. ■ rated by you, ▲ your top 10, ▽ your
             bottom 10. Focus the map and use the arrow keys to go from mark to mark; the lists above say the same in words.
           </p>
           <svg
