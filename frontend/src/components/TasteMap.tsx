@@ -48,7 +48,18 @@ export function TasteMap({ movies, moviesById, ratings, top, bottom, initiallyOp
   const [hovered, setHovered] = useState<number | null>(null);
   const [open, setOpen] = useState(initiallyOpen);
   const [focused, setFocused] = useState(false);
-  const dots = useMemo(() => movies.filter((m) => m.map), [movies]);
+  const placed = useMemo(() => movies.filter((m) => m.map), [movies]);
+  // The catalog's dots change only with the catalog: built once, so an answer re-renders only the marks.
+  const dots = useMemo(
+    () => (
+      <g aria-hidden="true" className="map-dots">
+        {placed.map((m) => (
+          <circle key={m.movie_id} cx={place(m.map![0])} cy={place(1 - m.map![1])} r={0.55} />
+        ))}
+      </g>
+    ),
+    [placed],
+  );
 
   const marks = useMemo(() => {
     const out: Mark[] = [];
@@ -65,7 +76,7 @@ export function TasteMap({ movies, moviesById, ratings, top, bottom, initiallyOp
     return out.sort((a, b) => a.x - b.x || a.y - b.y);
   }, [moviesById, ratings, top, bottom]);
 
-  if (dots.length === 0) return null;
+  if (placed.length === 0) return null;
   const current = Math.min(active, Math.max(0, marks.length - 1));
   const shown = hovered ?? current;
   const onKeyDown = (event: KeyboardEvent<SVGSVGElement>) => {
@@ -102,11 +113,7 @@ export function TasteMap({ movies, moviesById, ratings, top, bottom, initiallyOp
             onBlur={() => setFocused(false)}
             data-marks={marks.length}
           >
-            <g aria-hidden="true" className="map-dots">
-              {dots.map((m) => (
-                <circle key={m.movie_id} cx={place(m.map![0])} cy={place(1 - m.map![1])} r={0.55} />
-              ))}
-            </g>
+            {dots}
             {marks.map((mark, i) => (
               <g
                 key={`${mark.kind}-${mark.movieId}`}
