@@ -42,7 +42,9 @@ export function useRecommendations(answers: Answers): { state: RecommendationsSt
     const controller = new AbortController();
     let retryTimer: ReturnType<typeof setTimeout> | undefined;
     const rated = answers.ratings.length;
-    setState((s) => ({ ...s, status: "loading", retryAt: null, slow: false }));
+    setState((s) =>
+      s.status === "loading" && s.retryAt === null && !s.slow ? s : { ...s, status: "loading", retryAt: null, slow: false },
+    );
     const slowTimer = setTimeout(() => setState((s) => (s.status === "loading" ? { ...s, slow: true } : s)), SLOW_MS);
     fetchRecommendations(answers, controller.signal)
       .then((data) => {
