@@ -153,8 +153,7 @@ describe("results without a button", () => {
     expect(first).toHaveTextContent("Pick a0 (2001)");
     expect(first).toHaveTextContent("Crime · Drama");
     expect(within(first).getByRole("img", { name: "predicted 4.9 stars" })).toHaveTextContent("4.9 ★");
-    expect(first).toHaveTextContent("Because you rated Heat ★★★★★");
-    expect(within(first).getByRole("img", { name: "5 stars" })).toBeInTheDocument();
+    expect(first).toHaveTextContent("Because you rated Heat (5 stars)");
   });
 
   it("announce each update politely to screen readers", async () => {
@@ -174,6 +173,9 @@ describe("results without a button", () => {
     const top = await screen.findByTestId("top");
     const rec = within(top).getAllByRole("listitem")[2];
     expect(rec).toHaveTextContent("Pick a2");
+    expect(within(rec).queryByRole("radio")).not.toBeInTheDocument(); // no stars that read like a rating
+    await userEvent.click(within(rec).getByRole("button", { name: "Seen it? Rate it: Pick a2 (2001)" }));
+    expect(within(rec).getAllByRole("radio")[0]).toHaveFocus();
     await userEvent.click(within(rec).getByRole("radio", { name: "2 stars" }));
     expect(sent.at(-1)!.ratings[0]).toEqual({ movie_id: 202, rating: 2 });
     expect(stored().ratings[0]).toEqual({ movie_id: 202, rating: 2 });
@@ -185,10 +187,11 @@ describe("results without a button", () => {
     recommend = async () => new Response("Bad Gateway", { status: 502 });
     await rateCard("Ask 100", "5 stars");
     const alert = await screen.findByRole("alert");
-    expect(alert).toHaveTextContent("Recommendations are not available right now. Please try again in a moment.");
+    expect(alert).toHaveTextContent("Recommendations are not available right now.");
     expect(alert).not.toHaveTextContent(/running|HTTP/);
+    expect(screen.getByTestId("countdown")).toHaveTextContent(/^Trying again in 2 s\.$/); // a 5xx is retried by itself
     recommend = async () => jsonResponse(recommendResponse());
-    await userEvent.click(screen.getByRole("button", { name: "Try again" }));
+    await userEvent.click(screen.getByRole("button", { name: "Try again now" }));
     await screen.findByTestId("top");
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
   });
@@ -203,7 +206,8 @@ describe("model still loading", () => {
         : jsonResponse(recommendResponse({ usedRatings: body.ratings.length }));
     window.localStorage.setItem(STORAGE_KEY, JSON.stringify({ ratings: [{ movie_id: 10, rating: 4 }], skipped: [] }));
     render(<App />);
-    expect(await screen.findByRole("alert")).toHaveTextContent("The recommender is starting up. Please try again in 1 s.");
+    expect(await screen.findByRole("alert")).toHaveTextContent("The recommender is starting up.");
+    expect(screen.getByTestId("countdown")).toHaveTextContent("Trying again in 1 s.");
     loading = false;
     await screen.findByTestId("top", {}, { timeout: 3000 });
     expect(screen.queryByRole("alert")).not.toBeInTheDocument();
@@ -233,9 +237,12 @@ describe("guided panel", () => {
     await guidedCards();
     recommend = async (body) => jsonResponse(recommendResponse({ askIds: [101, 102, 103, 104, 105, 106, 107], usedRatings: body.ratings.length }));
     const group = within(card("Ask 100")).getByRole("radiogroup", { name: "Your rating for Ask 100 (1999)" });
-    within(group).getByRole("radio", { name: "0.5 stars" }).focus();
+    within(group).getByRole("radio", { name: "½ star" }).focus();
     await userEvent.keyboard("{ArrowRight}{ArrowRight}{ArrowRight}");
+    expect(sent).toHaveLength(1); // a preview sends nothing
+    await userEvent.keyboard("{Enter}");
     await screen.findByTestId("top");
+    expect(sent).toHaveLength(2);
     expect(stored().ratings).toEqual([{ movie_id: 100, rating: 2 }]);
     expect(within(group).getByRole("radio", { name: "2 stars" })).toHaveFocus();
     expect(card("Ask 100")).toHaveTextContent("Rated. It is in your ratings.");
@@ -268,7 +275,7 @@ describe("your ratings", () => {
   it("are listed newest first and kept in localStorage across a remount", async () => {
     const { unmount } = render(<App />);
     await guidedCards();
-    await rateFound("Heat", "4.5 stars");
+    await rateFound("Heat", "4½ stars");
     await rateFound("Casino", "2 stars");
     await rateFound("Heat", "3 stars"); // a change keeps its place
     expect(stored().ratings).toEqual([{ movie_id: 12, rating: 2 }, { movie_id: 10, rating: 3 }]);
@@ -299,14 +306,15 @@ describe("your ratings", () => {
     await rateFound("Heat", "4 stars");
     await rateFound("Casino", "2 stars");
     await screen.findByTestId("top");
-    await userEvent.click(screen.getByRole("button", { name: "Clear all" }));
-    expect(stored().ratings).toEqual([]);
+    await userEvent.click(within(card("Ask 100")).getByRole("button", { name: /Haven’t seen it/ }));
+    await userEvent.click(screen.getByRole("button", { name: "Clear all 2 ratings and 1 skip" }));
+    expect(stored()).toEqual({ ratings: [], skipped: [] });
     expect(screen.queryByTestId("top")).not.toBeInTheDocument();
     const undo = screen.getByRole("button", { name: "Undo" });
     expect(undo).toHaveFocus();
-    expect(screen.getByText("Cleared 2 ratings.")).toBeInTheDocument();
+    expect(screen.getByText("Cleared 2 ratings and 1 skip.")).toBeInTheDocument();
     await userEvent.click(undo);
-    expect(stored().ratings).toEqual([{ movie_id: 12, rating: 2 }, { movie_id: 10, rating: 4 }]);
+    expect(stored()).toEqual({ ratings: [{ movie_id: 12, rating: 2 }, { movie_id: 10, rating: 4 }], skipped: [100] });
     expect(screen.getByRole("heading", { name: "Your ratings (2)" })).toHaveFocus();
     await screen.findByTestId("top");
   });
@@ -335,8 +343,9 @@ describe("page", () => {
     );
     render(<App />);
     expect(await screen.findByRole("alert")).toHaveTextContent(/Could not load the movies/);
+    expect(screen.getByTestId("countdown")).toHaveTextContent("Trying again in 2 s.");
     fail = false;
-    await userEvent.click(screen.getByRole("button", { name: "Retry" }));
+    await userEvent.click(screen.getByRole("button", { name: "Try again now" }));
     await guidedCards();
   });
 

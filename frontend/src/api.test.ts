@@ -49,13 +49,13 @@ describe("api", () => {
       jsonResponse({ error: { code: "model_unavailable", message: "model is loading" } }, 503, { "Retry-After": "7" })));
     const error = await failure(fetchMovies());
     expect(error.retryAfter).toBe(7);
-    expect(error.message).toBe("The recommender is starting up. Please try again in 7 s.");
+    expect(error.message).toBe("The recommender is starting up."); // the page counts down to its own retry
   });
 
   it("explains a non-JSON answer to a visitor, without developer instructions", async () => {
     vi.stubGlobal("fetch", vi.fn().mockResolvedValue(new Response("Bad Gateway", { status: 502 })));
     const error = await failure(fetchMovies());
-    expect(error.message).toBe("Recommendations are not available right now. Please try again in a moment.");
+    expect(error.message).toBe("Recommendations are not available right now.");
   });
 
   it("does not pass an internal error's text on to the visitor", async () => {
@@ -63,7 +63,7 @@ describe("api", () => {
       jsonResponse({ error: { code: "internal", message: "internal error; it has been logged" } }, 500)));
     const error = await failure(fetchMovies());
     expect(error.code).toBe("internal");
-    expect(error.message).toBe("Recommendations are not available right now. Please try again in a moment.");
+    expect(error.message).toBe("Recommendations are not available right now.");
   });
 
   it("explains a network failure", async () => {

@@ -36,7 +36,7 @@ async function call<T>(path: string, init: RequestInit): Promise<T> {
     throw new ApiError(
       0,
       "network",
-      "We could not reach Screen Genius. Check your internet connection, then try again.",
+      "We could not reach Screen Genius. Check your internet connection.",
     );
   }
   const body: unknown = await response.json().catch(() => null);
@@ -51,10 +51,8 @@ function errorFrom(response: Response, body: unknown): ApiError {
   const detail = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   if (detail && typeof detail.message === "string") {
     const code = typeof detail.code === "string" ? detail.code : String(status);
-    if (status === 503) {
-      const wait = retryAfter !== null ? ` Please try again in ${retryAfter} s.` : " Please try again in a moment.";
-      return new ApiError(status, code, `The recommender is starting up.${wait}`, retryAfter);
-    }
+    // How long until the next try is the page's to say (it counts down to the retry it makes).
+    if (status === 503) return new ApiError(status, code, "The recommender is starting up.", retryAfter);
     if (status >= 500) return new ApiError(status, code, SERVICE_DOWN, retryAfter);
     return new ApiError(status, code, detail.message, retryAfter);
   }
@@ -62,7 +60,7 @@ function errorFrom(response: Response, body: unknown): ApiError {
   return new ApiError(status, "unavailable", SERVICE_DOWN, retryAfter);
 }
 
-const SERVICE_DOWN = "Recommendations are not available right now. Please try again in a moment.";
+const SERVICE_DOWN = "Recommendations are not available right now.";
 
 export function fetchMovies(signal?: AbortSignal): Promise<MoviesResponse> {
   return call<MoviesResponse>("/movies", { method: "GET", signal });

@@ -5,9 +5,12 @@ export function movieLabel(title: string, year: number | null): string {
   return year ? `${title} (${year})` : title;
 }
 
-/** "4.5" for half-star scales, "4" for whole-star ones. */
+/** "4½" for half stars, "4" for whole ones, "½" for half a star. */
 export function formatStars(value: number): string {
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  const whole = Math.floor(value + 1e-9);
+  const half = value - whole >= 0.5 - 1e-9;
+  if (!half) return String(whole);
+  return whole === 0 ? "½" : `${whole}½`;
 }
 
 /** The values a user can choose on this scale, lowest first. */
@@ -18,9 +21,9 @@ export function scaleValues(scale: RatingScale): number[] {
   return values;
 }
 
-/** "1 star", "3.5 stars". */
+/** "1 star", "½ star", "3½ stars". */
 export function starsLabel(value: number): string {
-  return `${formatStars(value)} ${value === 1 ? "star" : "stars"}`;
+  return `${formatStars(value)} ${value <= 1 ? "star" : "stars"}`;
 }
 
 /** A rating drawn as glyphs: 4.5 -> "★★★★½". */

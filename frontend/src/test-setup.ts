@@ -9,3 +9,11 @@ afterEach(() => {
 
 // jsdom lays nothing out, so it has no scrollIntoView; the browser tests check scrolling.
 Element.prototype.scrollIntoView = function scrollIntoView() {};
+
+// A desktop screen unless a test says otherwise (jsdom has no matchMedia): wide, with a mouse.
+window.matchMedia = ((query: string) => ({
+  matches: /min-width/.test(query),
+  media: query,
+  addEventListener: () => {},
+  removeEventListener: () => {},
+})) as unknown as typeof window.matchMedia;

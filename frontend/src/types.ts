@@ -8,9 +8,16 @@ export type Genres = string[] | string | null;
 
 export interface Movie {
   movie_id: number;
+  /** The title as a person reads it ("Amélie"). */
   title: string;
+  /** Other titles (alternate-language, "a.k.a."), for search; absent from older functions. */
+  aka?: string[];
   year: number | null;
   genres?: Genres;
+  /** Training users who rated it (the catalog is most-rated first). */
+  n_ratings?: number;
+  /** [x, y] in [0, 1] on the taste map; absent in artifact sets without one. */
+  map?: [number, number];
 }
 
 /** The dataset's rating scale, e.g. MovieLens 0.5..5 step 0.5, Netflix 1..5 step 1. */
@@ -32,6 +39,8 @@ export interface Because {
   title: string;
   rating: number;
   effect: number;
+  /** The person's rating against their own average; absent from functions older than the contract. */
+  direction?: "liked" | "disliked";
 }
 
 export interface Recommendation {

@@ -90,6 +90,25 @@ def genre_list(genres: object) -> list[str]:
     return [g for g in genres.split("|") if g and g != "(no genres listed)"]
 
 
+def movie_record(movie: dict[str, Any], version: str) -> dict[str, Any]:
+    """A catalog.json record as GET /api/movies lists it: genres as a list, ``aka`` (other titles,
+    [] when the artifact set has none), ``map`` ([x, y] in [0, 1]) only where the artifact set has one."""
+    record = {**movie, "genres": genre_list(movie.get("genres"))}
+    aka = movie.get("aka")
+    record["aka"] = [a for a in aka if isinstance(a, str)] if isinstance(aka, list) else []
+    if "map" in movie:
+        place = movie["map"]
+        if not (
+            isinstance(place, list)
+            and len(place) == 2
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1 for v in place)
+        ):
+            raise ManifestError(
+                f"catalog.json of {version}: movie {movie.get('movie_id')} has map {place!r}; expected [x, y] in [0, 1]"
+            )
+    return record
+
+
 def load_model(store: Store, version: str, manifest_sha256: str | None = None) -> Model:
     """Read and check one version; raises ManifestError (bad artifact) or StoreUnavailable/NotFound."""
     base = version_key(check_version_name(version))
@@ -211,7 +230,7 @@ def build_model(
                 )
         except (ValueError, np.linalg.LinAlgError) as e:
             raise ManifestError(f"{elicit.FILE} of {version}: {e}") from None
-    movies = [{**m, "genres": genre_list(m.get("genres"))} for m in catalog]
+    movies = [movie_record(m, version) for m in catalog]
     display = [
         {"movie_id": m["movie_id"], "title": m.get("title"), "year": m.get("year"), "genres": m["genres"]}
         for m in movies

@@ -14,8 +14,10 @@ def label(movie: dict) -> str:
 
 
 def stars(value: float) -> str:
-    text = str(int(value)) if float(value).is_integer() else f"{value:.1f}"
-    return f"{text} {'star' if value == 1 else 'stars'}"
+    """The site's words for a rating: "1 star", "½ star", "4½ stars"."""
+    whole = int(value)
+    text = str(whole) if float(value).is_integer() else (f"{whole}½" if whole else "½")
+    return f"{text} {'star' if value <= 1 else 'stars'}"
 
 
 def open_site(page, url: str) -> None:
@@ -26,6 +28,17 @@ def open_site(page, url: str) -> None:
 
 def search(page, text: str) -> None:
     page.get_by_label("Search movies").fill(text)
+
+
+def recommend_requests(page) -> list:
+    """Every POST /api/recommend the page sends from now on (a list that fills as they go)."""
+    sent: list = []
+    page.on("request", lambda r: sent.append(r) if r.method == "POST" and r.url.endswith("/api/recommend") else None)
+    return sent
+
+
+def skipped_rows(page):
+    return page.get_by_role("list", name="Skipped movies", exact=True).get_by_role("listitem")
 
 
 def catalog_rows(page):
@@ -96,6 +109,19 @@ def wait_for_answer_to(page, ratings: int) -> None:
              return r && r.dataset.state === 'ready' && Number(r.dataset.ratings) === n;
            }""",
         arg=ratings,
+    )
+
+
+def in_viewport(page, locator) -> bool:
+    """The element lies wholly inside the window as it is scrolled now."""
+    box = locator.bounding_box()
+    size = page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= size["height"]
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= size["width"]
     )
 
 

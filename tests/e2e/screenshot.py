@@ -2,8 +2,9 @@
 
 Writes the results view to the path given (rated through the guided panel and
 search), and beside it ``*-first-visit.png`` (the guided panel on a first
-visit) and ``*-phone.png`` (390 x 844, touch, after rating: the bar leading to
-the lists). Real function, real artifacts ($SCREEN_GENIUS_E2E_MODEL_URI, else a
+visit), ``*-phone.png`` (390 x 844, touch, after rating: the bar leading to
+the lists) and ``*-dark.png`` (1280 x 800 in dark mode, the first screen after
+five ratings). Real function, real artifacts ($SCREEN_GENIUS_E2E_MODEL_URI, else a
 --quick training run), Debian's chromium.
 """
 
@@ -14,7 +15,15 @@ import tempfile
 from pathlib import Path
 
 from tests.e2e import harness
-from tests.e2e.pages import guided_cards, open_site, rate, rate_guided, skip_guided, wait_for_results
+from tests.e2e.pages import (
+    guided_cards,
+    open_site,
+    rate,
+    rate_guided,
+    skip_guided,
+    wait_for_answer_to,
+    wait_for_results,
+)
 from tests.fixtures.function_server import FunctionServer
 
 # (title prefix, stars) rated through search; movies missing from the catalog are left out.
@@ -24,6 +33,7 @@ PICKS = [("Pulp Fiction", 4.5), ("Star Wars: Episode IV", 5), ("Titanic", 2), ("
 def main(out: Path) -> None:
     first_visit = out.with_name(out.stem + "-first-visit" + out.suffix)
     phone = out.with_name(out.stem + "-phone" + out.suffix)
+    dark = out.with_name(out.stem + "-dark" + out.suffix)
     with tempfile.TemporaryDirectory(prefix="sg-shot-") as tmp:
         work = Path(tmp)
         model_uri = harness.artifacts_uri(work)
@@ -57,7 +67,16 @@ def main(out: Path) -> None:
                 wait_for_results(page, 0)
                 page.wait_for_timeout(1500)  # let the "Updated" flash settle
                 page.screenshot(path=str(phone))
-    print(f"wrote {out}, {first_visit}, {phone}")
+            with harness.open_browser(1280, 800, color_scheme="dark") as context:
+                page = context.pages[0]
+                open_site(page, site.url)
+                for i, value in enumerate([4, 2, 5, 1, 3]):
+                    rate_guided(page, i % 3, value)
+                    wait_for_answer_to(page, i + 1)
+                    page.mouse.move(0, 0)
+                page.evaluate("document.activeElement.blur(); window.scrollTo(0, 0)")
+                page.screenshot(path=str(dark))
+    print(f"wrote {out}, {first_visit}, {phone}, {dark}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ def test_folder_titles_read_naturally_with_years(tmp_path):
     movies = ds.movies.set_index("movie_id")
     assert movies.loc[2, "title"] == "The Deer Hunter" and movies.loc[2, "year"] == 1978
     assert movies.loc[3, "title"] == "The City of Lost Children (Cité des enfants perdus, La)"
+    assert movies.loc[3, "display_title"] == "The City of Lost Children"
+    assert list(movies.loc[3, "aka"]) == ["La Cité des enfants perdus"]
+    assert movies.loc[2, "display_title"] == "The Deer Hunter" and list(movies.loc[2, "aka"]) == []
     assert movies.loc[4, "title"] == "Untitled Project" and pd.isna(movies.loc[4, "year"])
     assert pd.isna(movies.loc[4, "genres"])
     ratings = ds.ratings()

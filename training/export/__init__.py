@@ -2,7 +2,9 @@
 
     manifest.json       version, dataset, catalog size, rating scale and offset, held-out
                         user ids, served model, headline metrics, serving options, file sizes/sha256s
-    catalog.json        [{movie_id, title, year, genres, n_ratings, mean_rating}] in catalog row order
+    catalog.json        [{movie_id, title, aka, year, genres, n_ratings, mean_rating, map}] in catalog row
+                        order; title as a person reads it, aka the other titles (for search), map the
+                        movie's [x, y] in [0, 1] on the taste map (training.export.taste_map)
     movie_vectors.npy   (catalog_size, 16) float32, the rows of the user input (Model 1)
     user_tower.tflite   float32 [batch, 16, 16] -> float32 [batch, catalog_size] predicted stars
                         (unclipped), catalog order; movie weights and biases are in the graph
@@ -34,6 +36,7 @@ from screen_genius.loader import NO_INFORMATION
 from screen_genius.manifest import write_manifest
 from training.atomic import atomic_directory
 from training.export.provenance import provenance
+from training.export.taste_map import taste_map
 
 PARITY_TOLERANCE = 1e-5
 
@@ -122,15 +125,22 @@ def parity_bound(expected: np.ndarray) -> float:
     return PARITY_TOLERANCE * max(1.0, float(np.max(np.abs(expected))) if expected.size else 1.0)
 
 
-def catalog_records(catalog) -> list[dict]:
-    """catalog.json: one record per catalog row, JSON-safe (nullable year/genres become null)."""
+def catalog_records(catalog, places: np.ndarray | None = None) -> list[dict]:
+    """catalog.json: one record per catalog row, JSON-safe (nullable year/genres become null).
+
+    ``title`` is the display title where the store has one (older stores: the title);
+    ``places``: (catalog_size, 2) taste-map coordinates in [0, 1], or None for no ``map``.
+    """
     out = []
-    for row in catalog.itertuples(index=False):
+    for i, row in enumerate(catalog.itertuples(index=False)):
         year = getattr(row, "year", None)
         genres = getattr(row, "genres", None)
+        shown = getattr(row, "display_title", None)
+        aka = getattr(row, "aka", None)
         record = {
             "movie_id": int(row.movie_id),
-            "title": str(row.title),
+            "title": shown if isinstance(shown, str) and shown else str(row.title),
+            "aka": [str(a) for a in aka] if aka is not None and not isinstance(aka, (str, float)) else [],
             "year": None if year is None or year is np.nan or str(year) in ("<NA>", "nan") else int(year),
             "genres": genres if isinstance(genres, str) else None,
         }
@@ -138,6 +148,8 @@ def catalog_records(catalog) -> list[dict]:
             record["n_ratings"] = int(row.n_ratings)
         if hasattr(row, "mean_rating"):
             record["mean_rating"] = round(float(row.mean_rating), 4)
+        if places is not None:
+            record["map"] = [round(float(places[i, 0]), 4), round(float(places[i, 1]), 4)]
         out.append(record)
     return out
 
@@ -158,7 +170,9 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
     log(f"TFLite parity: max abs diff {diff:.2e} over {len(x)} inputs (tolerance {PARITY_TOLERANCE:g} relative)")
 
     with atomic_directory(out_dir) as staging:
-        (staging / "catalog.json").write_text(json.dumps(catalog_records(ds.catalog), ensure_ascii=False) + "\n")
+        places = taste_map(trained.movie_vectors)
+        records = catalog_records(ds.catalog, places)
+        (staging / "catalog.json").write_text(json.dumps(records, ensure_ascii=False) + "\n")
         np.save(staging / "movie_vectors.npy", np.ascontiguousarray(trained.movie_vectors, dtype=np.float32))
         (staging / "user_tower.tflite").write_bytes(flatbuffer)
         (staging / elicit.FILE).write_bytes(

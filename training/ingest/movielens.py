@@ -16,14 +16,16 @@ import pyarrow.csv as pacsv
 from screen_genius.scale import HALF_STARS, RatingScale
 from training.ingest.errors import IngestError
 from training.ingest.store import MOVIES_SCHEMA, StoreWriter
-from training.ingest.titles import natural_title, split_year
+from training.ingest.titles import display_title, natural_title, split_year
 
 BATCH = 1_000_000
 
 
 def movies_table(movie_id, title, year, genres) -> pa.Table:
-    """The movie table from columns; titles in natural form, years as int16 or null."""
-    titles = [None if t is None or (isinstance(t, float) and np.isnan(t)) else natural_title(str(t)) for t in title]
+    """The movie table from columns; titles in natural form (and as a person reads them), years as int16 or null."""
+    raw = [None if t is None or (isinstance(t, float) and np.isnan(t)) else str(t) for t in title]
+    titles = [None if t is None else natural_title(t) for t in raw]
+    shown = [(None, []) if t is None else display_title(t) for t in raw]
     years = pd.array(pd.Series(year, dtype="Float64").round(), dtype="Int16")
     genres = [
         None if g is None or (isinstance(g, float) and np.isnan(g)) or g == "(no genres listed)" else str(g)
@@ -35,6 +37,8 @@ def movies_table(movie_id, title, year, genres) -> pa.Table:
             "title": pa.array(titles, pa.string()),
             "year": pa.array(years, pa.int16()),
             "genres": pa.array(genres, pa.string()),
+            "display_title": pa.array([d for d, _ in shown], pa.string()),
+            "aka": pa.array([a for _, a in shown], pa.list_(pa.string())),
         },
         schema=MOVIES_SCHEMA,
     )

@@ -278,6 +278,8 @@ def read_movie_titles(path: Path) -> pa.Table:
             "title": pa.array(titles, pa.string()),
             "year": pa.array(years, pa.int16()),
             "genres": pa.array([None] * len(ids), pa.string()),
+            "display_title": pa.array(titles, pa.string()),  # Netflix titles carry no alternates
+            "aka": pa.array([[] for _ in ids], pa.list_(pa.string())),
         },
         schema=MOVIES_SCHEMA,
     )

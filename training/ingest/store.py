@@ -2,7 +2,8 @@
 
 Layout of a store directory:
     ratings/part-*.parquet  user_id int32, movie_id int32, rating float32, date date32
-    movies.parquet          movie_id int32, title string, year int16 (null if unknown), genres string
+    movies.parquet          movie_id int32, title string, year int16 (null if unknown), genres string,
+                            display_title string (the title a person reads), aka list<string> (other titles)
     catalog.parquet         the N most-rated movies, row order = catalog index
     probe.parquet           (Netflix only) user_id, movie_id of the official probe pairs
     split.json              held-out (cold-start) user ids and how they were chosen
@@ -27,8 +28,17 @@ from training.atomic import AtomicDirectory
 RATINGS_SCHEMA = pa.schema(
     [("user_id", pa.int32()), ("movie_id", pa.int32()), ("rating", pa.float32()), ("date", pa.date32())]
 )
+# ``title`` is what the title model reads (alternate titles included); ``display_title`` and
+# ``aka`` are what the website shows and searches.
 MOVIES_SCHEMA = pa.schema(
-    [("movie_id", pa.int32()), ("title", pa.string()), ("year", pa.int16()), ("genres", pa.string())]
+    [
+        ("movie_id", pa.int32()),
+        ("title", pa.string()),
+        ("year", pa.int16()),
+        ("genres", pa.string()),
+        ("display_title", pa.string()),
+        ("aka", pa.list_(pa.string())),
+    ]
 )
 FORMAT_VERSION = 1
 

@@ -1,19 +1,25 @@
-import { starGlyphs, starsLabel } from "../format";
+import { starsLabel } from "../format";
 import type { Because as BecauseItem } from "../types";
 
-/** "Because you rated Fight Club ★★★★★ and Heat ★★★★": the ratings that placed this movie. */
+/** "liked" / "disliked" from the contract; a function that does not send it yet: "rated". */
+function verb(b: BecauseItem): string {
+  return b.direction === "liked" ? "liked" : b.direction === "disliked" ? "disliked" : "rated";
+}
+
+/**
+ * "Because you liked Fight Club (5 stars) and disliked Heat (1½ stars)": the
+ * person's ratings that placed this movie, in words (no star glyphs to decode).
+ */
 export function Because({ because }: { because: BecauseItem[] | undefined }) {
   if (!because || because.length === 0) return null;
   return (
     <p className="because">
-      Because you rated{" "}
+      Because you{" "}
       {because.map((b, i) => (
         <span key={b.movie_id}>
           {i > 0 ? " and " : null}
-          <span className="because-title">{b.title}</span>{" "}
-          <span className="because-stars" role="img" aria-label={starsLabel(b.rating)}>
-            {starGlyphs(b.rating)}
-          </span>
+          {i === 0 || verb(b) !== verb(because[i - 1]) ? `${verb(b)} ` : null}
+          <span className="because-title">{b.title}</span> ({starsLabel(b.rating)})
         </span>
       ))}
     </p>

@@ -1,49 +1,40 @@
-import { useMemo, useState } from "react";
-import { searchMovies } from "../search";
+import { useEffect, useState } from "react";
 import type { Movie, RatingScale } from "../types";
 import { MovieRow } from "./MovieRow";
 
-/** How many matches to show before "Show more". */
+/** How many movies to show before "Show more". */
 export const PAGE_SIZE = 25;
 
 interface CatalogListProps {
+  /** The movies to list, in order (search results or a browse). */
   movies: Movie[];
-  searchKeys: ReadonlyMap<number, string>;
+  /** Says what the list is, e.g. "12 movies match" or "Comedy, most rated first". */
+  caption: string;
+  /** Starts the paging over when it changes (a new query or browse). */
+  resetKey: string;
   scale: RatingScale;
   ratingOf: ReadonlyMap<number, number>;
-  query: string;
   onRate: (movieId: number, rating: number | null) => void;
 }
 
-/** Catalog movies matching the search (accents, case, punctuation and spacing ignored), a page at a time. */
-export function CatalogList({ movies, searchKeys, scale, ratingOf, query, onRate }: CatalogListProps) {
+/** A list of catalog movies with stars to rate them, a page at a time. */
+export function CatalogList({ movies, caption, resetKey, scale, ratingOf, onRate }: CatalogListProps) {
   const [limit, setLimit] = useState(PAGE_SIZE);
-  const found = useMemo(() => searchMovies(movies, searchKeys, query), [movies, searchKeys, query]);
-  const shown = found.slice(0, limit);
-
-  if (query.trim() === "") {
-    return <p className="hint">Type part of a title or a year to find a movie you have seen.</p>;
-  }
-  if (found.length === 0) {
-    return (
-      <p className="empty" role="status">
-        No movie matches “{query}”. Try another part of the title.
-      </p>
-    );
-  }
+  useEffect(() => setLimit(PAGE_SIZE), [resetKey]);
+  const shown = movies.slice(0, limit);
   return (
     <>
       <p className="count" role="status">
-        {found.length === 1 ? "1 movie matches" : `${found.length} movies match`}
+        {caption}
       </p>
       <ul className="movie-list" aria-label="Movies">
         {shown.map((movie) => (
           <MovieRow key={movie.movie_id} movie={movie} scale={scale} rating={ratingOf.get(movie.movie_id)} onRate={onRate} />
         ))}
       </ul>
-      {found.length > shown.length ? (
+      {movies.length > shown.length ? (
         <button type="button" className="more" onClick={() => setLimit((n) => n + PAGE_SIZE)}>
-          Show more ({found.length - shown.length} left)
+          Show {Math.min(PAGE_SIZE, movies.length - shown.length)} more ({movies.length - shown.length} left)
         </button>
       ) : null}
     </>

@@ -13,6 +13,8 @@ interface GuidedPanelProps {
   ratingOf: ReadonlyMap<number, number>;
   onRate: (movieId: number, rating: number | null) => void;
   onSkip: (movieId: number) => void;
+  /** How many movies to ask about at once (fewer on a phone, so the lists come sooner). */
+  size?: number;
 }
 
 /**
@@ -34,7 +36,7 @@ export function reconcileSlots(prev: Ask[], candidates: Ask[], pinned: (slot: nu
 }
 
 /** "Rate what you have seen": the function's `ask_next` movies as cards, refilled after every answer. */
-export function GuidedPanel({ candidates, scale, ratingOf, onRate, onSkip }: GuidedPanelProps) {
+export function GuidedPanel({ candidates, scale, ratingOf, onRate, onSkip, size = GUIDED_SLOTS }: GuidedPanelProps) {
   const [slots, setSlots] = useState<Ask[]>([]);
   const active = useRef<number | null>(null);
   const ratingOfRef = useRef(ratingOf);
@@ -49,8 +51,8 @@ export function GuidedPanel({ candidates, scale, ratingOf, onRate, onSkip }: Gui
   useLayoutEffect(() => {
     if (candidates === null) return;
     const pinned = (slot: number, movie: Ask) => slot === active.current && ratingOfRef.current.has(movie.movie_id);
-    setSlots((prev) => reconcileSlots(prev, candidates, pinned, GUIDED_SLOTS));
-  }, [candidates]);
+    setSlots((prev) => reconcileSlots(prev.slice(0, size), candidates, pinned, size));
+  }, [candidates, size]);
 
   return (
     <section
@@ -61,7 +63,10 @@ export function GuidedPanel({ candidates, scale, ratingOf, onRate, onSkip }: Gui
       }}
     >
       <h2 id="guided-heading">Rate what you have seen</h2>
-      <p className="hint">Each answer picks the next movies to ask about. Skip the ones you have not seen.</p>
+      <p className="hint">
+        Each answer picks the next movies to ask about. Skip the ones you have not seen. Keys: arrows then Enter, or 1–5
+        (Shift adds ½).
+      </p>
       {candidates === null && slots.length === 0 ? (
         <StatusMessage kind="loading">Choosing movies to ask you about…</StatusMessage>
       ) : slots.length === 0 ? (

@@ -9,6 +9,8 @@ interface RatedListProps {
   /** Newest first. */
   ratings: RatedMovie[];
   onRate: (movieId: number, rating: number | null) => void;
+  /** How many movies are marked "Haven't seen it" ("Clear all" clears them too). */
+  skippedCount: number;
   onClearAll: () => void;
   /** What "Clear all" removed, while it can be undone. */
   cleared: Answers | null;
@@ -21,7 +23,15 @@ interface RatedListProps {
  * it to the next row's remove button (or the heading when none is left), "Clear
  * all" moves it to "Undo", and "Undo" to the heading.
  */
-export function RatedList({ moviesById, scale, ratings, onRate, onClearAll, cleared, onUndo }: RatedListProps) {
+/** "3 ratings and 2 skips", leaving out what is zero. */
+export function countWords(ratings: number, skips: number): string {
+  const parts = [];
+  if (ratings > 0 || skips === 0) parts.push(`${ratings} ${ratings === 1 ? "rating" : "ratings"}`);
+  if (skips > 0) parts.push(`${skips} ${skips === 1 ? "skip" : "skips"}`);
+  return parts.join(" and ");
+}
+
+export function RatedList({ moviesById, scale, ratings, skippedCount, onRate, onClearAll, cleared, onUndo }: RatedListProps) {
   const listRef = useRef<HTMLUListElement>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
   const undoRef = useRef<HTMLButtonElement>(null);
@@ -59,14 +69,14 @@ export function RatedList({ moviesById, scale, ratings, onRate, onClearAll, clea
   );
 
   return (
-    <section className="panel rated" aria-labelledby="rated-heading">
+    <section className="panel rated" id="rated" aria-labelledby="rated-heading">
       <div className="panel-head">
         <h2 id="rated-heading" ref={headingRef} tabIndex={-1}>
           Your ratings ({rated.length})
         </h2>
-        {rated.length > 0 ? (
+        {rated.length + skippedCount > 0 ? (
           <button type="button" className="link-button" onClick={onClearAll}>
-            Clear all
+            Clear all {countWords(rated.length, skippedCount)}
           </button>
         ) : null}
       </div>
@@ -86,11 +96,11 @@ export function RatedList({ moviesById, scale, ratings, onRate, onClearAll, clea
             </button>
           }
         >
-          Cleared {cleared.ratings.length} {cleared.ratings.length === 1 ? "rating" : "ratings"}.
+          Cleared {countWords(cleared.ratings.length, cleared.skipped.length)}.
         </StatusMessage>
       ) : null}
       {rated.length === 0 ? (
-        cleared ? null : <p className="empty">Nothing rated yet. Rate the movies above, or search for one you have seen.</p>
+        cleared ? null : <p className="empty">Nothing rated yet. Rate the movies above, or find one you have seen.</p>
       ) : (
         <ul className="movie-list" aria-label="Rated movies" ref={listRef}>
           {rated.map(({ movie, rating }) => (

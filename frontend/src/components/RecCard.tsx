@@ -1,5 +1,5 @@
-import { memo } from "react";
-import { movieLabel } from "../format";
+import { memo, useEffect, useRef, useState } from "react";
+import { movieLabel, starsLabel } from "../format";
 import type { RatingScale, Recommendation } from "../types";
 import { Because } from "./Because";
 import { Genres } from "./Genres";
@@ -14,8 +14,22 @@ interface RecCardProps {
   onActive: (movieId: number) => void;
 }
 
-/** One recommendation: title, year, genres, predicted stars, the reason, and stars to rate it if seen. */
+/**
+ * One recommendation: title, year, genres, predicted stars and the reason. "Seen
+ * it? Rate it" is an action: it opens the stars, so the card does not carry a
+ * row of empty stars that reads like a rating.
+ */
 export const RecCard = memo(function RecCard({ rec, scale, rating, onRate, onActive }: RecCardProps) {
+  const [open, setOpen] = useState(false);
+  const starsRef = useRef<HTMLDivElement>(null);
+  const doneRef = useRef<HTMLParagraphElement>(null);
+  useEffect(() => {
+    if (open) starsRef.current?.querySelector<HTMLInputElement>("input")?.focus(); // straight to the stars
+  }, [open]);
+  useEffect(() => {
+    // The stars just rated give way to the words: focus goes there rather than to the page's top.
+    if (rating !== undefined && open) doneRef.current?.focus();
+  }, [rating, open]);
   const label = movieLabel(rec.title, rec.year);
   const predicted = Math.round(rec.predicted_rating * 10) / 10;
   return (
@@ -30,10 +44,20 @@ export const RecCard = memo(function RecCard({ rec, scale, rating, onRate, onAct
         </span>
       </div>
       <Genres genres={rec.genres} />
-      <Because because={rec.because} />
-      <div className="rate-here">
-        <span className="rate-prompt">{rating === undefined ? "Seen it?" : "Rated, moved to your ratings"}</span>
-        <StarRating scale={scale} value={rating} onChange={(v) => onRate(rec.movie_id, v)} label={`Your rating for ${label}`} />
+      <div className="rec-foot">
+        <Because because={rec.because} />
+        {rating !== undefined ? (
+          <p className="rate-done" ref={doneRef} tabIndex={-1}>
+            You rated it {starsLabel(rating)}: it is in your ratings.</p>
+        ) : open ? (
+          <div className="rate-here" ref={starsRef}>
+            <StarRating scale={scale} value={rating} onChange={(v) => onRate(rec.movie_id, v)} label={`Your rating for ${label}`} />
+          </div>
+        ) : (
+          <button type="button" className="seen-button" aria-label={`Seen it? Rate it: ${label}`} onClick={() => setOpen(true)}>
+            Seen it? Rate it
+          </button>
+        )}
       </div>
     </li>
   );

@@ -11,7 +11,7 @@ export function SearchBox({ query, onChange }: SearchBoxProps) {
       <input
         id="movie-search"
         type="search"
-        placeholder="e.g. Leon, WALL-E or 1995"
+        placeholder="e.g. Amélie, godfather or 1995"
         value={query}
         onChange={(event) => onChange(event.target.value)}
         autoComplete="off"

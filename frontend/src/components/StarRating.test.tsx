@@ -1,7 +1,7 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { StarRating } from "./StarRating";
+import { COMMIT_PAUSE_MS, StarRating } from "./StarRating";
 
 const HALF = { min: 0.5, max: 5, step: 0.5 };
 
@@ -22,7 +22,7 @@ describe("StarRating", () => {
     render(<StarRating scale={{ min: 0.5, max: 5, step: 0.5 }} value={undefined} onChange={() => {}} label="Your rating for Heat" />);
     const radios = screen.getAllByRole("radio");
     expect(radios.map((r) => r.getAttribute("aria-label"))).toEqual([
-      "0.5 stars", "1 star", "1.5 stars", "2 stars", "2.5 stars", "3 stars", "3.5 stars", "4 stars", "4.5 stars", "5 stars",
+      "½ star", "1 star", "1½ stars", "2 stars", "2½ stars", "3 stars", "3½ stars", "4 stars", "4½ stars", "5 stars",
     ]);
     expect(screen.getByRole("radiogroup", { name: "Your rating for Heat" })).toBeInTheDocument();
   });
@@ -36,17 +36,54 @@ describe("StarRating", () => {
   it("reports the value that was clicked", async () => {
     const onChange = vi.fn();
     render(<StarRating scale={{ min: 0.5, max: 5, step: 0.5 }} value={undefined} onChange={onChange} label="Your rating" />);
-    await userEvent.click(screen.getByRole("radio", { name: "3.5 stars" }));
+    await userEvent.click(screen.getByRole("radio", { name: "3½ stars" }));
     expect(onChange).toHaveBeenCalledWith(3.5);
   });
 
-  it("moves by one step with the arrow keys, as a radio group does", async () => {
+  it("previews with the arrow keys and commits once, with Enter", async () => {
     const onChange = vi.fn();
-    render(<StarRating scale={{ min: 0.5, max: 5, step: 0.5 }} value={3} onChange={onChange} label="Your rating" />);
+    const { container } = render(<StarRating scale={HALF} value={3} onChange={onChange} label="Your rating" />);
     await userEvent.tab();
     expect(screen.getByRole("radio", { name: "3 stars" })).toHaveFocus();
-    await userEvent.keyboard("{ArrowRight}");
-    expect(onChange).toHaveBeenLastCalledWith(3.5);
+    await userEvent.keyboard("{ArrowRight}{ArrowRight}");
+    expect(onChange).not.toHaveBeenCalled();
+    expect(screen.getByRole("radio", { name: "4 stars" })).toHaveFocus();
+    expect(screen.getByRole("radio", { name: "4 stars" })).not.toBeChecked();
+    expect(container.querySelectorAll(".star-slot.filled")).toHaveLength(8); // the preview is drawn
+    await userEvent.keyboard("{Enter}");
+    expect(onChange.mock.calls).toEqual([[4]]);
+  });
+
+  it("commits an arrow-key preview by itself after a pause, and Escape drops it", async () => {
+    const onChange = vi.fn();
+    render(<StarRating scale={HALF} value={3} onChange={onChange} label="Your rating" />);
+    await userEvent.tab();
+    await userEvent.keyboard("{ArrowLeft}{Escape}");
+    await new Promise((done) => setTimeout(done, COMMIT_PAUSE_MS + 100));
+    expect(onChange).not.toHaveBeenCalled();
+    await userEvent.keyboard("{ArrowLeft}{ArrowLeft}{ArrowLeft}");
+    expect(onChange).not.toHaveBeenCalled();
+    await waitFor(() => expect(onChange.mock.calls).toEqual([[1.5]]), { timeout: COMMIT_PAUSE_MS * 3 });
+  });
+
+  it("sets whole stars with the digit keys and a half more with Shift", async () => {
+    const onChange = vi.fn();
+    render(<StarRating scale={HALF} value={undefined} onChange={onChange} label="Your rating" />);
+    await userEvent.tab();
+    await userEvent.keyboard("4");
+    expect(onChange).toHaveBeenLastCalledWith(4);
+    await userEvent.keyboard("{Shift>}2{/Shift}");
+    expect(onChange).toHaveBeenLastCalledWith(2.5);
+    await userEvent.keyboard("9");
+    expect(onChange).toHaveBeenCalledTimes(2); // not on the scale: nothing
+  });
+
+  it("does not rate on a Space with nothing previewed (no accidental ½ star)", async () => {
+    const onChange = vi.fn();
+    render(<StarRating scale={HALF} value={undefined} onChange={onChange} label="Your rating" />);
+    await userEvent.tab();
+    await userEvent.keyboard(" ");
+    expect(onChange).not.toHaveBeenCalled();
   });
 
   it("fills the stars up to the current rating", () => {
@@ -60,30 +97,33 @@ describe("StarRating", () => {
     const { container } = render(<StarRating scale={HALF} value={1} onChange={() => {}} label="Your rating" />);
     const filled = () => container.querySelectorAll(".star-slot.filled").length;
     expect(filled()).toBe(2);
-    await userEvent.hover(screen.getByTitle("3.5 stars"));
+    await userEvent.hover(screen.getByTitle("3½ stars"));
     expect(filled()).toBe(7);
     await userEvent.unhover(screen.getByRole("radiogroup"));
     expect(filled()).toBe(2);
   });
 
-  it("draws each half star at least 24 px wide (0.75em of 2rem stars)", () => {
+  it("draws each half star as half a star's slice (0.75em of 2rem stars: 24 px)", () => {
     render(<StarRating scale={HALF} value={undefined} onChange={() => {}} label="Your rating" />);
-    expect(screen.getByTitle("0.5 stars").style.width).toBe("0.75em");
+    expect(screen.getByTitle("½ star")).toHaveClass("slice-left");
+    expect(screen.getByTitle("1 star")).toHaveClass("slice-right");
   });
 
-  it("on a touch screen gives one target per whole star: a tap sets it, a second tap takes off half", async () => {
+  it("on a touch screen gives one target per whole star and a button for the half star", async () => {
     touchScreen();
     const onChange = vi.fn();
     const { container, rerender } = render(<StarRating scale={HALF} value={undefined} onChange={onChange} label="Your rating" />);
     const stars = container.querySelectorAll<HTMLElement>(".touch-star");
     expect(stars).toHaveLength(5);
+    expect(screen.getByRole("button", { name: "+½ star (tap a star first)" })).toBeDisabled();
     await userEvent.click(stars[3]);
     expect(onChange).toHaveBeenLastCalledWith(4);
     rerender(<StarRating scale={HALF} value={4} onChange={onChange} label="Your rating" />);
-    await userEvent.click(stars[3]);
-    expect(onChange).toHaveBeenLastCalledWith(3.5);
-    rerender(<StarRating scale={HALF} value={3.5} onChange={onChange} label="Your rating" />);
-    expect(stars[3].dataset.fill).toBe("0.5");
+    await userEvent.click(screen.getByRole("button", { name: "+½ star: make it 4½ stars" }));
+    expect(onChange).toHaveBeenLastCalledWith(4.5);
+    rerender(<StarRating scale={HALF} value={4.5} onChange={onChange} label="Your rating" />);
+    expect(stars[4]).toHaveClass("fill-half");
+    expect(screen.getByRole("button", { name: "−½ star: make it 4 stars" })).toBeEnabled();
     expect(screen.getAllByRole("radio")).toHaveLength(10); // the keyboard and screen readers still get every value
   });
 });

@@ -13,7 +13,9 @@ export interface AnswersApi {
   rate: (movieId: number, rating: number | null) => void;
   /** "Haven't seen it": never asked again. */
   skip: (movieId: number) => void;
-  /** Clear every rating; `undo` brings them back until the next rating. */
+  /** Take a "Haven't seen it" back: the movie may be asked about again. */
+  unskip: (movieId: number) => void;
+  /** Clear every rating and every skip; `undo` brings them back until the next answer. */
   clearAll: () => void;
   /** The answers "Clear all" removed, while they can still be restored. */
   cleared: Answers | null;
@@ -50,7 +52,14 @@ export function useAnswers(): AnswersApi {
     });
   }, []);
 
+  const unskip = useCallback((movieId: number) => {
+    setAnswers((current) =>
+      current.skipped.includes(movieId) ? { ...current, skipped: current.skipped.filter((id) => id !== movieId) } : current,
+    );
+  }, []);
+
   const skip = useCallback((movieId: number) => {
+    setCleared(null);
     setAnswers((current) =>
       current.skipped.includes(movieId) || current.ratings.some((r) => r.movie_id === movieId)
         ? current
@@ -59,15 +68,14 @@ export function useAnswers(): AnswersApi {
   }, []);
 
   const clearAll = useCallback(() => {
-    if (answers.ratings.length === 0) return;
+    if (answers.ratings.length === 0 && answers.skipped.length === 0) return;
     setCleared(answers);
-    setAnswers({ ...answers, ratings: [] });
+    setAnswers({ ratings: [], skipped: [] });
   }, [answers]);
 
   const undo = useCallback(() => {
     if (!cleared) return;
-    const restored = new Set(cleared.ratings.map((r) => r.movie_id));
-    setAnswers((current) => ({ ratings: cleared.ratings, skipped: current.skipped.filter((id) => !restored.has(id)) }));
+    setAnswers(cleared);
     setCleared(null);
   }, [cleared]);
 
@@ -81,5 +89,5 @@ export function useAnswers(): AnswersApi {
     });
   }, []);
 
-  return { answers, ratingOf, rate, skip, clearAll, cleared, undo, keepOnly };
+  return { answers, ratingOf, rate, skip, unskip, clearAll, cleared, undo, keepOnly };
 }
