@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 
+from screen_genius import ranking as serving_ranking
 from screen_genius.manifest import validate, verify_file
 
 pytestmark = pytest.mark.slow
@@ -54,14 +55,10 @@ def test_run_quick_publishes_a_valid_artifact_set_that_scores_every_catalog_movi
         assert set(manifest["metrics"]["cold_start"][model]) == {"0", "1", "2", "4", "8", "16", "all"}
     # the list ranking ships with its parameters, checked like every other file
     assert "ranking.npz" in manifest["files"]
-    assert set(manifest["serving"]["ranking"]) == {
-        "gamma_top",
-        "popularity_top",
-        "chart_top",
-        "gamma_bottom",
-        "popularity_bottom",
-        "chart_bottom",
-    }
+    assert set(manifest["serving"]["ranking"]) == set(serving_ranking.PARAMS)
+    # every rating counts: the stars for no ratings ship, and so may the blend past 16
+    assert "no_information.npy" in manifest["files"]
+    assert set(manifest["serving"].get("past_sixteen", {"reg": 1, "half": 1})) == {"reg", "half"}
     assert {"toy_svd", "toy_ncf", "toy_two_tower"} <= set(manifest["metrics"]["warm_start"])
 
     # the scoring contract, run as the function runs it (LiteRT)
