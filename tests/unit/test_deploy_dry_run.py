@@ -569,7 +569,8 @@ def test_deploy_function_runs_as_the_runtime_account_with_the_measured_settings(
         "--memory": ENV["FUNCTION_MEMORY"],
         "--concurrency": ENV["FUNCTION_CONCURRENCY"],
         "--timeout": ENV["FUNCTION_TIMEOUT"],
-        "--docker-repository": f"projects/{PROJECT}/locations/{ENV['REGION']}/repositories/{ENV['FUNCTION_REPOSITORY']}",
+        "--docker-repository": f"projects/{PROJECT}/locations/{ENV['REGION']}/repositories/"
+        + ENV["FUNCTION_REPOSITORY"],
         "--min-instances": "1",
         "--max-instances": "7",
     }
