@@ -367,7 +367,7 @@ def test_the_public_access_role_holds_only_what_making_a_service_public_takes(bo
         ]
 
 
-def test_every_granted_role_is_explained_in_docs_deploy_md():
+def test_every_granted_role_is_explained_in_docs_deploy_md_with_the_step_that_needs_it():
     docs = (REPO / "docs" / "deploy.md").read_text()
     for _, _, member, role, _ in EXPECTED_GRANTS:
         name = role.rsplit("/", 1)[-1] if role.startswith("projects/") else role
@@ -378,7 +378,10 @@ def test_every_granted_role_is_explained_in_docs_deploy_md():
             if line.startswith("|") and f"`{name}`" in line and f"`{account}`" in line
         ]
         assert rows, f"docs/deploy.md: no table row naming `{name}` for `{account}`"
-        reason = rows[0].rstrip("| ").rsplit("|", 1)[-1].strip()
+        cells = [cell.strip() for cell in rows[0].strip().strip("|").split("|")]
+        assert len(cells) == 5, f"docs/deploy.md: account | role | on | needed by | why, not {cells}"
+        needed_by, reason = cells[3], cells[4]
+        assert needed_by, f"docs/deploy.md: say which step needs `{name}` for `{account}`"
         assert len(reason) >= 30, f"docs/deploy.md: say why `{account}` needs `{name}` (got {reason!r})"
 
 
