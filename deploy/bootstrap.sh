@@ -248,6 +248,18 @@ repository_role "$FN_BUILD_EMAIL" roles/artifactregistry.writer
 project_role "$FN_BUILD_EMAIL" roles/storage.objectAdmin \
   'expression=resource.name.startsWith("projects/_/buckets/gcf-v2-"),title=function-sources-only,description=Cloud Functions source buckets'
 
+step "Grants of the earlier set-up that no step needs any more (removed where present)"
+# The deploy account no longer publishes (model objectAdmin), reads API keys or holds the old
+# invoker role on the project; the image build account writes one repository, not all of them.
+revoke() {
+  local where=("$@")
+  if [ "$DRY_RUN" = 1 ]; then run "${where[@]}"; else "${where[@]}" >/dev/null 2>&1 && echo "- removed: ${where[*]:0:4}" >&2 || true; fi
+}
+revoke gcloud storage buckets remove-iam-policy-binding "gs://$BUCKET" --member "$(member "$DEPLOY_EMAIL")" --role roles/storage.objectAdmin --quiet
+revoke gcloud projects remove-iam-policy-binding "$PROJECT" --member "$(member "$DEPLOY_EMAIL")" --role roles/serviceusage.apiKeysViewer --condition None --quiet
+revoke gcloud projects remove-iam-policy-binding "$PROJECT" --member "$(member "$DEPLOY_EMAIL")" --role "projects/$PROJECT/roles/screenGeniusInvokerPolicy" --condition None --quiet
+revoke gcloud projects remove-iam-policy-binding "$PROJECT" --member "$(member "$FN_BUILD_EMAIL")" --role roles/artifactregistry.writer --condition None --quiet
+
 step "Done. Test, publish the first model and deploy (later deploys leave out --publish-model):"
 cat <<EOF
   deploy/deploy.sh --publish-model $PROJECT

@@ -143,6 +143,8 @@ def kind(call: Call) -> str:
     for prefix, name in table.items():
         if tuple(w[: len(prefix)]) == prefix:
             return name
+    if "remove-iam-policy-binding" in w:
+        return "revoke"
     return "grant" if "add-iam-policy-binding" in w else " ".join(w[:3])
 
 
@@ -177,7 +179,7 @@ def test_bootstrap_on_a_new_project_runs_every_step_in_order(bootstrapped):
     ]
     assert kinds[: len(order)] == order
     rest = kinds[len(order) :]
-    assert set(rest) == {"grant", "service describe"} and rest.count("grant") == len(EXPECTED_GRANTS)
+    assert set(rest) == {"grant", "service describe", "revoke"} and rest.count("grant") == len(EXPECTED_GRANTS)
     assert bootstrapped.load()["exists"] == [
         f"firebase:{PROJECT}",
         f"site:{PROJECT}",
@@ -295,8 +297,22 @@ def test_the_public_access_role_goes_on_the_service_once_it_exists(tmp_path):
     assert ("project", PROJECT, DEPLOYER, PUBLIC_ROLE, None) not in found
     (service_grant,) = [c for c in cloud.calls() if kind(c) == "grant" and c.words[:2] == ["run", "services"]]
     assert service_grant.flag("--region") == ENV["REGION"]
-    (removal,) = [c for c in cloud.calls() if "remove-iam-policy-binding" in c.words]
-    assert removal.words[:2] == ["projects", "remove-iam-policy-binding"] and removal.flag("--role") == PUBLIC_ROLE
+    (removal,) = [c for c in cloud.calls() if kind(c) == "revoke" and c.flag("--role") == PUBLIC_ROLE]
+    assert removal.words[:2] == ["projects", "remove-iam-policy-binding"]
+
+
+def test_bootstrap_removes_the_broader_grants_of_the_earlier_set_up(bootstrapped):
+    revoked = {(c.words[-1], c.flag("--member"), c.flag("--role")) for c in bootstrapped.calls() if kind(c) == "revoke"}
+    assert revoked == {
+        (f"gs://{BUCKET}", f"serviceAccount:{DEPLOYER}", "roles/storage.objectAdmin"),
+        (PROJECT, f"serviceAccount:{DEPLOYER}", "roles/serviceusage.apiKeysViewer"),
+        (PROJECT, f"serviceAccount:{DEPLOYER}", f"projects/{PROJECT}/roles/screenGeniusInvokerPolicy"),
+        (PROJECT, f"serviceAccount:{FN_BUILD}", "roles/artifactregistry.writer"),
+    }
+    # None of them is one this set-up grants.
+    assert not {(r, m.removeprefix("serviceAccount:"), role) for r, m, role in revoked} & {
+        (g[1], g[2], g[3]) for g in EXPECTED_GRANTS
+    }
 
 
 def test_bootstrap_grants_exactly_the_roles_docs_deploy_md_explains(bootstrapped):
