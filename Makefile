@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 # Re-install when any requirement file changes.
 VENV_STAMP := $(VENV)/.installed
 REQUIREMENTS := requirements/dev.txt requirements/training.txt requirements/keras2.txt \
-                requirements/constraints.txt \
+                requirements/constraints.txt requirements/install_torch.py \
                 functions/requirements.txt pyproject.toml
 
 DATASET ?= movielens-sample
@@ -32,6 +32,8 @@ setup: $(VENV_STAMP)
 $(VENV_STAMP): $(REQUIREMENTS)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+# torch first, the CPU build from PyTorch's CPU index where it answers (the script says what it does otherwise).
+	$(PY) requirements/install_torch.py
 	$(PY) -m pip install --quiet -r requirements/dev.txt -c requirements/constraints.txt
 # Keras 2 beside, not inside, the environment: see requirements/keras2.txt.
 	$(PY) -m pip install --quiet --no-deps --upgrade --target $(VENV)/keras2 -r requirements/keras2.txt
@@ -41,7 +43,8 @@ $(VENV_STAMP): $(REQUIREMENTS)
 # Re-resolve every transitive version after changing a requirements file.
 lock: $(VENV_STAMP)
 	@{ sed -n '1,2p' requirements/constraints.txt; \
-	   $(PY) -m pip freeze --exclude-editable; } > requirements/constraints.txt.new
+	   $(PY) -m pip freeze --all --exclude pip --exclude-editable | sed -E 's/^([^=]+==[^+]+)\+.*/\1/'; \
+	 } > requirements/constraints.txt.new
 	mv requirements/constraints.txt.new requirements/constraints.txt
 
 # ---- the main job ---------------------------------------------------------

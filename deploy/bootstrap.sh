@@ -4,13 +4,18 @@
 #   deploy/bootstrap.sh [--dry-run] PROJECT_ID [REGION]
 #
 # Run it as a project Owner, with gcloud and firebase logged in (`gcloud auth login`,
-# `firebase login`). It enables the APIs, adds Firebase and the Hosting site PROJECT_ID
-# (https://PROJECT_ID.web.app), creates the model bucket gs://PROJECT_ID-screen-genius
-# (override with BUCKET=...) in REGION with uniform access, creates three service
-# accounts and gives each only the roles docs/deploy.md lists with their reasons.
+# `firebase login`; the account must have accepted the Firebase terms once, docs/deploy.md).
+# It enables the APIs, adds Firebase and the Hosting site PROJECT_ID
+# (https://PROJECT_ID.web.app), creates the buckets (the model bucket
+# gs://PROJECT_ID-screen-genius, override with BUCKET=...) and the function's image
+# repository in REGION, five service accounts, and gives each only the roles
+# docs/deploy.md lists with the step that needs them.
+# REGION, when given, is written into deploy/deploy.env and firebase.json's rewrite, so the
+# buckets, the function and Hosting's rewrite share one region.
 # Nothing exists yet? Everything is created. Something exists? It is left as it is and
-# the grants are re-applied (adding a binding that exists changes nothing).
-# --dry-run prints every command instead of running it.
+# the grants are re-applied (adding a binding that exists changes nothing). A grant refused
+# because IAM has not caught up with an account made seconds ago is retried with backoff.
+# --dry-run prints the plan, account by account, and every command, and runs none.
 # Uses gcloud and firebase only (firebase: on PATH, else frontend/node_modules/.bin/firebase).
 set -euo pipefail
 
@@ -33,25 +38,39 @@ for arg in "$@"; do
 done
 [ "${#ARGS[@]}" -ge 1 ] && [ "${#ARGS[@]}" -le 2 ] || usage
 PROJECT="${ARGS[0]}"
-REWRITE_REGION="$REGION"
-REGION="${ARGS[1]:-$REGION}"
+NEW_REGION="${ARGS[1]:-$REGION}"
 if ! [[ "$PROJECT" =~ ^[a-z][a-z0-9-]{4,28}[a-z0-9]$ ]]; then
   echo "error: '$PROJECT' is not a Google Cloud project id (6-30 lowercase letters, digits, hyphens)" >&2; exit 2
 fi
-if ! [[ "$REGION" =~ ^[a-z]+-[a-z]+[0-9]+$ ]]; then
-  echo "error: '$REGION' is not a region like us-central1" >&2; exit 2
+if ! [[ "$NEW_REGION" =~ ^[a-z]+-[a-z]+[0-9]+$ ]]; then
+  echo "error: '$NEW_REGION' is not a region like us-central1" >&2; exit 2
 fi
-if [ "$REGION" != "$REWRITE_REGION" ]; then
-  echo "note: the function is deployed to REGION=$REWRITE_REGION (deploy/deploy.env, repeated in firebase.json);" \
-       "set both to $REGION before deploying" >&2
+# One region for the buckets, the repository, the function and Hosting's rewrite to it.
+if [ "$NEW_REGION" != "$REGION" ]; then
+  FIREBASE_JSON="$REPO/firebase.json"
+  if [ "$(grep -c '"region": ' "$FIREBASE_JSON")" != 1 ]; then
+    echo "error: $FIREBASE_JSON should name one region (the /api/** rewrite's); set it to $NEW_REGION by hand" >&2; exit 2
+  fi
+  if [ "$DRY_RUN" = 1 ]; then
+    echo "# would set REGION=$NEW_REGION in deploy/deploy.env and in firebase.json's /api/** rewrite (now $REGION)"
+  else
+    sed -i.bak "s/^REGION=.*/REGION=$NEW_REGION/" "$HERE/deploy.env" && rm -f "$HERE/deploy.env.bak"
+    sed -i.bak "s/\"region\": \"[^\"]*\"/\"region\": \"$NEW_REGION\"/" "$FIREBASE_JSON" && rm -f "$FIREBASE_JSON.bak"
+    echo "note: REGION=$NEW_REGION is now in deploy/deploy.env and firebase.json (was $REGION): commit both" >&2
+  fi
 fi
+REGION="$NEW_REGION"
 BUCKET="${BUCKET:-$PROJECT-screen-genius}"
 SOURCE_BUCKET="${PROJECT}_cloudbuild"   # where `gcloud builds submit` uploads the source
+TEST_LOGS_BUCKET="$PROJECT-screen-genius-test-logs"  # the test build's logs (its account has no project role)
 FIREBASE="${FIREBASE:-$(command -v firebase || echo "$REPO/frontend/node_modules/.bin/firebase")}"
 
-RUNTIME_EMAIL="$RUNTIME_SA@$PROJECT.iam.gserviceaccount.com"
-DEPLOY_EMAIL="$DEPLOY_SA@$PROJECT.iam.gserviceaccount.com"
-FN_BUILD_EMAIL="$FUNCTION_BUILD_SA@$PROJECT.iam.gserviceaccount.com"
+email() { echo "$1@$PROJECT.iam.gserviceaccount.com"; }
+TEST_EMAIL="$(email "$TEST_SA")"
+PUBLISH_EMAIL="$(email "$PUBLISH_SA")"
+DEPLOY_EMAIL="$(email "$DEPLOY_SA")"
+RUNTIME_EMAIL="$(email "$RUNTIME_SA")"
+FN_BUILD_EMAIL="$(email "$FUNCTION_BUILD_SA")"
 
 show() { printf '%q ' "$@" | sed 's/ $//'; }
 
@@ -61,6 +80,30 @@ run() {
 }
 quietly() {
   if [ "$DRY_RUN" = 1 ]; then run "$@"; else run "$@" >/dev/null; fi
+}
+
+# retried CMD...: run it; when refused, try again after each of RETRY_DELAYS seconds. IAM is
+# eventually consistent: a grant to an account made seconds ago can be refused (PERMISSION_DENIED,
+# "does not exist") until the account has propagated. Bounded: then it stops and says why.
+RETRY_DELAYS="${BOOTSTRAP_RETRY_DELAYS:-5 10 20 40 60}"
+retried() {
+  if [ "$DRY_RUN" = 1 ]; then run "$@"; return; fi
+  local err tries=1
+  err="$(mktemp)"
+  echo "+ $(show "$@")" >&2
+  for delay in $RETRY_DELAYS; do
+    if "$@" >/dev/null 2>"$err"; then rm -f "$err"; return 0; fi
+    echo "  refused, trying again in ${delay}s (IAM may not know a new account yet): $(tr '\n' ' ' <"$err" | cut -c1-300)" >&2
+    sleep "$delay"
+    tries=$((tries + 1))
+  done
+  if "$@" >/dev/null 2>"$err"; then rm -f "$err"; return 0; fi
+  echo "error: refused $tries times over $(( $(echo "$RETRY_DELAYS" | tr ' ' '+') )) s:" >&2
+  cat "$err" >&2
+  rm -f "$err"
+  echo "If an account above was created just now, IAM may still be catching up: run bootstrap.sh again in a few minutes" \
+       "(what exists is kept). Otherwise the message names what is missing." >&2
+  exit 1
 }
 
 # ensure CHECK... '||' CREATE...: run CREATE only when CHECK fails (the thing is missing).
@@ -104,70 +147,121 @@ run gcloud services enable --project "$PROJECT" \
   firebase.googleapis.com firebasehosting.googleapis.com
 
 step "Firebase and the Hosting site $PROJECT (https://$PROJECT.web.app)"
-ensure "$FIREBASE" apps:list --project "$PROJECT" --non-interactive \
-  '||' "$FIREBASE" projects:addfirebase "$PROJECT" --non-interactive
+# An account that has never accepted the Firebase terms cannot add Firebase from the command
+# line: open https://console.firebase.google.com/ once as that account and accept them.
+if ! ensure "$FIREBASE" apps:list --project "$PROJECT" --non-interactive \
+    '||' "$FIREBASE" projects:addfirebase "$PROJECT" --non-interactive; then
+  echo "error: adding Firebase to $PROJECT failed. If this account has never used Firebase, open" \
+       "https://console.firebase.google.com/ as it, accept the Firebase terms, then run bootstrap.sh again" \
+       "(docs/deploy.md, 'Before you start')." >&2
+  exit 1
+fi
 ensure "$FIREBASE" hosting:sites:get "$PROJECT" --project "$PROJECT" --non-interactive \
   '||' "$FIREBASE" hosting:sites:create "$PROJECT" --project "$PROJECT" --non-interactive
 
-step "Buckets in $REGION, uniform access: gs://$BUCKET (models), gs://$SOURCE_BUCKET (build sources)"
-for bucket in "$BUCKET" "$SOURCE_BUCKET"; do
+step "Buckets in $REGION, uniform access: gs://$BUCKET (models), gs://$SOURCE_BUCKET (build sources), gs://$TEST_LOGS_BUCKET (test build logs)"
+for bucket in "$BUCKET" "$SOURCE_BUCKET" "$TEST_LOGS_BUCKET"; do
   ensure gcloud storage buckets describe "gs://$bucket" --project "$PROJECT" \
     '||' gcloud storage buckets create "gs://$bucket" --project "$PROJECT" --location "$REGION" \
          --uniform-bucket-level-access --public-access-prevention
 done
 
+step "Artifact Registry repository $FUNCTION_REPOSITORY in $REGION (the function's images)"
+ensure gcloud artifacts repositories describe "$FUNCTION_REPOSITORY" --project "$PROJECT" --location "$REGION" \
+  '||' gcloud artifacts repositories create "$FUNCTION_REPOSITORY" --project "$PROJECT" --location "$REGION" \
+       --repository-format docker --description "Screen Genius: the recommend function's images"
+
 step "Service accounts"
-ensure gcloud iam service-accounts describe "$RUNTIME_EMAIL" --project "$PROJECT" \
-  '||' gcloud iam service-accounts create "$RUNTIME_SA" --project "$PROJECT" \
-       --display-name "Screen Genius function (runtime)" --description "Runs the recommend function; reads gs://$BUCKET"
-ensure gcloud iam service-accounts describe "$DEPLOY_EMAIL" --project "$PROJECT" \
-  '||' gcloud iam service-accounts create "$DEPLOY_SA" --project "$PROJECT" \
-       --display-name "Screen Genius deploy (Cloud Build)" --description "Runs cloudbuild.yaml"
-ensure gcloud iam service-accounts describe "$FN_BUILD_EMAIL" --project "$PROJECT" \
-  '||' gcloud iam service-accounts create "$FUNCTION_BUILD_SA" --project "$PROJECT" \
-       --display-name "Screen Genius function image build" --description "Builds the recommend function's image"
+service_account() {
+  ensure gcloud iam service-accounts describe "$(email "$1")" --project "$PROJECT" \
+    '||' gcloud iam service-accounts create "$1" --project "$PROJECT" --display-name "$2" --description "$3"
+}
+service_account "$TEST_SA" "Screen Genius tests (Cloud Build)" "Runs deploy/test.cloudbuild.yaml; holds no project role"
+service_account "$PUBLISH_SA" "Screen Genius publish (Cloud Build)" "Runs deploy/publish.cloudbuild.yaml; writes gs://$BUCKET/$MODEL_PREFIX"
+service_account "$DEPLOY_SA" "Screen Genius deploy (Cloud Build)" "Runs cloudbuild.yaml: deploys the function and the site"
+service_account "$RUNTIME_SA" "Screen Genius function (runtime)" "Runs the recommend function; reads gs://$BUCKET"
+service_account "$FUNCTION_BUILD_SA" "Screen Genius function image build" "Builds the recommend function's image"
 
-step "Custom role $INVOKER_POLICY_ROLE: read and set IAM on Cloud Run services, nothing else"
-INVOKER_PERMISSIONS=run.services.getIamPolicy,run.services.setIamPolicy
-ensure gcloud iam roles describe "$INVOKER_POLICY_ROLE" --project "$PROJECT" \
-  '||' gcloud iam roles create "$INVOKER_POLICY_ROLE" --project "$PROJECT" --stage GA \
-       --title "Screen Genius: allow unauthenticated function" \
-       --description "gcloud functions deploy --allow-unauthenticated sets the Cloud Run service's IAM policy" \
-       --permissions "$INVOKER_PERMISSIONS"
+step "Custom role $PUBLIC_ACCESS_ROLE: make one Cloud Run service public, nothing else"
+# allUsers as invoker needs get/setIamPolicy; turning the invoker IAM check off (where the
+# organisation refuses allUsers) needs get and update (Cloud Run, "Allowing public access").
+PUBLIC_PERMISSIONS=run.services.get,run.services.getIamPolicy,run.services.setIamPolicy,run.services.update
+ensure gcloud iam roles describe "$PUBLIC_ACCESS_ROLE" --project "$PROJECT" \
+  '||' gcloud iam roles create "$PUBLIC_ACCESS_ROLE" --project "$PROJECT" --stage GA \
+       --title "Screen Genius: make the function public" \
+       --description "deploy/public_access.sh: allUsers invoker binding, or the invoker IAM check off" \
+       --permissions "$PUBLIC_PERMISSIONS"
 # An existing role is brought back to exactly these permissions.
-run gcloud iam roles update "$INVOKER_POLICY_ROLE" --project "$PROJECT" --permissions "$INVOKER_PERMISSIONS" --quiet
+run gcloud iam roles update "$PUBLIC_ACCESS_ROLE" --project "$PROJECT" --permissions "$PUBLIC_PERMISSIONS" --quiet
 
-# Grants. Each role and why it is needed: docs/deploy.md, "Who may do what".
-bucket_role() { quietly gcloud storage buckets add-iam-policy-binding "gs://$1" --member "serviceAccount:$2" --role "$3" --quiet; }
-project_role() { quietly gcloud projects add-iam-policy-binding "$PROJECT" --member "serviceAccount:$1" --role "$2" --condition "${3:-None}" --quiet; }
-act_as() { quietly gcloud iam service-accounts add-iam-policy-binding "$2" --project "$PROJECT" --member "serviceAccount:$1" --role roles/iam.serviceAccountUser --quiet; }
+# Grants. Each role and the step that needs it: docs/deploy.md, "Who may do what".
+member() { echo "serviceAccount:$1"; }
+bucket_role() {
+  local condition=()
+  [ -z "${4:-}" ] || condition=(--condition "$4")
+  retried gcloud storage buckets add-iam-policy-binding "gs://$1" --member "$(member "$2")" --role "$3" "${condition[@]}" --quiet
+}
+project_role() { retried gcloud projects add-iam-policy-binding "$PROJECT" --member "$(member "$1")" --role "$2" --condition "${3:-None}" --quiet; }
+act_as() { retried gcloud iam service-accounts add-iam-policy-binding "$2" --project "$PROJECT" --member "$(member "$1")" --role roles/iam.serviceAccountUser --quiet; }
+repository_role() { retried gcloud artifacts repositories add-iam-policy-binding "$FUNCTION_REPOSITORY" --project "$PROJECT" --location "$REGION" --member "$(member "$1")" --role "$2" --quiet; }
+service_role() { retried gcloud run services add-iam-policy-binding "$FUNCTION_ID" --project "$PROJECT" --region "$REGION" --member "$(member "$1")" --role "$2" --quiet; }
+
+step "Test account $TEST_EMAIL: read the uploaded source, write its own logs; no project role"
+bucket_role "$SOURCE_BUCKET" "$TEST_EMAIL" roles/storage.objectViewer
+bucket_role "$TEST_LOGS_BUCKET" "$TEST_EMAIL" roles/storage.admin
+
+step "Publish account $PUBLISH_EMAIL: write gs://$BUCKET/$MODEL_PREFIX/ only"
+project_role "$PUBLISH_EMAIL" roles/logging.logWriter
+bucket_role "$SOURCE_BUCKET" "$PUBLISH_EMAIL" roles/storage.objectViewer
+bucket_role "$BUCKET" "$PUBLISH_EMAIL" roles/storage.objectAdmin \
+  "expression=resource.type == \"storage.googleapis.com/Bucket\" || resource.name.startsWith(\"projects/_/buckets/$BUCKET/objects/$MODEL_PREFIX/\"),title=model-prefix-only,description=list the bucket and write $MODEL_PREFIX/ only"
+
+step "Deploy account $DEPLOY_EMAIL: deploy the function, make it public, deploy the site"
+project_role "$DEPLOY_EMAIL" roles/logging.logWriter
+bucket_role "$SOURCE_BUCKET" "$DEPLOY_EMAIL" roles/storage.objectViewer
+bucket_role "$BUCKET" "$DEPLOY_EMAIL" roles/storage.objectViewer
+project_role "$DEPLOY_EMAIL" roles/cloudfunctions.developer
+act_as "$DEPLOY_EMAIL" "$RUNTIME_EMAIL"
+act_as "$DEPLOY_EMAIL" "$FN_BUILD_EMAIL"
+PUBLIC_ROLE="projects/$PROJECT/roles/$PUBLIC_ACCESS_ROLE"
+# On the recommend service itself once it exists. Before the first deploy there is no service to
+# bind to (and Cloud Run takes no IAM condition on a resource name), so the role is granted on the
+# project until then; deploy/deploy.sh moves it onto the service right after the first deploy.
+if [ "$DRY_RUN" = 0 ] && gcloud run services describe "$FUNCTION_ID" --project "$PROJECT" --region "$REGION" >/dev/null 2>&1; then
+  service_role "$DEPLOY_EMAIL" "$PUBLIC_ROLE"
+  gcloud projects remove-iam-policy-binding "$PROJECT" --member "$(member "$DEPLOY_EMAIL")" \
+    --role "$PUBLIC_ROLE" --condition None --quiet >/dev/null 2>&1 || true  # left by a first bootstrap, if any
+else
+  [ "$DRY_RUN" = 0 ] || echo "# on the project until the first deploy creates service $FUNCTION_ID; then on the service"
+  project_role "$DEPLOY_EMAIL" "$PUBLIC_ROLE"
+fi
+project_role "$DEPLOY_EMAIL" roles/firebasehosting.admin
+project_role "$DEPLOY_EMAIL" roles/run.viewer
+project_role "$DEPLOY_EMAIL" roles/serviceusage.serviceUsageConsumer
 
 step "Runtime account $RUNTIME_EMAIL: read the models, nothing else"
 bucket_role "$BUCKET" "$RUNTIME_EMAIL" roles/storage.objectViewer
 
-step "Build account $DEPLOY_EMAIL: what the steps of cloudbuild.yaml do"
-project_role "$DEPLOY_EMAIL" roles/logging.logWriter
-bucket_role "$SOURCE_BUCKET" "$DEPLOY_EMAIL" roles/storage.objectViewer
-bucket_role "$BUCKET" "$DEPLOY_EMAIL" roles/storage.objectAdmin
-project_role "$DEPLOY_EMAIL" roles/cloudfunctions.developer
-act_as "$DEPLOY_EMAIL" "$RUNTIME_EMAIL"
-act_as "$DEPLOY_EMAIL" "$FN_BUILD_EMAIL"
-project_role "$DEPLOY_EMAIL" "projects/$PROJECT/roles/$INVOKER_POLICY_ROLE"
-project_role "$DEPLOY_EMAIL" roles/firebasehosting.admin
-project_role "$DEPLOY_EMAIL" roles/run.viewer
-project_role "$DEPLOY_EMAIL" roles/serviceusage.apiKeysViewer
-project_role "$DEPLOY_EMAIL" roles/serviceusage.serviceUsageConsumer
-
 step "Function build account $FN_BUILD_EMAIL: build the function's image"
 project_role "$FN_BUILD_EMAIL" roles/logging.logWriter
-project_role "$FN_BUILD_EMAIL" roles/artifactregistry.writer
+repository_role "$FN_BUILD_EMAIL" roles/artifactregistry.writer
 project_role "$FN_BUILD_EMAIL" roles/storage.objectAdmin \
   'expression=resource.name.startsWith("projects/_/buckets/gcf-v2-"),title=function-sources-only,description=Cloud Functions source buckets'
 
-step "Done. Deploy (the first time with _PUBLISH_MODEL=true, which trains and publishes a model):"
+step "Grants of the earlier set-up that no step needs any more (removed where present)"
+# The deploy account no longer publishes (model objectAdmin), reads API keys or holds the old
+# invoker role on the project; the image build account writes one repository, not all of them.
+revoke() {
+  local where=("$@")
+  if [ "$DRY_RUN" = 1 ]; then run "${where[@]}"; else "${where[@]}" >/dev/null 2>&1 && echo "- removed: ${where[*]:0:4}" >&2 || true; fi
+}
+revoke gcloud storage buckets remove-iam-policy-binding "gs://$BUCKET" --member "$(member "$DEPLOY_EMAIL")" --role roles/storage.objectAdmin --quiet
+revoke gcloud projects remove-iam-policy-binding "$PROJECT" --member "$(member "$DEPLOY_EMAIL")" --role roles/serviceusage.apiKeysViewer --condition None --quiet
+revoke gcloud projects remove-iam-policy-binding "$PROJECT" --member "$(member "$DEPLOY_EMAIL")" --role "projects/$PROJECT/roles/screenGeniusInvokerPolicy" --condition None --quiet
+revoke gcloud projects remove-iam-policy-binding "$PROJECT" --member "$(member "$FN_BUILD_EMAIL")" --role roles/artifactregistry.writer --condition None --quiet
+
+step "Done. Test, publish the first model and deploy (later deploys leave out --publish-model):"
 cat <<EOF
-  gcloud builds submit --project $PROJECT --config cloudbuild.yaml \\
-      --service-account projects/$PROJECT/serviceAccounts/$DEPLOY_EMAIL \\
-      --substitutions _BUCKET=$BUCKET,_PUBLISH_MODEL=true,_REVISION=\$(git rev-parse HEAD)
+  deploy/deploy.sh --publish-model $PROJECT
   curl -sI https://$PROJECT.web.app/api/health
 EOF

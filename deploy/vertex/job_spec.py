@@ -3,7 +3,7 @@
     python3 deploy/vertex/job_spec.py --image IMAGE --machine-type n1-highmem-16 \
         [--accelerator-type NVIDIA_TESLA_T4 --accelerator-count 1] \
         --dataset netflix:/gcs/BUCKET/netflix-prize --to gs://BUCKET/screen-genius [--run-args "--no-toys"] \
-        [--service-account EMAIL] > vertex-job.json
+        --service-account EMAIL > vertex-job.json
 
 prints the spec as JSON (which `gcloud ai custom-jobs create --config` reads,
 YAML being a superset of JSON). Arguments reach the container as a list, so a
@@ -65,6 +65,12 @@ def job_spec(
         )
     if not to.startswith("gs://") or len(to) <= len("gs://") or to.startswith("gs:///"):
         raise SpecError(f"the publish target '{to}' is not gs://BUCKET/PREFIX; set _BUCKET (and _PREFIX)")
+    if not service_account:
+        raise SpecError(
+            "_SERVICE_ACCOUNT is empty: without one the job runs as Vertex AI's service agent, which cannot "
+            "write the model bucket; pass the trainer account (docs/vertex.md), e.g. "
+            "screen-genius-trainer@PROJECT.iam.gserviceaccount.com"
+        )
     if accelerator_count < 0:
         raise SpecError(f"_ACCELERATOR_COUNT must be 0 or more, not {accelerator_count}")
     if bool(accelerator_type) != (accelerator_count > 0):
@@ -104,8 +110,7 @@ def job_spec(
             }
         ]
     }
-    if service_account:
-        spec["serviceAccount"] = service_account
+    spec["serviceAccount"] = service_account
     return spec
 
 
@@ -118,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--to", required=True)
     parser.add_argument("--run-args", default="")
-    parser.add_argument("--service-account", default="")
+    parser.add_argument("--service-account", required=True)
     args = parser.parse_args(argv)
     try:
         if not args.accelerator_count.isdigit():

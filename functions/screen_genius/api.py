@@ -82,6 +82,7 @@ def handle(request: Request, holder: ModelHolder, cors: Cors) -> Response:
     """Answer one request (a Flask/werkzeug request)."""
     body, status, headers = answer(request, holder, cors)
     headers["Content-Length"] = str(len(body))
+    headers["X-Content-Type-Options"] = "nosniff"  # every answer is JSON or empty: never sniffed as HTML
     # An iterator makes the response "streamed", which stops functions-framework
     # from reading the whole request body before answering (it does so for any
     # other response): a 100 MB body is refused without being read.

