@@ -127,7 +127,7 @@ class MFFoldIn:
 
     def fold_in(self, given_rows: np.ndarray, given_ratings: np.ndarray) -> np.ndarray:
         """(B, factors + 1) [p, b_user] of new users from their given ratings ((B, K), row -1 = empty)."""
-        from training.models.movie_factors import ridge_fold_in
+        from screen_genius.fold_in import ridge_fold_in
 
         assert self.fold_in_reg is not None, "fit() first"
         return ridge_fold_in(self.item_factors, self.mu + self.item_bias, given_rows, given_ratings, self.fold_in_reg)

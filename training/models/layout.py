@@ -15,10 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from screen_genius.features import VECTOR_DIM
+from screen_genius.fold_in import FACTORS as FACTORS  # 14 taste factors (one definition, shared with serving)
+from screen_genius.fold_in import MOVIE_BIAS as MOVIE_BIAS  # column 14
 
-FACTORS = VECTOR_DIM - 2  # 14 taste factors
-MOVIE_BIAS = FACTORS  # column 14
 CONSTANT = FACTORS + 1  # column 15
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from screen_genius import fold_in
 from training import progress
 from training.models import layout
 
@@ -165,34 +166,13 @@ def fit_movie_factors(
 FOLD_IN_REGS = (2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0)  # fold-in ridges chosen among on validation users
 
 
-def ridge_fold_in(
-    factors: np.ndarray, base: np.ndarray, given_rows: np.ndarray, given_ratings: np.ndarray, reg: float
-) -> np.ndarray:
-    """(B, f + 1) [p, b_user] of new users, one batched ridge solve: the fold-in both fold-ins share.
-
-    Per user, argmin sum (r - base_movie - q.p - b_user)^2 + reg |[p, b_user]|^2 over the given movies
-    (``given_rows`` (B, K), -1 = empty); ``factors`` (n_movies, f) are the q, ``base`` (n_movies,) what a
-    rating is predicted to be before taste and user bias.
-    """
-    q = np.asarray(factors, dtype=np.float64)
-    rows = np.asarray(given_rows)
-    present = rows >= 0
-    safe = np.where(present, rows, 0)
-    a = np.concatenate([q[safe], np.ones((*rows.shape, 1))], axis=-1) * present[..., None]
-    e = (np.asarray(given_ratings, dtype=np.float64) - np.asarray(base, dtype=np.float64)[safe]) * present
-    gram = np.einsum("bki,bkj->bij", a, a) + reg * np.eye(a.shape[-1])[None]
-    return np.linalg.solve(gram, np.einsum("bki,bk->bi", a, e)[..., None])[..., 0]
-
-
 def fold_in_stars(
     vectors: np.ndarray, offset: float, given_rows: np.ndarray, given_ratings: np.ndarray, reg: float = 8.0
 ) -> np.ndarray:
     """(B, n_movies) float64 stars of the exact ridge fold-in on ``vectors``: the user tower's starting point.
 
     Per user, [p, b_user] = argmin sum (r - offset - b_movie - q.p - b_user)^2 + reg |[p, b_user]|^2 over the
-    given movies (``given_rows`` (B, K), -1 = empty); nothing given gives offset + b_movie.
+    given movies (``given_rows`` (B, K), -1 = empty); nothing given gives offset + b_movie. The function's
+    implementation (``screen_genius.fold_in``), with the tower's default starting ridge.
     """
-    v = np.asarray(vectors, dtype=np.float64)
-    q, base = v[:, : layout.FACTORS], offset + v[:, layout.MOVIE_BIAS]
-    z = ridge_fold_in(q, base, given_rows, given_ratings, reg)
-    return base[None, :] + z[:, : layout.FACTORS] @ q.T + z[:, -1:]
+    return fold_in.fold_in_stars(vectors, offset, given_rows, given_ratings, reg)
