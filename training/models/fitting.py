@@ -102,14 +102,12 @@ def train_models(
     model.fit(train, checkpoints)
     timings.update(model.timings)
     offset = model.offset
-    saved = model.save(out_dir)
     trained = model.tower.trained
-    towers = saved["towers"]
     log(
         f"Model 2 [user_tower]: best epoch {trained.history.get('best_epoch')}, "
         f"val rmse {min(trained.history['val_rmse'] or [float('nan')]):.4f} ({timings['user_tower_s']:.1f} s)"
     )
-
+    towers = {}  # besides the served model's own
     if seed_cnn:  # the original design: one CNN tower, no ensemble, on the same movie vectors
         t = time.perf_counter()
         profile = PROFILES["quick" if quick else "full"]
@@ -123,19 +121,18 @@ def train_models(
     info = {
         "dataset": ds.info.get("name"),
         "catalog_size": len(ds.catalog),
-        "rating_offset": saved["rating_offset"],
+        "rating_offset": offset,
         "rating_scale": ds.rating_scale.to_dict(),
         "n_training_users": train.n_users,
         "n_training_ratings": train.n_ratings,
         "quick": quick,
-        "movie_vectors": saved["movie_vectors"],
+        "movie_vectors": None,  # filled in by ServedModel.save, as are "rating_offset" and "ranking"
         "towers": towers,
-        "ranking": saved["ranking"],
-        "past_sixteen": saved["past_sixteen"],
+        "ranking": None,
+        "past_sixteen": None,
         "timings": timings,
     }
-    (out_dir / "training.json").write_text(json.dumps(info, indent=2) + "\n")
-    return info
+    return model.save(out_dir, info)
 
 
 @dataclass

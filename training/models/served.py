@@ -344,8 +344,15 @@ class ServedModel:
         assert self.tower.trained is not None, "fit() first"
         return self.tower.trained.movie_vectors
 
-    def save(self, directory: Path | str) -> dict:
-        """Write the model directory's arrays (``MODEL_FILES``); returns what training.json says of the model."""
+    def save(self, directory: Path | str, info: dict | None = None) -> dict:
+        """Write the model directory: the arrays (``MODEL_FILES``) and training.json, which ``load`` reads.
+
+        ``info``: what training.json says besides the model (dataset, timings, other towers under "towers");
+        its keys keep their order, the model's own ("rating_offset", "movie_vectors", "towers", "ranking",
+        "past_sixteen") are filled in. Returns training.json's contents.
+        """
+        from training.atomic import write_file
+
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         trained = self.tower.trained
@@ -358,29 +365,38 @@ class ServedModel:
             )
         if self.no_information is not None:
             np.save(directory / NO_INFORMATION_FILE, np.asarray(self.no_information, dtype=np.float32))
-        return {
+        info = dict(info or {})
+        record = {
+            **info,
             "past_sixteen": {
                 "chosen": None if self.past is None else {"reg": self.past.reg, "half": self.past.half},
                 "validation_rmse": self.past_table,
             },
             "rating_offset": self.offset,
+            "rating_scale": info.get("rating_scale", {"step": self.step}),
             "movie_vectors": {
                 "method": "als",
                 "config": dataclasses.asdict(self.factors_config),
-                "history": self.factors.history,
+                "history": self.factors.history if hasattr(self, "factors") else {},
             },
             # the tower's own config: its starting fold-in ridge as chosen on validation users
-            "towers": {self.name: {"config": dataclasses.asdict(trained.config), "history": trained.history}},
+            "towers": {
+                self.name: {"config": dataclasses.asdict(trained.config), "history": trained.history},
+                **(info.get("towers") or {}),
+            },
             "ranking": {
                 "params": self.params.to_dict(),
                 "choice": {k: v for k, v in self.choice.items() if k != "params"},
                 "ease_lambda": getattr(self.seen, "lam", None),
             },
         }
+        text = json.dumps(record, indent=2) + "\n"
+        write_file(directory / "training.json", lambda f: f.write(text.encode()))
+        return record
 
     @classmethod
     def load(cls, directory: Path | str, name: str = "user_tower", n_subsets: int = 1) -> ServedModel:
-        """The fitted model ``save`` wrote to ``directory`` (with training.json beside it)."""
+        """The fitted model ``save`` wrote to ``directory``."""
         directory = Path(directory)
         info = json.loads((directory / "training.json").read_text())
         trained = load_tower(directory, info, name)
