@@ -35,6 +35,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ensemble", type=int, default=1, help="user towers per fold (the served model has 5)")
     parser.add_argument("--quick", action="store_true", help="quick training profile, 2 folds (smoke tests)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--strategies", nargs="*", choices=elicitation.STRATEGIES, help="simulate these only (default: all)"
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -51,6 +54,7 @@ def main(args: argparse.Namespace) -> int:
         cache_dir=args.cache,
         seed=args.seed,
         log=print,
+        strategies=args.strategies or elicitation.STRATEGIES,
     )
     path = write(results, args.out)
     print(f"elicitation report: {path}")
@@ -82,6 +86,7 @@ def run(
     cache_dir=None,
     seed: int = 0,
     log=print,
+    strategies=elicitation.STRATEGIES,
 ) -> dict:
     from training.models.fitting import catalog_features
 
@@ -99,7 +104,9 @@ def run(
             f"fold {fold}: {train.n_users} training users, {len(elicitation.protocol.eligible(test))} simulated "
             f"(trained in {trained_s:.0f} s)"
         )
-        per_fold.append(elicitation.simulate(model, data, test, scale=ds.rating_scale, seed=seed, log=log))
+        per_fold.append(
+            elicitation.simulate(model, data, test, strategies, scale=ds.rating_scale, seed=seed, log=log)
+        )
         timings.append({"fold": fold, "train_s": trained_s, "total_s": time.perf_counter() - t})
     merged = elicitation.merge_folds(per_fold)
     return {

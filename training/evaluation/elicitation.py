@@ -43,6 +43,38 @@ MAX_ANSWERS = 16
 LIKED, DISLIKED = 4.0, 2.0  # stars: >= LIKED counts for recall@10, <= DISLIKED for hate@10
 TOP_N = 10
 PRIOR_RIDGE = 5.0  # ridge of the per-user fold-in that estimates the taste prior
+SEEN_RANK = 16  # dimensions of the seen space (``seen_space``)
+
+
+def seen_space(train: CatalogRatings, rank: int = SEEN_RANK) -> dict:
+    """The "seen" space of ``ElicitationData``: a truncated SVD of the training users' binary seen matrix.
+
+    X (users x N, 1 where the user rated the movie) ~ U S V'; a user's coordinates are z_u = X_u V (V has
+    orthonormal columns, so X_u's best rank-k fit is V z_u); their prior is the mean and covariance of z_u over
+    training users, and the noise is the mean squared residual per entry, sum_u (|X_u|^2 - |z_u|^2) / (users N).
+    Sparse throughout: a few sparse products per iteration of ``svds``, never the dense matrix.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import svds
+
+    n_users, n_items = train.n_users, train.n_items
+    k = min(rank, n_items - 1, n_users - 1)
+    if k < 1:
+        return {}
+    x = csr_matrix((np.ones(len(train.rows)), train.rows, train.indptr), shape=(n_users, n_items))
+    x.sum_duplicates()
+    x.data[:] = 1.0
+    _, _, vt = svds(x, k=k, random_state=0)
+    v = vt[::-1].T.copy()  # (N, k), largest singular value first
+    v *= np.where(v.sum(axis=0) < 0, -1.0, 1.0)  # a deterministic sign: popularity positive
+    z = np.asarray(x @ v)
+    residual = (x.multiply(x).sum() - (z**2).sum()) / (n_users * n_items)
+    return {
+        "seen_vectors": v,
+        "seen_mean": z.mean(axis=0),
+        "seen_cov": np.cov(z, rowvar=False).reshape(k, k) + 1e-6 * np.eye(k),
+        "seen_noise": float(max(residual, 1e-4)),
+    }
 
 
 def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: float, scale) -> ElicitationData:
@@ -94,6 +126,7 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
         features=features,
         prior_cov=prior_cov,
         noise_var=max(noise_var, 1e-3),
+        **seen_space(train),
     )
 
 
@@ -183,7 +216,9 @@ def strategy_scores(
 ) -> np.ndarray:
     if strategy == "random":  # seeded per (seed, person, round): the same draw whatever else runs
         return np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
-    return data.scores(strategy, np.asarray(person.answered, dtype=np.int64), predicted)
+    return data.scores(
+        strategy, np.asarray(person.answered, dtype=np.int64), predicted, np.asarray(person.skipped, dtype=np.int64)
+    )
 
 
 def shown_next(
@@ -280,25 +315,40 @@ def simulate(
         keep = ~np.isin(rows, list(asked[i]))
         common.append((np.asarray(sorted(asked[i]), np.int64), rows[keep], ratings[keep]))
 
-    out: dict[str, Any] = {"n_users": len(users)}
+    out: dict[str, Any] = {"n_users": len(users), "user_ids": [int(test.user_ids[u]) for u in users]}
     for strategy, snaps in snapshots.items():
         history: list[dict[str, Any]] = []
+        per_user: list[dict[str, list]] = []
+        eventual = [top_and_bottom(one(snaps[-1][0], i)[1], one(snaps[-1][0], i)[2], snaps[-1][1][i])[0]
+                    for i in range(len(users))]
         for round_, (predicted, answered, answers, shown) in enumerate(snaps):
-            remaining = []
+            remaining, found = [], []
             for i, u in enumerate(users):
                 rows, ratings = test.user(u)
                 keep = ~np.isin(rows, answered[i])
                 remaining.append(list_metrics(one(predicted, i), answered[i], rows[keep], ratings[keep]))
+                top = top_and_bottom(one(predicted, i)[1], one(predicted, i)[2], answered[i])[0]
+                found.append(float(np.isin(eventual[i], top).mean()))
             history.append(
                 {
                     "round": round_,
                     "answers": answers,
                     "shown": shown,
+                    "found": float(np.mean(found)),
                     "remaining": pooled(remaining),
                     "common": pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]),
                 }
             )
-        out[strategy] = {"rounds": history}
+            per_user.append(
+                {
+                    "answers": [len(a) for a in answered],
+                    "sse": [m["sse"] for m in remaining],
+                    "n": [m["n"] for m in remaining],
+                    "recall": [m["recall"] for m in remaining],
+                    "found": found,
+                }
+            )
+        out[strategy] = {"rounds": history, "per_user": per_user}
         if log:
             log(
                 f"  {strategy}: "
@@ -344,9 +394,12 @@ def merge_folds(per_fold: list[dict]) -> dict:
             return None
         return float(sum(w * x for w, x in zip(weights, items, strict=False)))
 
-    out: dict[str, Any] = {"n_users": int(sum(f["n_users"] for f in per_fold))}
+    out: dict[str, Any] = {
+        "n_users": int(sum(f["n_users"] for f in per_fold)),
+        "user_ids": [u for f in per_fold for u in f.get("user_ids", [])],
+    }
     for key in per_fold[0]:
-        if key == "n_users":
+        if key in ("n_users", "user_ids"):
             continue
         if key == "reference_16_random":
             out[key] = mean([f[key] for f in per_fold])
@@ -356,4 +409,34 @@ def merge_folds(per_fold: list[dict]) -> dict:
                     mean([f[key]["rounds"][r] for f in per_fold]) for r in range(len(per_fold[0][key]["rounds"]))
                 ]
             }
+            if "per_user" in per_fold[0][key]:  # people of every fold, in fold order (paired across strategies)
+                out[key]["per_user"] = [
+                    {m: [x for f in per_fold for x in f[key]["per_user"][r][m]] for m in per_fold[0][key]["per_user"][r]}
+                    for r in range(len(per_fold[0][key]["per_user"]))
+                ]
     return out
+
+
+def paired_interval(per_user: dict, base: dict, measure: str, level: float = 0.9, draws: int = 2000, seed: int = 0):
+    """(difference, low, high): strategy minus ``base`` on the same people, with a paired bootstrap interval.
+
+    per_user / base: one round's per-person lists (``simulate``'s "per_user"). measure "rmse": the RMSE over
+    every remaining rating (resampling people, each with all their ratings); "recall": the mean recall@10
+    over people with liked targets in both; "answers", "found": means over people.
+    """
+    rng = np.random.default_rng(seed)
+    n = len(base["n"])
+    picks = rng.integers(0, n, size=(draws, n))
+    if measure == "rmse":
+        sse, sse0 = np.asarray(per_user["sse"]), np.asarray(base["sse"])
+        cnt, cnt0 = np.asarray(per_user["n"], float), np.asarray(base["n"], float)
+        stat = lambda idx: np.sqrt(sse[idx].sum(-1) / cnt[idx].sum(-1)) - np.sqrt(sse0[idx].sum(-1) / cnt0[idx].sum(-1))
+        point, boot = float(stat(np.arange(n))), stat(picks)
+    else:
+        a, b = per_user[measure], base[measure]
+        both = np.array([x is not None and y is not None for x, y in zip(a, b, strict=True)])
+        diff = np.where(both, [0.0 if x is None or y is None else x - y for x, y in zip(a, b, strict=True)], 0.0)
+        stat = lambda idx: (diff[idx] * both[idx]).sum(-1) / np.maximum(both[idx].sum(-1), 1)
+        point, boot = float(stat(np.arange(n))), stat(picks)
+    low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return point, float(low), float(high)
