@@ -42,13 +42,15 @@ from typing import Any
 import numpy as np
 
 FILE = "elicitation.npz"
-ADAPTIVE = ("seen_entropy", "seen_change", "taste_entropy", "taste_change")
+ADAPTIVE = ("seen_entropy", "seen_change", "seen_static", "taste_entropy", "taste_change", "taste_static")
 STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE)
 SERVED = "pop_entropy+unlisted"
 STATIC = "pop_entropy+unlisted"  # the fixed order the adaptive strategies are measured against
 ASK_K = 10
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
+SEEN_WEIGHT = 1.0  # "static": the power of (personal / population P(seen)) that reweights the static order
+SEEN_RATIO_CAP = 10.0  # "static": at most this much likelier than the population
 
 
 @dataclass(frozen=True)
@@ -102,9 +104,7 @@ class ElicitationData:
         if not all(np.isfinite(v).all() for v in values) or not self.noise_var > 0:
             raise ValueError("elicitation data must be finite, with noise_var > 0")
         k = self.seen_mean.shape[0] if self.seen_mean.ndim == 1 else -1
-        if k and (
-            self.seen_vectors.shape != (n, k) or self.seen_cov.shape != (k, k) or not 0 < k <= 64
-        ):
+        if k and (self.seen_vectors.shape != (n, k) or self.seen_cov.shape != (k, k) or not 0 < k <= 64):
             raise ValueError(
                 f"seen_vectors must be ({n}, k), seen_mean (k,) and seen_cov (k, k) with k <= 64; are "
                 f"{self.seen_vectors.shape}, {self.seen_mean.shape} and {self.seen_cov.shape}"
@@ -221,13 +221,16 @@ class ElicitationData:
         answers, not only which movies they know, moves the next cards.
         """
         p = self.seen(answered_rows, skipped_rows)
+        tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - self.mean))
+        if info == "static":  # the static order, reweighted by how much likelier this person has seen the movie
+            ratio = np.minimum(p / np.maximum(self.p_seen, SEEN_FLOOR), SEEN_RATIO_CAP)
+            return np.asarray(np.log1p(self.n_ratings) * self.entropy * ratio**SEEN_WEIGHT * tilt, dtype=np.float64)
         if info == "entropy":
             gain = self.entropy
         elif info == "change":
             gain = self.expected_change(answered_rows, predicted) / np.maximum(self.p_seen, SEEN_FLOOR)
         else:
-            raise ValueError(f"unknown information measure {info!r}; use entropy or change")
-        tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - self.mean))
+            raise ValueError(f"unknown information measure {info!r}; use static, entropy or change")
         return np.asarray(p * tilt * gain, dtype=np.float64)
 
 

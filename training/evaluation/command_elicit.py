@@ -104,11 +104,22 @@ def run(
             f"fold {fold}: {train.n_users} training users, {len(elicitation.protocol.eligible(test))} simulated "
             f"(trained in {trained_s:.0f} s)"
         )
-        per_fold.append(
-            elicitation.simulate(model, data, test, strategies, scale=ds.rating_scale, seed=seed, log=log)
-        )
+        per_fold.append(elicitation.simulate(model, data, test, strategies, scale=ds.rating_scale, seed=seed, log=log))
         timings.append({"fold": fold, "train_s": trained_s, "total_s": time.perf_counter() - t})
     merged = elicitation.merge_folds(per_fold)
+    # The mirror-image profiles' cards, on the last fold's model and data (the strategies as served: +unlisted).
+    asked = [s for s in strategies if s.endswith("+unlisted")]
+    titles = ds.catalog["title"].tolist()
+    mirrors = elicitation.mirror_cards(model, data, ds.catalog, ds.rating_scale, asked) if asked else []
+    for m in mirrors:
+        m["titles"] = {
+            str(r): titles[r]
+            for side in ("cards", "mirror_cards")
+            for c in m[side].values()
+            for rows in c
+            for r in rows
+        }
+        m["titles"].update({str(r): titles[r] for r, _ in m["given"]})
     return {
         "dataset": ds.info.get("name"),
         "catalog_size": len(ds.catalog),
@@ -127,10 +138,90 @@ def run(
             "served": elicitation.elicit.SERVED,
         },
         "results": merged,
+        "intervals": intervals(merged),
+        "mirrors": mirrors,
         "per_fold": per_fold,
         "timings": timings,
         "seconds": time.perf_counter() - started,
     }
+
+
+INTERVAL_ROUNDS = (1, 2, 3)
+INTERVAL_MEASURES = ("answers", "rmse", "recall", "found")
+
+
+def intervals(merged: dict) -> dict:
+    """{strategy: {round: {measure: (difference, low, high)}}}: each strategy minus the static order on the same
+    people, paired 90% bootstrap intervals (``elicitation.paired_interval``), rounds 1-3."""
+    static = elicitation.elicit.STATIC
+    if static not in merged or "per_user" not in merged[static]:
+        return {}
+    base = merged[static]["per_user"]
+    out = {}
+    for s, r in merged.items():
+        if s in ("n_users", "user_ids", "reference_16_random", static) or "per_user" not in r:
+            continue
+        out[s] = {
+            str(i): {m: elicitation.paired_interval(r["per_user"][i], base[i], m) for m in INTERVAL_MEASURES}
+            for i in INTERVAL_ROUNDS
+            if i < len(base)
+        }
+    return out
+
+
+def rounds_table(results: dict) -> list[str]:
+    """Markdown: per strategy and round 1-3, answers / RMSE / recall@10 / found, each with its paired 90%
+    interval against the static order."""
+    r, iv = results["results"], results.get("intervals", {})
+    static = elicitation.elicit.STATIC
+    lines = [
+        "| strategy | round | answers | RMSE | recall@10 | top 10 found |",
+        "|---|---|---|---|---|---|",
+    ]
+    fmt = {"answers": "{:+.2f}", "rmse": "{:+.4f}", "recall": "{:+.3f}", "found": "{:+.3f}"}
+    for s in strategies(results):
+        for i in INTERVAL_ROUNDS:
+            if i >= len(r[s]["rounds"]):
+                continue
+            h = r[s]["rounds"][i]
+            values = {
+                "answers": f"{h['answers']:.2f}",
+                "rmse": f"{h['remaining']['rmse']:.4f}",
+                "recall": f"{h['remaining']['recall@10']:.3f}",
+                "found": f"{h.get('found', float('nan')):.3f}",
+            }
+            cells = []
+            for m in INTERVAL_MEASURES:
+                d = iv.get(s, {}).get(str(i), {}).get(m)
+                extra = (
+                    ""
+                    if d is None
+                    else " (" + fmt[m].format(d[0]) + " [" + fmt[m].format(d[1]) + ", " + fmt[m].format(d[2]) + "])"
+                )
+                cells.append(values[m] + extra)
+            lines.append(f"| {s}{' (static)' if s == static else ''} | {i} | " + " | ".join(cells) + " |")
+    ref = r["reference_16_random"]["remaining"]
+    lines.append(f"| 16 random ratings (today) | | 16 | {ref['rmse']:.4f} | {ref['recall@10']:.3f} | |")
+    return lines
+
+
+def mirror_lines(results: dict) -> list[str]:
+    """Markdown: each mirror pair's three rounds of cards per strategy, and how many of round 1's both get."""
+    lines = []
+    for m in results.get("mirrors", []):
+        t = m["titles"]
+        given = lambda g: ", ".join(f"{t[str(r)]} {v:g}" for r, v in g)
+        lines += [
+            f"**{m['name']}** (given: {given(m['given'])}) and its mirror (given: {given(m['mirror_given'])})",
+            "",
+        ]
+        for s, rounds in m["cards"].items():
+            lines.append(f"- {s}: {m['shared'][s]} of 10 shared in round 1")
+            for i, (a, b) in enumerate(zip(rounds, m["mirror_cards"][s], strict=True), 1):
+                lines.append(f"  - round {i}: {'; '.join(t[str(x)] for x in a)}")
+                lines.append(f"    - mirror: {'; '.join(t[str(x)] for x in b)}")
+        lines.append("")
+    return lines
 
 
 def write(results: dict, out_dir: Path) -> Path:
@@ -145,7 +236,7 @@ def write(results: dict, out_dir: Path) -> Path:
 
 
 def strategies(results: dict) -> list[str]:
-    return [k for k in results["results"] if k not in ("n_users", "reference_16_random")]
+    return [k for k in results["results"] if k not in ("n_users", "user_ids", "reference_16_random")]
 
 
 SHOWN_ROUNDS = (0, 1, 2, 3, 5, 10)
@@ -191,6 +282,16 @@ def markdown(results: dict) -> str:
         ]
         lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in table_rows(results, measure)]
         lines.append("")
+    if results.get("intervals"):
+        lines += [
+            "**Rounds 1-3 against the static order** (remaining ratings; in brackets each strategy minus "
+            f"{elicitation.elicit.STATIC} on the same people, with its paired 90% bootstrap interval):",
+            "",
+            *rounds_table(results),
+            "",
+        ]
+    if results.get("mirrors"):
+        lines += ["**Mirror-image profiles' cards** (after 6 answers):", "", *mirror_lines(results)]
     return "\n".join(lines)
 
 
@@ -258,5 +359,18 @@ def fragment(results: dict) -> str:
         parts.append(
             f"<h3>{measure}</h3><p>{html.escape(what)}. Each cell: answers / RMSE / recall@10 / hate@10.</p>\n"
             f"<table>\n<tr><th>strategy</th>{head}</tr>\n{body}</table>\n"
+        )
+    if results.get("intervals"):
+        rows = [line.strip("|").split(" | ") for line in rounds_table(results)]
+        head_cells = "".join(f"<th>{html.escape(c.strip())}</th>" for c in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in r) + "</tr>\n" for r in rows[2:])
+        parts.append(
+            f"<h3>Rounds 1-3 against the static order</h3><p>Remaining ratings; in brackets each strategy minus "
+            f"{html.escape(elicitation.elicit.STATIC)} on the same people, with its paired 90% bootstrap "
+            f"interval.</p>\n<table>\n<tr>{head_cells}</tr>\n{body}</table>\n"
+        )
+    if results.get("mirrors"):
+        parts.append(
+            "<h3>Mirror-image profiles' cards</h3>\n<pre>" + html.escape("\n".join(mirror_lines(results))) + "</pre>\n"
         )
     return "".join(parts) + "</section>\n"

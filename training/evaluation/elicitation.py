@@ -319,8 +319,10 @@ def simulate(
     for strategy, snaps in snapshots.items():
         history: list[dict[str, Any]] = []
         per_user: list[dict[str, list]] = []
-        eventual = [top_and_bottom(one(snaps[-1][0], i)[1], one(snaps[-1][0], i)[2], snaps[-1][1][i])[0]
-                    for i in range(len(users))]
+        eventual = [
+            top_and_bottom(one(snaps[-1][0], i)[1], one(snaps[-1][0], i)[2], snaps[-1][1][i])[0]
+            for i in range(len(users))
+        ]
         for round_, (predicted, answered, answers, shown) in enumerate(snaps):
             remaining, found = [], []
             for i, u in enumerate(users):
@@ -411,7 +413,10 @@ def merge_folds(per_fold: list[dict]) -> dict:
             }
             if "per_user" in per_fold[0][key]:  # people of every fold, in fold order (paired across strategies)
                 out[key]["per_user"] = [
-                    {m: [x for f in per_fold for x in f[key]["per_user"][r][m]] for m in per_fold[0][key]["per_user"][r]}
+                    {
+                        m: [x for f in per_fold for x in f[key]["per_user"][r][m]]
+                        for m in per_fold[0][key]["per_user"][r]
+                    }
                     for r in range(len(per_fold[0][key]["per_user"]))
                 ]
     return out
@@ -440,3 +445,55 @@ def paired_interval(per_user: dict, base: dict, measure: str, level: float = 0.9
         point, boot = float(stat(np.arange(n))), stat(picks)
     low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
     return point, float(low), float(high)
+
+
+# ---- the mirror-image profiles' cards ---------------------------------------
+
+MIRROR_GIVEN = 3  # loved and hated movies each profile starts with (6 answers)
+
+
+def mirror_cards(model, data: ElicitationData, catalog, scale, strategies, rounds: int = 3, pairs: int = 2) -> list:
+    """The first ``rounds`` rounds of cards for mirror-image profiles (``contrast.profiles``), per strategy.
+
+    Profile A has rated the 3 most-rated movies of genre X (not Y) at the top of the scale and the 3 of Y (not X)
+    at the bottom; its mirror B the same 6 the other way round. Each then answers the cards as a person who has
+    seen every catalog movie of X or Y (not both) and rates them as their profile does, and nothing else (a
+    skip). Returns [{"name", "given": [(row, stars)], "mirror_given", "cards": {strategy: [A's rows per round]},
+    "mirror_cards": {...}, "shared": {strategy: how many of the first round's 10 both are asked}}].
+    """
+    from training.evaluation import contrast
+
+    genre_sets = [set(g.split("|")) if isinstance(g, str) else set() for g in catalog["genres"]]
+    out = []
+    for p in contrast.profiles(catalog, scale)[:pairs]:
+        x = [i for i, g in enumerate(genre_sets) if p["loves"] in g and p["hates"] not in g]
+        y = [i for i, g in enumerate(genre_sets) if p["hates"] in g and p["loves"] not in g]
+        entry: dict[str, Any] = {"name": p["name"], "cards": {}, "mirror_cards": {}, "shared": {}}
+        for side, (loved, hated) in (("cards", (x, y)), ("mirror_cards", (y, x))):
+            rows = np.array(loved + hated, np.int64)
+            stars = np.array([scale.max] * len(loved) + [scale.min] * len(hated), np.float32)
+            given = loved[:MIRROR_GIVEN] + hated[:MIRROR_GIVEN]
+            entry["given" if side == "cards" else "mirror_given"] = [
+                (int(r), float(scale.max if r in loved else scale.min)) for r in given
+            ]
+            for strategy in strategies:
+                person = Person(-1, rows, stars)
+                person.answered = list(given)
+                person.answers = [float(scale.max if r in loved else scale.min) for r in given]
+                shown = []
+                for round_ in range(1, rounds + 1):
+                    r_, v_ = person.given()
+                    stars_now = np.clip(model.predict(r_[None], v_[None]), scale.min, scale.max)[0]
+                    top, bottom = (
+                        model.rank_scores(r_[None], v_[None])
+                        if hasattr(model, "rank_scores")
+                        else (stars_now[None], stars_now[None])
+                    )
+                    cards = shown_next(strategy, data, person, (stars_now, top[0], bottom[0]), round_, 0)
+                    shown.append([int(c) for c in cards])
+                    person.answer(cards)
+                entry[side][strategy] = shown
+        for strategy in strategies:
+            entry["shared"][strategy] = len(set(entry["cards"][strategy][0]) & set(entry["mirror_cards"][strategy][0]))
+        out.append(entry)
+    return out
