@@ -210,7 +210,7 @@ def mirror_lines(results: dict) -> list[str]:
     lines = []
     for m in results.get("mirrors", []):
         t = m["titles"]
-        given = lambda g: ", ".join(f"{t[str(r)]} {v:g}" for r, v in g)
+        given = lambda g, t=t: ", ".join(f"{t[str(r)]} {v:g}" for r, v in g)
         lines += [
             f"**{m['name']}** (given: {given(m['given'])}) and its mirror (given: {given(m['mirror_given'])})",
             "",
