@@ -155,12 +155,15 @@ class ElicitationData:
         answered_rows: np.ndarray,
         predicted: np.ndarray | None = None,
         skipped_rows: np.ndarray | None = None,
+        reference: np.ndarray | None = None,
     ) -> np.ndarray:
         """(N,) scores of ``strategy``; answered_rows / skipped_rows: what this person rated / said they have not
-        seen (sets: their order does not matter); predicted: (N,) their current stars."""
+        seen (sets: their order does not matter); predicted: (N,) their current stars; reference: (N,) the
+        model's stars for a person who has rated nothing (the taste tilt's zero; None: each movie's mean)."""
         if strategy in ADAPTIVE:
             seen_how, info = strategy.split("_")  # "seen": P(seen) alone; "taste": tilted by the stars
-            return self.adaptive(answered_rows, skipped_rows, predicted, info, TASTE if seen_how == "taste" else 0.0)
+            taste = TASTE if seen_how == "taste" else 0.0
+            return self.adaptive(answered_rows, skipped_rows, predicted, info, taste, reference)
         if strategy == "popular":
             return self.n_ratings
         if strategy == "pop_entropy":
@@ -211,6 +214,7 @@ class ElicitationData:
         predicted: np.ndarray | None,
         info: str = "change",
         taste: float = TASTE,
+        reference: np.ndarray | None = None,
     ) -> np.ndarray:
         """(N,) this person's P(seen) (``seen``) x a taste tilt x what a rating would tell us.
 
@@ -221,7 +225,8 @@ class ElicitationData:
         answers, not only which movies they know, moves the next cards.
         """
         p = self.seen(answered_rows, skipped_rows)
-        tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - self.mean))
+        zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
+        tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - zero))
         if info == "static":  # the static order, reweighted by how much likelier this person has seen the movie
             ratio = np.minimum(p / np.maximum(self.p_seen, SEEN_FLOOR), SEEN_RATIO_CAP)
             return np.asarray(np.log1p(self.n_ratings) * self.entropy * ratio**SEEN_WEIGHT * tilt, dtype=np.float64)

@@ -69,7 +69,7 @@ class Model:
         """
         name, _, rule = self.ask_strategy.partition("+")
         assert self.elicitation is not None  # build_model always sets it
-        scores = self.elicitation.scores(name, rated_rows, predicted, skipped_rows)
+        scores = self.elicitation.scores(name, rated_rows, predicted, skipped_rows, self.scorer.no_information)
         exclude = np.concatenate([rated_rows, skipped_rows])
         if rule == "unlisted":  # not the movies on this answer's top and bottom 10 either
             return elicit.choose_unlisted(scores, exclude, listed_rows, elicit.ASK_K)

@@ -115,3 +115,13 @@ def test_without_the_taste_tilt_the_stars_do_not_move_the_seen_part():
     np.testing.assert_array_equal(
         data.scores("seen_entropy", np.array([3]), low), data.scores("seen_entropy", np.array([3]), high)
     )
+
+
+def test_the_taste_tilt_is_measured_from_the_stars_of_a_person_the_model_knows_nothing_about():
+    data = clustered_data()
+    reference = np.random.default_rng(2).uniform(2, 4, N)  # no answers: predicted == reference, no tilt
+    for info in ("static", "entropy", "change"):
+        np.testing.assert_allclose(
+            data.scores(f"taste_{info}", np.array([], np.int64), reference, None, reference),
+            data.scores(f"seen_{info}", np.array([], np.int64), reference, None, reference),
+        )

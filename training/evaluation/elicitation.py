@@ -212,17 +212,33 @@ def pooled(per_person: list[dict]) -> dict:
 
 
 def strategy_scores(
-    strategy: str, data: ElicitationData, person: Person, predicted: np.ndarray, round_: int, seed: int
+    strategy: str,
+    data: ElicitationData,
+    person: Person,
+    predicted: np.ndarray,
+    round_: int,
+    seed: int,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     if strategy == "random":  # seeded per (seed, person, round): the same draw whatever else runs
         return np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
     return data.scores(
-        strategy, np.asarray(person.answered, dtype=np.int64), predicted, np.asarray(person.skipped, dtype=np.int64)
+        strategy,
+        np.asarray(person.answered, dtype=np.int64),
+        predicted,
+        np.asarray(person.skipped, dtype=np.int64),
+        reference,
     )
 
 
 def shown_next(
-    strategy: str, data: ElicitationData, person: Person, predicted: tuple, round_: int, seed: int
+    strategy: str,
+    data: ElicitationData,
+    person: Person,
+    predicted: tuple,
+    round_: int,
+    seed: int,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     """The 10 movies shown this round; predicted: (stars, top scores, bottom scores), each (n_movies,).
 
@@ -231,7 +247,7 @@ def shown_next(
     name, _, rule = strategy.partition("+")
     stars, top_scores, bottom_scores = predicted
     exclude = np.asarray(person.answered + person.skipped, np.int64)
-    scores = strategy_scores(name, data, person, stars, round_, seed)
+    scores = strategy_scores(name, data, person, stars, round_, seed, reference)
     if rule == "unlisted":
         listed = np.concatenate(top_and_bottom(top_scores, bottom_scores, np.asarray(person.answered, np.int64)))
         return elicit.choose_unlisted(scores, exclude, listed, PER_ROUND)
@@ -281,13 +297,14 @@ def simulate(
     for strategy in strategies:
         people = [Person(int(test.user_ids[u]), *test.user(u)) for u in users]
         predicted = predict([p.given() for p in people])
+        reference = predicted[0][0] if people else None  # the stars for a person with nothing rated
         snaps = []
         for round_ in range(rounds + 1):
             if round_:
                 for i, person in enumerate(people):
                     if person.done:
                         continue
-                    person.answer(shown_next(strategy, data, person, one(predicted, i), round_, seed))
+                    person.answer(shown_next(strategy, data, person, one(predicted, i), round_, seed, reference))
                 predicted = predict([p.given() for p in people])
             snaps.append(
                 (
@@ -476,6 +493,8 @@ def mirror_cards(model, data: ElicitationData, catalog, scale, strategies, round
             entry["given" if side == "cards" else "mirror_given"] = [
                 (int(r), float(scale.max if r in loved else scale.min)) for r in given
             ]
+            empty_rows, empty_stars = Person(-1, rows, stars).given()
+            reference = np.clip(model.predict(empty_rows[None], empty_stars[None]), scale.min, scale.max)[0]
             for strategy in strategies:
                 person = Person(-1, rows, stars)
                 person.answered = list(given)
@@ -489,7 +508,7 @@ def mirror_cards(model, data: ElicitationData, catalog, scale, strategies, round
                         if hasattr(model, "rank_scores")
                         else (stars_now[None], stars_now[None])
                     )
-                    cards = shown_next(strategy, data, person, (stars_now, top[0], bottom[0]), round_, 0)
+                    cards = shown_next(strategy, data, person, (stars_now, top[0], bottom[0]), round_, 0, reference)
                     shown.append([int(c) for c in cards])
                     person.answer(cards)
                 entry[side][strategy] = shown
