@@ -49,7 +49,7 @@ STATIC = "pop_entropy+unlisted"  # the fixed order the adaptive strategies are m
 ASK_K = 10
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
-SEEN_WEIGHT = 1.0  # "static": the power of (personal / population P(seen)) that reweights the static order
+SEEN_WEIGHT = 0.5  # "static": the power of (personal / population P(seen)) that reweights the static order
 SEEN_RATIO_CAP = 10.0  # "static": at most this much likelier than the population
 
 
@@ -250,6 +250,10 @@ def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.n
     keep = np.ones(len(scores), dtype=bool)
     keep[np.asarray(exclude_rows, dtype=np.int64)] = False
     candidates = np.flatnonzero(keep)
+    if len(candidates) > 4 * k:  # sort only the movies at or above the k-th best score (the same answer, sooner)
+        values = scores[candidates]
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        candidates = candidates[values >= kth]
     return candidates[np.lexsort((candidates, -scores[candidates]))[:k]]
 
 

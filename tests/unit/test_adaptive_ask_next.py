@@ -125,3 +125,12 @@ def test_the_taste_tilt_is_measured_from_the_stars_of_a_person_the_model_knows_n
             data.scores(f"taste_{info}", np.array([], np.int64), reference, None, reference),
             data.scores(f"seen_{info}", np.array([], np.int64), reference, None, reference),
         )
+
+
+def test_choose_takes_the_k_best_with_ties_to_the_lower_row_however_many_movies():
+    rng = np.random.default_rng(3)
+    scores = rng.integers(0, 5, 500).astype(np.float64)  # many ties
+    exclude = rng.choice(500, 60, replace=False)
+    keep = np.setdiff1d(np.arange(500), exclude)
+    want = keep[np.lexsort((keep, -scores[keep]))[: elicit.ASK_K]]
+    np.testing.assert_array_equal(elicit.choose(scores, exclude), want)
