@@ -108,7 +108,8 @@ def run(out: Path) -> dict:
         + ".",
         "Seen-space fit (sparse SVD, 17,770 movies): "
         + ", ".join(f"{fits[n]:.1f} s for {n:,} ratings" for n in FIT_RATINGS)
-        + f"; extrapolated along the line through both to {NETFLIX_RATINGS:,}: {result['seen_fit_netflix_s_extrapolated'] / 60:.1f} min.",
+        + f"; extrapolated along the line through both to {NETFLIX_RATINGS:,}: "
+        + f"{result['seen_fit_netflix_s_extrapolated'] / 60:.1f} min.",
         "",
     ]
     (out / "ask_next.md").write_text("\n".join(lines))

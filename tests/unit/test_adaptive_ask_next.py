@@ -134,3 +134,34 @@ def test_choose_takes_the_k_best_with_ties_to_the_lower_row_however_many_movies(
     keep = np.setdiff1d(np.arange(500), exclude)
     want = keep[np.lexsort((keep, -scores[keep]))[: elicit.ASK_K]]
     np.testing.assert_array_equal(elicit.choose(scores, exclude), want)
+
+
+def test_the_function_serves_an_adaptive_strategy_named_in_the_manifest(tmp_path):
+    import json
+
+    from screen_genius import api
+    from screen_genius.loader import load_model
+    from screen_genius.manifest import write_manifest
+    from screen_genius.store import LocalStore
+    from tests.fixtures.artifacts import build_artifact_set, elicitation_data, movie_id
+    from training.publish import publish
+
+    build_artifact_set(tmp_path / "set", catalog_size=N)
+    base = elicitation_data(N, 0)
+    fields = {k: getattr(base, k) for k in ElicitationData.ARRAYS}
+    (tmp_path / "set" / elicit.FILE).write_bytes(
+        ElicitationData(**fields, **seen_space(clustered_train(), 4)).to_bytes()
+    )
+    manifest = json.loads((tmp_path / "set" / "manifest.json").read_text())
+    manifest.pop("files")
+    manifest["serving"] = {**manifest.get("serving", {}), "ask_next": "taste_static+unlisted"}
+    write_manifest(tmp_path / "set", **manifest)
+    model = load_model(LocalStore(tmp_path / "bucket"), publish(tmp_path / "set", str(tmp_path / "bucket")))
+    assert model.ask_strategy == "taste_static+unlisted"
+    pairs = [(movie_id(r), 1.0 + r % 5) for r in (3, 5, 7, 30)]
+    skipped = [movie_id(r) for r in (1, 2, 25)]
+    answer = api.recommend(model, pairs, skipped)
+    asked = [a["movie_id"] for a in answer["ask_next"]]
+    assert asked == [a["movie_id"] for a in api.recommend(model, pairs[::-1], skipped[::-1])["ask_next"]]
+    listed = {r["movie_id"] for r in answer["top"] + answer["bottom"]}
+    assert len(set(asked)) == 10 and not set(asked) & (listed | {m for m, _ in pairs} | set(skipped))
