@@ -28,6 +28,19 @@ is listed.
   (how people rate c, around what the model predicts for this person).
   A few 15x15 products per request: well under a millisecond.
 
+The adaptive strategies read the answers themselves: which movies this person
+rated and skipped (a personal P(seen), ``ElicitationData.seen``: a rank-16
+linear-Gaussian fold-in in the "seen" space of the training users, where a
+rating is an observed 1 and a skip an observed 0), and, for ``taste_*``, how
+they rated them (a tilt exp(TASTE x (predicted - reference)): people see more
+of what they like, so a person predicted above what the model predicts for
+nobody has more likely seen the movie). ``NAME = seen_INFO`` or ``taste_INFO``:
+
+- ``*_static``: the static order (log popularity x entropy) x (personal /
+  population P(seen)) ** SEEN_WEIGHT, the ratio capped at SEEN_RATIO_CAP;
+- ``*_entropy``: personal P(seen) x entropy of the movie's ratings;
+- ``*_change``: personal P(seen) x ``expected_change``'s expected squared move.
+
 ``ElicitationData`` is ``elicitation.npz`` of the artifact set (written by
 ``training.evaluation.elicitation.elicitation_data`` at export, checked by the
 manifest like every other file).
