@@ -148,6 +148,7 @@ def run(
 
 INTERVAL_ROUNDS = (1, 2, 3)
 INTERVAL_MEASURES = ("answers", "rmse", "recall", "found")
+COMMON_MEASURES = ("common_rmse", "common_recall")  # in the json, where the per-person data has them
 
 
 def intervals(merged: dict) -> dict:
@@ -162,7 +163,11 @@ def intervals(merged: dict) -> dict:
         if s in ("n_users", "user_ids", "reference_16_random", static) or "per_user" not in r:
             continue
         out[s] = {
-            str(i): {m: elicitation.paired_interval(r["per_user"][i], base[i], m) for m in INTERVAL_MEASURES}
+            str(i): {
+                m: elicitation.paired_interval(r["per_user"][i], base[i], m)
+                for m in INTERVAL_MEASURES + COMMON_MEASURES
+                if m.replace("rmse", "sse") in base[i]  # the per-person data this measure needs
+            }
             for i in INTERVAL_ROUNDS
             if i < len(base)
         }
@@ -175,10 +180,11 @@ def rounds_table(results: dict) -> list[str]:
     r, iv = results["results"], results.get("intervals", {})
     static = elicitation.elicit.STATIC
     lines = [
-        "| strategy | round | answers | RMSE | recall@10 | top 10 found |",
-        "|---|---|---|---|---|---|",
+        "| strategy | round | answers | RMSE | recall@10 | top 10 found | RMSE, common | recall@10, common |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     fmt = {"answers": "{:+.2f}", "rmse": "{:+.4f}", "recall": "{:+.3f}", "found": "{:+.3f}"}
+    fmt.update({"common_rmse": fmt["rmse"], "common_recall": fmt["recall"]})
     for s in strategies(results):
         for i in INTERVAL_ROUNDS:
             if i >= len(r[s]["rounds"]):
@@ -189,9 +195,11 @@ def rounds_table(results: dict) -> list[str]:
                 "rmse": f"{h['remaining']['rmse']:.4f}",
                 "recall": f"{h['remaining']['recall@10']:.3f}",
                 "found": f"{h.get('found', float('nan')):.3f}",
+                "common_rmse": f"{h['common']['rmse']:.4f}",
+                "common_recall": f"{h['common']['recall@10']:.3f}",
             }
             cells = []
-            for m in INTERVAL_MEASURES:
+            for m in INTERVAL_MEASURES + COMMON_MEASURES:
                 d = iv.get(s, {}).get(str(i), {}).get(m)
                 extra = (
                     ""
@@ -201,7 +209,11 @@ def rounds_table(results: dict) -> list[str]:
                 cells.append(values[m] + extra)
             lines.append(f"| {s}{' (static)' if s == static else ''} | {i} | " + " | ".join(cells) + " |")
     ref = r["reference_16_random"]["remaining"]
-    lines.append(f"| 16 random ratings (today) | | 16 | {ref['rmse']:.4f} | {ref['recall@10']:.3f} | |")
+    common = r["reference_16_random"]["common"]
+    lines.append(
+        f"| 16 random ratings (today) | | 16 | {ref['rmse']:.4f} | {ref['recall@10']:.3f} | | "
+        f"{common['rmse']:.4f} | {common['recall@10']:.3f} |"
+    )
     return lines
 
 

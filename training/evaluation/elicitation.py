@@ -348,6 +348,7 @@ def simulate(
                 remaining.append(list_metrics(one(predicted, i), answered[i], rows[keep], ratings[keep]))
                 top = top_and_bottom(one(predicted, i)[1], one(predicted, i)[2], answered[i])[0]
                 found.append(float(np.isin(eventual[i], top).mean()))
+            shared = [list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]
             history.append(
                 {
                     "round": round_,
@@ -355,7 +356,7 @@ def simulate(
                     "shown": shown,
                     "found": float(np.mean(found)),
                     "remaining": pooled(remaining),
-                    "common": pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]),
+                    "common": pooled(shared),
                 }
             )
             per_user.append(
@@ -365,6 +366,9 @@ def simulate(
                     "n": [m["n"] for m in remaining],
                     "recall": [m["recall"] for m in remaining],
                     "found": found,
+                    "common_sse": [m["sse"] for m in shared],
+                    "common_n": [m["n"] for m in shared],
+                    "common_recall": [m["recall"] for m in shared],
                 }
             )
         out[strategy] = {"rounds": history, "per_user": per_user}
@@ -444,14 +448,16 @@ def paired_interval(per_user: dict, base: dict, measure: str, level: float = 0.9
 
     per_user / base: one round's per-person lists (``simulate``'s "per_user"). measure "rmse": the RMSE over
     every remaining rating (resampling people, each with all their ratings); "recall": the mean recall@10
-    over people with liked targets in both; "answers", "found": means over people.
+    over people with liked targets in both; "answers", "found": means over people; "common_rmse",
+    "common_recall": the same on the common targets (every strategy scored on the same ratings).
     """
     rng = np.random.default_rng(seed)
     n = len(base["n"])
     picks = rng.integers(0, n, size=(draws, n))
-    if measure == "rmse":
-        sse, sse0 = np.asarray(per_user["sse"]), np.asarray(base["sse"])
-        cnt, cnt0 = np.asarray(per_user["n"], float), np.asarray(base["n"], float)
+    if measure in ("rmse", "common_rmse"):
+        prefix = measure[: -len("rmse")]
+        sse, sse0 = np.asarray(per_user[prefix + "sse"]), np.asarray(base[prefix + "sse"])
+        cnt, cnt0 = np.asarray(per_user[prefix + "n"], float), np.asarray(base[prefix + "n"], float)
         stat = lambda idx: np.sqrt(sse[idx].sum(-1) / cnt[idx].sum(-1)) - np.sqrt(sse0[idx].sum(-1) / cnt0[idx].sum(-1))
         point, boot = float(stat(np.arange(n))), stat(picks)
     else:
