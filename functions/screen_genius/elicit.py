@@ -11,8 +11,8 @@ a movie is never on the page twice, and a listed movie can be rated where it
 is listed.
 
 - ``popular``: how many training users rated the movie.
-- ``pop_entropy`` (served as ``pop_entropy+unlisted``, chosen by
-  ``python -m training elicit``, see docs/models.md): log popularity x entropy
+- ``pop_entropy`` (served as ``pop_entropy+unlisted`` before the adaptive
+  strategies; still what a set without ``serving.ask_next`` asks): log popularity x entropy
   of its ratings (Rashid et al. 2002, "Getting to know you"): seen by many,
   and people disagree about it.
 - ``expected_change`` (measured, not served: the best RMSE, less recall):
@@ -36,7 +36,8 @@ they rated them (a tilt exp(TASTE x (predicted - reference)): people see more
 of what they like, so a person predicted above what the model predicts for
 nobody has more likely seen the movie). ``NAME = seen_INFO`` or ``taste_INFO``:
 
-- ``*_static``: the static order (log popularity x entropy) x (personal /
+- ``*_static`` (served as ``taste_static+unlisted``, chosen by
+  ``python -m training elicit``, see docs/models.md): the static order (log popularity x entropy) x (personal /
   population P(seen)) ** SEEN_WEIGHT, the ratio capped at SEEN_RATIO_CAP;
 - ``*_entropy``: personal P(seen) x entropy of the movie's ratings;
 - ``*_change``: personal P(seen) x ``expected_change``'s expected squared move.
@@ -57,8 +58,8 @@ import numpy as np
 FILE = "elicitation.npz"
 ADAPTIVE = ("seen_entropy", "seen_change", "seen_static", "taste_entropy", "taste_change", "taste_static")
 STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE)
-SERVED = "pop_entropy+unlisted"
-STATIC = "pop_entropy+unlisted"  # the fixed order the adaptive strategies are measured against
+SERVED = "taste_static+unlisted"  # chosen by ``python -m training elicit``, see docs/models.md
+STATIC = "pop_entropy+unlisted"  # the fixed order served before; what sets without serving.ask_next ask
 ASK_K = 10
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
