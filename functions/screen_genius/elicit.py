@@ -97,6 +97,8 @@ class ElicitationData:
     # Derived in __post_init__, so a request does only the per-person part.
     _gram: np.ndarray = field(init=False, repr=False, compare=False)  # features' features, (D, D)
     _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
+    _static: np.ndarray = field(init=False, repr=False, compare=False, default=None)  # pop_entropy's scores
+    _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default=None)
     _seen_precision: np.ndarray = field(init=False, repr=False, compare=False, default=None)  # inverse of seen_cov
     _seen_prior_pull: np.ndarray = field(init=False, repr=False, compare=False, default=None)  # it @ seen_mean
 
@@ -128,6 +130,8 @@ class ElicitationData:
             raise ValueError("the seen space must be finite, with seen_noise > 0")
         object.__setattr__(self, "_gram", self.features.T @ self.features)
         object.__setattr__(self, "_prior_precision", np.linalg.inv(self.prior_cov))
+        object.__setattr__(self, "_static", np.log1p(self.n_ratings) * self.entropy)
+        object.__setattr__(self, "_inverse_p_seen", 1.0 / np.maximum(self.p_seen, SEEN_FLOOR))
         if k:
             precision = np.linalg.inv(self.seen_cov)
             object.__setattr__(self, "_seen_precision", precision)
@@ -242,8 +246,9 @@ class ElicitationData:
         zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
         tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - zero))
         if info == "static":  # the static order, reweighted by how much likelier this person has seen the movie
-            ratio = np.minimum(p / np.maximum(self.p_seen, SEEN_FLOOR), SEEN_RATIO_CAP)
-            return np.asarray(np.log1p(self.n_ratings) * self.entropy * ratio**SEEN_WEIGHT * tilt, dtype=np.float64)
+            ratio = np.minimum(p * self._inverse_p_seen, SEEN_RATIO_CAP)
+            weight = np.sqrt(ratio) if SEEN_WEIGHT == 0.5 else ratio**SEEN_WEIGHT
+            return np.asarray(self._static * weight * tilt, dtype=np.float64)
         if info == "entropy":
             gain = self.entropy
         elif info == "change":
