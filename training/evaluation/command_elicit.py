@@ -243,6 +243,8 @@ def write(results: dict, out_dir: Path) -> Path:
     (out_dir / "elicitation.json").write_text(json.dumps(results, indent=2) + "\n")
     (out_dir / "elicitation.md").write_text(markdown(results))
     plot(results, out_dir / "elicitation.png")
+    if results.get("intervals"):
+        plot_intervals(results, out_dir / "elicitation_rounds.png")
     (out_dir / "elicitation.html").write_text(fragment(results))
     return out_dir / "elicitation.html"
 
@@ -354,6 +356,54 @@ def plot(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_intervals(results: dict, path: Path) -> None:
+    """Rounds 1-3: each strategy minus the static order (paired 90% intervals as error bars), one panel per
+    measure (recall@10 and RMSE on remaining and on common targets, answers)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    iv = results["intervals"]
+    panels = [
+        ("recall", "recall@10 minus static (remaining)"),
+        ("rmse", "RMSE minus static (remaining)"),
+        ("answers", "answers minus static"),
+        ("common_recall", "recall@10 minus static (common)"),
+        ("common_rmse", "RMSE minus static (common)"),
+        ("found", "eventual top 10 found minus static"),
+    ]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    names = list(iv)
+    for (measure, title), ax in zip(panels, axes.ravel(), strict=False):
+        for j, s in enumerate(names):
+            xs, ys, lo, hi = [], [], [], []
+            for i in INTERVAL_ROUNDS:
+                d = iv[s].get(str(i), {}).get(measure)
+                if d is not None:
+                    xs.append(i + (j - len(names) / 2) * 0.06)
+                    ys.append(d[0])
+                    lo.append(d[0] - d[1])
+                    hi.append(d[2] - d[0])
+            if xs:
+                lw = 2.5 if s == results["protocol"]["served"] else 1.0
+                ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", ms=3, lw=lw, capsize=2, label=s)
+        ax.axhline(0, color="grey", lw=1)
+        ax.set_xticks(list(INTERVAL_ROUNDS))
+        ax.set_xlabel("round (10 movies shown per round)")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(
+        f"adaptive ask_next against {elicitation.elicit.STATIC}: paired 90% intervals, "
+        f"{results['results']['n_users']} simulated newcomers",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def fragment(results: dict) -> str:
     """An HTML section for the evaluation report: the plot and both tables."""
     p = results["protocol"]
@@ -379,7 +429,10 @@ def fragment(results: dict) -> str:
         parts.append(
             f"<h3>Rounds 1-3 against the static order</h3><p>Remaining ratings; in brackets each strategy minus "
             f"{html.escape(elicitation.elicit.STATIC)} on the same people, with its paired 90% bootstrap "
-            f"interval.</p>\n<table>\n<tr>{head_cells}</tr>\n{body}</table>\n"
+            f"interval.</p>\n"
+            '<img src="elicitation_rounds.png" alt="each strategy minus the static order, rounds 1-3, with '
+            'paired 90% intervals">\n'
+            f"<table>\n<tr>{head_cells}</tr>\n{body}</table>\n"
         )
     if results.get("mirrors"):
         parts.append(
