@@ -163,12 +163,23 @@ def test_the_report_writes_the_plot_and_both_tables_marking_the_served_strategy(
             "served": served,
         },
     }
+    results["intervals"] = command_elicit.intervals(results["results"])
     command_elicit.write(results, tmp_path)
     assert (tmp_path / "elicitation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "elicitation_rounds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(results["intervals"]["taste_static+unlisted"]["2"]) == {
+        "answers",
+        "rmse",
+        "recall",
+        "found",
+        "common_rmse",
+        "common_recall",
+    }
+    assert "| taste_static+unlisted | 2 |" in (tmp_path / "elicitation.md").read_text()
     assert json.loads((tmp_path / "elicitation.json").read_text())["protocol"]["served"] == served
     page = (tmp_path / "elicitation.html").read_text()
     assert page.startswith('<section id="elicitation">') and "a &lt;test&gt; protocol" in page
-    assert page.count("<table>") == 2 and f"{served} (served)" in page
+    assert page.count("<table>") == 3 and f"{served} (served)" in page
     assert "16 random ratings (today)" in (tmp_path / "elicitation.md").read_text()
 
 

@@ -190,13 +190,14 @@ def rounds_table(results: dict) -> list[str]:
             if i >= len(r[s]["rounds"]):
                 continue
             h = r[s]["rounds"][i]
+            show = lambda x, spec: "n/a" if x is None else format(x, spec)
             values = {
-                "answers": f"{h['answers']:.2f}",
-                "rmse": f"{h['remaining']['rmse']:.4f}",
-                "recall": f"{h['remaining']['recall@10']:.3f}",
-                "found": f"{h.get('found', float('nan')):.3f}",
-                "common_rmse": f"{h['common']['rmse']:.4f}",
-                "common_recall": f"{h['common']['recall@10']:.3f}",
+                "answers": show(h["answers"], ".2f"),
+                "rmse": show(h["remaining"]["rmse"], ".4f"),
+                "recall": show(h["remaining"]["recall@10"], ".3f"),
+                "found": show(h.get("found"), ".3f"),
+                "common_rmse": show(h["common"]["rmse"], ".4f"),
+                "common_recall": show(h["common"]["recall@10"], ".3f"),
             }
             cells = []
             for m in INTERVAL_MEASURES + COMMON_MEASURES:
@@ -210,9 +211,10 @@ def rounds_table(results: dict) -> list[str]:
             lines.append(f"| {s}{' (static)' if s == static else ''} | {i} | " + " | ".join(cells) + " |")
     ref = r["reference_16_random"]["remaining"]
     common = r["reference_16_random"]["common"]
+    show = lambda x, spec: "n/a" if x is None else format(x, spec)
     lines.append(
-        f"| 16 random ratings (today) | | 16 | {ref['rmse']:.4f} | {ref['recall@10']:.3f} | | "
-        f"{common['rmse']:.4f} | {common['recall@10']:.3f} |"
+        f"| 16 random ratings (today) | | 16 | {show(ref['rmse'], '.4f')} | {show(ref['recall@10'], '.3f')} | | "
+        f"{show(common['rmse'], '.4f')} | {show(common['recall@10'], '.3f')} |"
     )
     return lines
 
