@@ -458,7 +458,8 @@ def paired_interval(per_user: dict, base: dict, measure: str, level: float = 0.9
         prefix = measure[: -len("rmse")]
         sse, sse0 = np.asarray(per_user[prefix + "sse"]), np.asarray(base[prefix + "sse"])
         cnt, cnt0 = np.asarray(per_user[prefix + "n"], float), np.asarray(base[prefix + "n"], float)
-        stat = lambda idx: np.sqrt(sse[idx].sum(-1) / cnt[idx].sum(-1)) - np.sqrt(sse0[idx].sum(-1) / cnt0[idx].sum(-1))
+        rmse = lambda e, c, idx: np.sqrt(e[idx].sum(-1) / np.maximum(c[idx].sum(-1), 1))  # no targets: 0
+        stat = lambda idx: rmse(sse, cnt, idx) - rmse(sse0, cnt0, idx)
         point, boot = float(stat(np.arange(n))), stat(picks)
     else:
         a, b = per_user[measure], base[measure]
