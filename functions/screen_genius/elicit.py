@@ -67,6 +67,10 @@ SEEN_WEIGHT = 0.5  # "static": the power of (personal / population P(seen)) that
 SEEN_RATIO_CAP = 10.0  # "static": at most this much likelier than the population
 
 
+def _empty() -> np.ndarray:
+    return np.zeros(0)
+
+
 @dataclass(frozen=True)
 class ElicitationData:
     """Per-movie statistics of the training users, and the taste prior, in catalog row order.
@@ -97,10 +101,14 @@ class ElicitationData:
     # Derived in __post_init__, so a request does only the per-person part.
     _gram: np.ndarray = field(init=False, repr=False, compare=False)  # features' features, (D, D)
     _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
-    _static: np.ndarray = field(init=False, repr=False, compare=False, default=None)  # pop_entropy's scores
-    _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default=None)
-    _seen_precision: np.ndarray = field(init=False, repr=False, compare=False, default=None)  # inverse of seen_cov
-    _seen_prior_pull: np.ndarray = field(init=False, repr=False, compare=False, default=None)  # it @ seen_mean
+    _static: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # pop_entropy's scores
+    _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
+    _seen_precision: np.ndarray = field(
+        init=False, repr=False, compare=False, default_factory=_empty
+    )  # inverse of seen_cov
+    _seen_prior_pull: np.ndarray = field(
+        init=False, repr=False, compare=False, default_factory=_empty
+    )  # it @ seen_mean
 
     ARRAYS = ("n_ratings", "p_seen", "mean", "var", "entropy", "features", "prior_cov", "noise_var")
     SEEN_ARRAYS = ("seen_vectors", "seen_mean", "seen_cov", "seen_noise")
@@ -223,7 +231,7 @@ class ElicitationData:
         y = np.concatenate([np.ones(len(rated)), np.zeros(len(skipped))])
         precision = self._seen_precision + v.T @ v / self.seen_noise
         z = np.linalg.solve(precision, self._seen_prior_pull + v.T @ y / self.seen_noise)
-        return np.clip(self.seen_vectors @ z, SEEN_FLOOR, 1.0)
+        return np.asarray(np.clip(self.seen_vectors @ z, SEEN_FLOOR, 1.0), dtype=np.float64)
 
     def adaptive(
         self,
