@@ -11,8 +11,8 @@ a movie is never on the page twice, and a listed movie can be rated where it
 is listed.
 
 - ``popular``: how many training users rated the movie.
-- ``pop_entropy`` (served as ``pop_entropy+unlisted``, chosen by
-  ``python -m training elicit``, see docs/models.md): log popularity x entropy
+- ``pop_entropy`` (served as ``pop_entropy+unlisted`` before the adaptive
+  strategies; still what a set without ``serving.ask_next`` asks): log popularity x entropy
   of its ratings (Rashid et al. 2002, "Getting to know you"): seen by many,
   and people disagree about it.
 - ``expected_change`` (measured, not served: the best RMSE, less recall):
@@ -28,6 +28,20 @@ is listed.
   (how people rate c, around what the model predicts for this person).
   A few 15x15 products per request: well under a millisecond.
 
+The adaptive strategies read the answers themselves: which movies this person
+rated and skipped (a personal P(seen), ``ElicitationData.seen``: a rank-16
+linear-Gaussian fold-in in the "seen" space of the training users, where a
+rating is an observed 1 and a skip an observed 0), and, for ``taste_*``, how
+they rated them (a tilt exp(TASTE x (predicted - reference)): people see more
+of what they like, so a person predicted above what the model predicts for
+nobody has more likely seen the movie). ``NAME = seen_INFO`` or ``taste_INFO``:
+
+- ``*_static`` (served as ``taste_static+unlisted``, chosen by
+  ``python -m training elicit``, see docs/models.md): the static order (log popularity x entropy) x (personal /
+  population P(seen)) ** SEEN_WEIGHT, the ratio capped at SEEN_RATIO_CAP;
+- ``*_entropy``: personal P(seen) x entropy of the movie's ratings;
+- ``*_change``: personal P(seen) x ``expected_change``'s expected squared move.
+
 ``ElicitationData`` is ``elicitation.npz`` of the artifact set (written by
 ``training.evaluation.elicitation.elicitation_data`` at export, checked by the
 manifest like every other file).
@@ -42,9 +56,19 @@ from typing import Any
 import numpy as np
 
 FILE = "elicitation.npz"
-STRATEGIES = ("popular", "pop_entropy", "expected_change")
-SERVED = "pop_entropy+unlisted"
+ADAPTIVE = ("seen_entropy", "seen_change", "seen_static", "taste_entropy", "taste_change", "taste_static")
+STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE)
+SERVED = "taste_static+unlisted"  # chosen by ``python -m training elicit``, see docs/models.md
+STATIC = "pop_entropy+unlisted"  # the fixed order served before; what sets without serving.ask_next ask
 ASK_K = 10
+TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
+SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
+SEEN_WEIGHT = 0.5  # "static": the power of (personal / population P(seen)) that reweights the static order
+SEEN_RATIO_CAP = 10.0  # "static": at most this much likelier than the population
+
+
+def _empty() -> np.ndarray:
+    return np.zeros(0)
 
 
 @dataclass(frozen=True)
@@ -68,11 +92,26 @@ class ElicitationData:
     features: np.ndarray
     prior_cov: np.ndarray
     noise_var: float
+    # The "seen" space (optional: sets exported before it existed have k = 0 and a personal P(seen) equal
+    # to p_seen): who rated what among the training users, as a rank-k linear-Gaussian model.
+    seen_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (N, k)
+    seen_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k,) prior mean of a person's coordinates
+    seen_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (k, k) their prior covariance
+    seen_noise: float = 1.0  # variance of one seen / not-seen entry around the rank-k model
     # Derived in __post_init__, so a request does only the per-person part.
     _gram: np.ndarray = field(init=False, repr=False, compare=False)  # features' features, (D, D)
     _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
+    _static: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # pop_entropy's scores
+    _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
+    _seen_precision: np.ndarray = field(
+        init=False, repr=False, compare=False, default_factory=_empty
+    )  # inverse of seen_cov
+    _seen_prior_pull: np.ndarray = field(
+        init=False, repr=False, compare=False, default_factory=_empty
+    )  # it @ seen_mean
 
     ARRAYS = ("n_ratings", "p_seen", "mean", "var", "entropy", "features", "prior_cov", "noise_var")
+    SEEN_ARRAYS = ("seen_vectors", "seen_mean", "seen_cov", "seen_noise")
 
     def __post_init__(self) -> None:
         n = len(self.n_ratings)
@@ -88,8 +127,23 @@ class ElicitationData:
         values = [getattr(self, name) for name in self.ARRAYS[:-1]] + [np.asarray(self.noise_var)]
         if not all(np.isfinite(v).all() for v in values) or not self.noise_var > 0:
             raise ValueError("elicitation data must be finite, with noise_var > 0")
+        k = self.seen_mean.shape[0] if self.seen_mean.ndim == 1 else -1
+        if k and (self.seen_vectors.shape != (n, k) or self.seen_cov.shape != (k, k) or not 0 < k <= 64):
+            raise ValueError(
+                f"seen_vectors must be ({n}, k), seen_mean (k,) and seen_cov (k, k) with k <= 64; are "
+                f"{self.seen_vectors.shape}, {self.seen_mean.shape} and {self.seen_cov.shape}"
+            )
+        seen = [self.seen_vectors, self.seen_mean, self.seen_cov, np.asarray(self.seen_noise)]
+        if not all(np.isfinite(v).all() for v in seen) or not self.seen_noise > 0:
+            raise ValueError("the seen space must be finite, with seen_noise > 0")
         object.__setattr__(self, "_gram", self.features.T @ self.features)
         object.__setattr__(self, "_prior_precision", np.linalg.inv(self.prior_cov))
+        object.__setattr__(self, "_static", np.log1p(self.n_ratings) * self.entropy)
+        object.__setattr__(self, "_inverse_p_seen", 1.0 / np.maximum(self.p_seen, SEEN_FLOOR))
+        if k:
+            precision = np.linalg.inv(self.seen_cov)
+            object.__setattr__(self, "_seen_precision", precision)
+            object.__setattr__(self, "_seen_prior_pull", precision @ self.seen_mean)
 
     @property
     def catalog_size(self) -> int:
@@ -98,7 +152,8 @@ class ElicitationData:
     def to_bytes(self) -> bytes:
         """The ``elicitation.npz`` file (float64 arrays, no pickles)."""
         buf = io.BytesIO()
-        arrays: dict[str, Any] = {name: np.asarray(getattr(self, name), dtype=np.float64) for name in self.ARRAYS}
+        names = self.ARRAYS + (self.SEEN_ARRAYS if self.seen_mean.shape[0] else ())
+        arrays: dict[str, Any] = {name: np.asarray(getattr(self, name), dtype=np.float64) for name in names}
         np.savez(buf, **arrays)
         return buf.getvalue()
 
@@ -108,6 +163,9 @@ class ElicitationData:
         try:
             with np.load(io.BytesIO(data), allow_pickle=False) as npz:
                 arrays: dict[str, Any] = {name: np.asarray(npz[name], dtype=np.float64) for name in cls.ARRAYS}
+                if "seen_vectors" in npz.files:  # sets exported before the seen space have none
+                    arrays.update({name: np.asarray(npz[name], dtype=np.float64) for name in cls.SEEN_ARRAYS})
+                    arrays["seen_noise"] = float(arrays["seen_noise"])
         except KeyError as e:
             raise ValueError(f"lacks the array {e}") from None
         except (OSError, EOFError, ValueError) as e:
@@ -117,7 +175,21 @@ class ElicitationData:
 
     # ---- strategies: (N,) scores, higher = ask sooner --------------------
 
-    def scores(self, strategy: str, answered_rows: np.ndarray, predicted: np.ndarray | None = None) -> np.ndarray:
+    def scores(
+        self,
+        strategy: str,
+        answered_rows: np.ndarray,
+        predicted: np.ndarray | None = None,
+        skipped_rows: np.ndarray | None = None,
+        reference: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """(N,) scores of ``strategy``; answered_rows / skipped_rows: what this person rated / said they have not
+        seen (sets: their order does not matter); predicted: (N,) their current stars; reference: (N,) the
+        model's stars for a person who has rated nothing (the taste tilt's zero; None: each movie's mean)."""
+        if strategy in ADAPTIVE:
+            seen_how, info = strategy.split("_")  # "seen": P(seen) alone; "taste": tilted by the stars
+            taste = TASTE if seen_how == "taste" else 0.0
+            return self.adaptive(answered_rows, skipped_rows, predicted, info, taste, reference)
         if strategy == "popular":
             return self.n_ratings
         if strategy == "pop_entropy":
@@ -141,6 +213,58 @@ class ElicitationData:
         change = self.p_seen * spread / (self.noise_var + own) ** 2 * surprise / self.catalog_size
         return np.asarray(change, dtype=np.float64)
 
+    def seen(self, answered_rows: np.ndarray, skipped_rows: np.ndarray | None = None) -> np.ndarray:
+        """(N,) this person's chance of having seen each movie, given what they rated (seen) and skipped (not).
+
+        The training users' seen matrix X (users x N, 1 = rated) is modelled as X_u ~ N(V z_u, seen_noise) with
+        z_u ~ N(seen_mean, seen_cov) (V = seen_vectors, from a truncated SVD of X). Each rated movie is an
+        observed 1, each skipped one an observed 0; the posterior mean of z gives V z, clipped to
+        [SEEN_FLOOR, 1]. Rows are sorted first, so the answer does not depend on their order even in the
+        last bit. With no seen space (an older set): p_seen.
+        """
+        if not self.seen_mean.shape[0]:
+            return self.p_seen
+        rated = np.unique(np.asarray(answered_rows, dtype=np.int64))
+        skipped = np.unique(np.asarray([] if skipped_rows is None else skipped_rows, dtype=np.int64))
+        observed = np.concatenate([rated, skipped])
+        v = self.seen_vectors[observed]
+        y = np.concatenate([np.ones(len(rated)), np.zeros(len(skipped))])
+        precision = self._seen_precision + v.T @ v / self.seen_noise
+        z = np.linalg.solve(precision, self._seen_prior_pull + v.T @ y / self.seen_noise)
+        return np.asarray(np.clip(self.seen_vectors @ z, SEEN_FLOOR, 1.0), dtype=np.float64)
+
+    def adaptive(
+        self,
+        answered_rows: np.ndarray,
+        skipped_rows: np.ndarray | None,
+        predicted: np.ndarray | None,
+        info: str = "change",
+        taste: float = TASTE,
+        reference: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """(N,) this person's P(seen) (``seen``) x a taste tilt x what a rating would tell us.
+
+        info "entropy": the entropy of the movie's ratings (the static order's measure of disagreement);
+        "change": the expected squared change of this person's predictions (``expected_change`` without its
+        population P(seen)). The tilt exp(taste x (predicted - mean)) says people see more of what they like:
+        a person predicted to rate a movie above its average has more likely seen it, so how they rated their
+        answers, not only which movies they know, moves the next cards.
+        """
+        p = self.seen(answered_rows, skipped_rows)
+        zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
+        tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - zero))
+        if info == "static":  # the static order, reweighted by how much likelier this person has seen the movie
+            ratio = np.minimum(p * self._inverse_p_seen, SEEN_RATIO_CAP)
+            weight = np.sqrt(ratio) if SEEN_WEIGHT == 0.5 else ratio**SEEN_WEIGHT
+            return np.asarray(self._static * weight * tilt, dtype=np.float64)
+        if info == "entropy":
+            gain = self.entropy
+        elif info == "change":
+            gain = self.expected_change(answered_rows, predicted) / np.maximum(self.p_seen, SEEN_FLOOR)
+        else:
+            raise ValueError(f"unknown information measure {info!r}; use static, entropy or change")
+        return np.asarray(p * tilt * gain, dtype=np.float64)
+
 
 def known(strategy: str) -> bool:
     """``NAME`` or ``NAME+unlisted`` with NAME one of STRATEGIES (the manifest's ``serving.ask_next``)."""
@@ -153,6 +277,10 @@ def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.n
     keep = np.ones(len(scores), dtype=bool)
     keep[np.asarray(exclude_rows, dtype=np.int64)] = False
     candidates = np.flatnonzero(keep)
+    if len(candidates) > 4 * k:  # sort only the movies at or above the k-th best score (the same answer, sooner)
+        values = scores[candidates]
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        candidates = candidates[values >= kth]
     return candidates[np.lexsort((candidates, -scores[candidates]))[:k]]
 
 

@@ -64,6 +64,8 @@ class Model:
     display: list[dict[str, Any]] = field(repr=False, default_factory=list)  # per row: {movie_id, title, year, genres}
     elicitation: elicit.ElicitationData | None = field(repr=False, default=None)
     ask_strategy: str = "popular"
+    # The stars for a person who has rated nothing (computed once at load): the zero of the taste tilt.
+    ask_reference: np.ndarray | None = field(repr=False, default=None)
 
     def ask_next(
         self, rated_rows: np.ndarray, skipped_rows: np.ndarray, listed_rows: np.ndarray, predicted: np.ndarray
@@ -74,7 +76,7 @@ class Model:
         """
         name, _, rule = self.ask_strategy.partition("+")
         assert self.elicitation is not None  # build_model always sets it
-        scores = self.elicitation.scores(name, rated_rows, predicted)
+        scores = self.elicitation.scores(name, rated_rows, predicted, skipped_rows, self.ask_reference)
         exclude = np.concatenate([rated_rows, skipped_rows])
         if rule == "unlisted":  # not the movies on this answer's top and bottom 10 either
             return elicit.choose_unlisted(scores, exclude, listed_rows, elicit.ASK_K)
@@ -222,7 +224,7 @@ def build_model(
     else:
         try:
             elicitation = elicit.ElicitationData.from_bytes(elicitation_bytes)
-            strategy = manifest.get("serving", {}).get("ask_next", elicit.SERVED)
+            strategy = manifest.get("serving", {}).get("ask_next", elicit.STATIC)  # as exported then
             if elicitation.catalog_size != size or not elicit.known(strategy):
                 raise ValueError(
                     f"need {size} movies and a strategy in {elicit.STRATEGIES}; has "
@@ -249,6 +251,7 @@ def build_model(
         display=display,
         elicitation=elicitation,
         ask_strategy=strategy,
+        ask_reference=scorer.predict(np.zeros(0, np.int64), np.zeros(0))[0],
     )
 
 

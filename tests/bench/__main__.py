@@ -10,7 +10,7 @@ import os
 import platform
 from pathlib import Path
 
-BENCHES = ("ingest", "models", "scale", "serving", "website")
+BENCHES = ("ingest", "models", "scale", "serving", "ask_next", "website")
 
 
 def machine() -> str:

@@ -87,11 +87,13 @@ def test_metrics_by_hand():
     assert every_liked["recall"] == 1.0 and every_liked["hate"] is None  # 10 of 15 liked found: min(10, 15)
 
 
-def test_the_model_only_ever_sees_answers_the_person_really_gave():
+def test_the_model_only_ever_sees_answers_the_person_really_gave_never_a_movie_they_did_not_rate():
     test = random_ratings(12, seed=1)
     data = elicitation_data(random_ratings(40, seed=2), vectors(), 3.5, HALF_STARS)
     spy = SpyModel()
-    simulate(spy, data, test, strategies=("random", "expected_change+unlisted"), scale=HALF_STARS)
+    simulate(
+        spy, data, test, strategies=("random", "expected_change+unlisted", "taste_static+unlisted"), scale=HALF_STARS
+    )
     truth = {
         (int(test.user_ids[u]), int(r)): float(v)
         for u in range(test.n_users)
@@ -162,10 +164,44 @@ def test_the_report_writes_the_plot_and_both_tables_marking_the_served_strategy(
             "served": served,
         },
     }
+    results["intervals"] = command_elicit.intervals(results["results"])
     command_elicit.write(results, tmp_path)
     assert (tmp_path / "elicitation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "elicitation_rounds.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert set(results["intervals"]["taste_static+unlisted"]["2"]) == {
+        "answers",
+        "rmse",
+        "recall",
+        "found",
+        "common_rmse",
+        "common_recall",
+    }
+    assert "| taste_static+unlisted | 2 |" in (tmp_path / "elicitation.md").read_text()
     assert json.loads((tmp_path / "elicitation.json").read_text())["protocol"]["served"] == served
     page = (tmp_path / "elicitation.html").read_text()
     assert page.startswith('<section id="elicitation">') and "a &lt;test&gt; protocol" in page
-    assert page.count("<table>") == 2 and f"{served} (served)" in page
+    assert page.count("<table>") == 3 and f"{served} (served)" in page
     assert "16 random ratings (today)" in (tmp_path / "elicitation.md").read_text()
+
+
+def test_paired_intervals_are_zero_against_itself_and_exclude_zero_for_a_uniform_gain():
+    base = {"sse": [4.0, 9.0, 1.0, 2.0] * 5, "n": [4, 9, 2, 2] * 5, "recall": [0.1, None, 0.3, 0.2] * 5}
+    assert elicitation.paired_interval(base, base, "rmse") == (0.0, 0.0, 0.0)
+    better = {"sse": [x * 0.81 for x in base["sse"]], "n": base["n"], "recall": [0.2, 0.5, 0.4, None] * 5}
+    d, low, high = elicitation.paired_interval(better, base, "rmse")
+    assert d == pytest.approx(-0.1 * np.sqrt(sum(base["sse"]) / sum(base["n"]))) and low <= d <= high < 0
+    d, low, high = elicitation.paired_interval(better, base, "recall")  # people with recall in both: 2 of 4
+    assert d == pytest.approx(0.1) and 0 < low <= high
+
+
+def test_simulation_keeps_each_persons_metrics_in_the_order_of_its_users():
+    test, train = random_ratings(8, seed=9), random_ratings(30, seed=10)
+    data = elicitation_data(train, vectors(), 3.5, HALF_STARS)
+    out = simulate(
+        SpyModel(), data, test, strategies=("pop_entropy+unlisted", "taste_static+unlisted"), scale=HALF_STARS
+    )
+    for s in ("pop_entropy+unlisted", "taste_static+unlisted"):
+        per_user, rounds = out[s]["per_user"], out[s]["rounds"]
+        assert len(per_user) == len(rounds) and len(per_user[2]["answers"]) == out["n_users"] == len(out["user_ids"])
+        assert np.mean(per_user[2]["answers"]) == pytest.approx(rounds[2]["answers"])
+        assert per_user[-1]["found"] == [1.0] * out["n_users"]  # the eventual top 10 is the last round's

@@ -36,6 +36,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ensemble", type=int, default=1, help="user towers per fold (the served model has 5)")
     parser.add_argument("--quick", action="store_true", help="quick training profile, 2 folds (smoke tests)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--strategies", nargs="*", choices=elicitation.STRATEGIES, help="simulate these only (default: all)"
+    )
 
 
 def main(args: argparse.Namespace) -> int:
@@ -52,6 +55,7 @@ def main(args: argparse.Namespace) -> int:
         cache_dir=args.cache,
         seed=args.seed,
         log=print,
+        strategies=args.strategies or elicitation.STRATEGIES,
     )
     path = write(results, args.out)
     print(f"elicitation report: {path}")
@@ -83,6 +87,7 @@ def run(
     cache_dir=None,
     seed: int = 0,
     log=print,
+    strategies=elicitation.STRATEGIES,
 ) -> dict:
     from training.models.fitting import catalog_features
 
@@ -100,9 +105,22 @@ def run(
             f"fold {fold}: {train.n_users} training users, {len(elicitation.newcomers.eligible(test))} simulated "
             f"(trained in {trained_s:.0f} s)"
         )
-        per_fold.append(elicitation.simulate(model, data, test, scale=ds.rating_scale, seed=seed, log=log))
+        per_fold.append(elicitation.simulate(model, data, test, strategies, scale=ds.rating_scale, seed=seed, log=log))
         timings.append({"fold": fold, "train_s": trained_s, "total_s": time.perf_counter() - t})
     merged = elicitation.merge_folds(per_fold)
+    # The mirror-image profiles' cards, on the last fold's model and data (the strategies as served: +unlisted).
+    asked = [s for s in strategies if s.endswith("+unlisted")]
+    titles = ds.catalog["title"].tolist()
+    mirrors = elicitation.mirror_cards(model, data, ds.catalog, ds.rating_scale, asked) if asked else []
+    for m in mirrors:
+        m["titles"] = {
+            str(r): titles[r]
+            for side in ("cards", "mirror_cards")
+            for c in m[side].values()
+            for rows in c
+            for r in rows
+        }
+        m["titles"].update({str(r): titles[r] for r, _ in m["given"]})
     return {
         "dataset": ds.info.get("name"),
         "catalog_size": len(ds.catalog),
@@ -121,10 +139,104 @@ def run(
             "served": elicitation.elicit.SERVED,
         },
         "results": merged,
+        "intervals": intervals(merged),
+        "mirrors": mirrors,
         "per_fold": per_fold,
         "timings": timings,
         "seconds": time.perf_counter() - started,
     }
+
+
+INTERVAL_ROUNDS = (1, 2, 3)
+INTERVAL_MEASURES = ("answers", "rmse", "recall", "found")
+COMMON_MEASURES = ("common_rmse", "common_recall")  # in the json, where the per-person data has them
+
+
+def intervals(merged: dict) -> dict:
+    """{strategy: {round: {measure: (difference, low, high)}}}: each strategy minus the static order on the same
+    people, paired 90% bootstrap intervals (``elicitation.paired_interval``), rounds 1-3."""
+    static = elicitation.elicit.STATIC
+    if static not in merged or "per_user" not in merged[static]:
+        return {}
+    base = merged[static]["per_user"]
+    out = {}
+    for s, r in merged.items():
+        if s in ("n_users", "user_ids", "reference_16_random", static) or "per_user" not in r:
+            continue
+        out[s] = {
+            str(i): {
+                m: elicitation.paired_interval(r["per_user"][i], base[i], m)
+                for m in INTERVAL_MEASURES + COMMON_MEASURES
+                if m.replace("rmse", "sse") in base[i]  # the per-person data this measure needs
+            }
+            for i in INTERVAL_ROUNDS
+            if i < len(base)
+        }
+    return out
+
+
+def rounds_table(results: dict) -> list[str]:
+    """Markdown: per strategy and round 1-3, answers / RMSE / recall@10 / found, each with its paired 90%
+    interval against the static order."""
+    r, iv = results["results"], results.get("intervals", {})
+    static = elicitation.elicit.STATIC
+    lines = [
+        "| strategy | round | answers | RMSE | recall@10 | top 10 found | RMSE, common | recall@10, common |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    fmt = {"answers": "{:+.2f}", "rmse": "{:+.4f}", "recall": "{:+.3f}", "found": "{:+.3f}"}
+    fmt.update({"common_rmse": fmt["rmse"], "common_recall": fmt["recall"]})
+    for s in strategies(results):
+        for i in INTERVAL_ROUNDS:
+            if i >= len(r[s]["rounds"]):
+                continue
+            h = r[s]["rounds"][i]
+            show = lambda x, spec: "n/a" if x is None else format(x, spec)
+            values = {
+                "answers": show(h["answers"], ".2f"),
+                "rmse": show(h["remaining"]["rmse"], ".4f"),
+                "recall": show(h["remaining"]["recall@10"], ".3f"),
+                "found": show(h.get("found"), ".3f"),
+                "common_rmse": show(h["common"]["rmse"], ".4f"),
+                "common_recall": show(h["common"]["recall@10"], ".3f"),
+            }
+            cells = []
+            for m in INTERVAL_MEASURES + COMMON_MEASURES:
+                d = iv.get(s, {}).get(str(i), {}).get(m)
+                extra = (
+                    ""
+                    if d is None
+                    else " (" + fmt[m].format(d[0]) + " [" + fmt[m].format(d[1]) + ", " + fmt[m].format(d[2]) + "])"
+                )
+                cells.append(values[m] + extra)
+            lines.append(f"| {s}{' (static)' if s == static else ''} | {i} | " + " | ".join(cells) + " |")
+    ref = r["reference_16_random"]["remaining"]
+    common = r["reference_16_random"]["common"]
+    show = lambda x, spec: "n/a" if x is None else format(x, spec)
+    lines.append(
+        f"| 16 random ratings (today) | | 16 | {show(ref['rmse'], '.4f')} | {show(ref['recall@10'], '.3f')} | | "
+        f"{show(common['rmse'], '.4f')} | {show(common['recall@10'], '.3f')} |"
+    )
+    return lines
+
+
+def mirror_lines(results: dict) -> list[str]:
+    """Markdown: each mirror pair's three rounds of cards per strategy, and how many of round 1's both get."""
+    lines = []
+    for m in results.get("mirrors", []):
+        t = m["titles"]
+        given = lambda g, t=t: ", ".join(f"{t[str(r)]} {v:g}" for r, v in g)
+        lines += [
+            f"**{m['name']}** (given: {given(m['given'])}) and its mirror (given: {given(m['mirror_given'])})",
+            "",
+        ]
+        for s, rounds in m["cards"].items():
+            lines.append(f"- {s}: {m['shared'][s]} of 10 shared in round 1")
+            for i, (a, b) in enumerate(zip(rounds, m["mirror_cards"][s], strict=True), 1):
+                lines.append(f"  - round {i}: {'; '.join(t[str(x)] for x in a)}")
+                lines.append(f"    - mirror: {'; '.join(t[str(x)] for x in b)}")
+        lines.append("")
+    return lines
 
 
 def write(results: dict, out_dir: Path) -> Path:
@@ -134,12 +246,14 @@ def write(results: dict, out_dir: Path) -> Path:
     (out_dir / "elicitation.json").write_text(json.dumps(results, indent=2) + "\n")
     (out_dir / "elicitation.md").write_text(markdown(results))
     plot(results, out_dir / "elicitation.png")
+    if results.get("intervals"):
+        plot_intervals(results, out_dir / "elicitation_rounds.png")
     (out_dir / "elicitation.html").write_text(fragment(results))
     return out_dir / "elicitation.html"
 
 
 def strategies(results: dict) -> list[str]:
-    return [k for k in results["results"] if k not in ("n_users", "reference_16_random")]
+    return [k for k in results["results"] if k not in ("n_users", "user_ids", "reference_16_random")]
 
 
 SHOWN_ROUNDS = (0, 1, 2, 3, 5, 10)
@@ -185,6 +299,16 @@ def markdown(results: dict) -> str:
         ]
         lines += [f"| {name} | " + " | ".join(cells) + " |" for name, cells in table_rows(results, measure)]
         lines.append("")
+    if results.get("intervals"):
+        lines += [
+            "**Rounds 1-3 against the static order** (remaining ratings; in brackets each strategy minus "
+            f"{elicitation.elicit.STATIC} on the same people, with its paired 90% bootstrap interval):",
+            "",
+            *rounds_table(results),
+            "",
+        ]
+    if results.get("mirrors"):
+        lines += ["**Mirror-image profiles' cards** (after 6 answers):", "", *mirror_lines(results)]
     return "\n".join(lines)
 
 
@@ -235,6 +359,54 @@ def plot(results: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def plot_intervals(results: dict, path: Path) -> None:
+    """Rounds 1-3: each strategy minus the static order (paired 90% intervals as error bars), one panel per
+    measure (recall@10 and RMSE on remaining and on common targets, answers)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    iv = results["intervals"]
+    panels = [
+        ("recall", "recall@10 minus static (remaining)"),
+        ("rmse", "RMSE minus static (remaining)"),
+        ("answers", "answers minus static"),
+        ("common_recall", "recall@10 minus static (common)"),
+        ("common_rmse", "RMSE minus static (common)"),
+        ("found", "eventual top 10 found minus static"),
+    ]
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8))
+    names = list(iv)
+    for (measure, title), ax in zip(panels, axes.ravel(), strict=False):
+        for j, s in enumerate(names):
+            xs, ys, lo, hi = [], [], [], []
+            for i in INTERVAL_ROUNDS:
+                d = iv[s].get(str(i), {}).get(measure)
+                if d is not None:
+                    xs.append(i + (j - len(names) / 2) * 0.06)
+                    ys.append(d[0])
+                    lo.append(d[0] - d[1])
+                    hi.append(d[2] - d[0])
+            if xs:
+                lw = 2.5 if s == results["protocol"]["served"] else 1.0
+                ax.errorbar(xs, ys, yerr=[lo, hi], marker="o", ms=3, lw=lw, capsize=2, label=s)
+        ax.axhline(0, color="grey", lw=1)
+        ax.set_xticks(list(INTERVAL_ROUNDS))
+        ax.set_xlabel("round (10 movies shown per round)")
+        ax.set_title(title, fontsize=10)
+        ax.grid(alpha=0.3)
+    axes[0, 0].legend(fontsize=7)
+    fig.suptitle(
+        f"adaptive ask_next against {elicitation.elicit.STATIC}: paired 90% intervals, "
+        f"{results['results']['n_users']} simulated newcomers",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def fragment(results: dict) -> str:
     """An HTML section for the evaluation report: the plot and both tables."""
     p = results["protocol"]
@@ -252,5 +424,21 @@ def fragment(results: dict) -> str:
         parts.append(
             f"<h3>{measure}</h3><p>{html.escape(what)}. Each cell: answers / RMSE / recall@10 / hate@10.</p>\n"
             f"<table>\n<tr><th>strategy</th>{head}</tr>\n{body}</table>\n"
+        )
+    if results.get("intervals"):
+        rows = [line.strip("|").split(" | ") for line in rounds_table(results)]
+        head_cells = "".join(f"<th>{html.escape(c.strip())}</th>" for c in rows[0])
+        body = "".join("<tr>" + "".join(f"<td>{html.escape(c.strip())}</td>" for c in r) + "</tr>\n" for r in rows[2:])
+        parts.append(
+            f"<h3>Rounds 1-3 against the static order</h3><p>Remaining ratings; in brackets each strategy minus "
+            f"{html.escape(elicitation.elicit.STATIC)} on the same people, with its paired 90% bootstrap "
+            f"interval.</p>\n"
+            '<img src="elicitation_rounds.png" alt="each strategy minus the static order, rounds 1-3, with '
+            'paired 90% intervals">\n'
+            f"<table>\n<tr>{head_cells}</tr>\n{body}</table>\n"
+        )
+    if results.get("mirrors"):
+        parts.append(
+            "<h3>Mirror-image profiles' cards</h3>\n<pre>" + html.escape("\n".join(mirror_lines(results))) + "</pre>\n"
         )
     return "".join(parts) + "</section>\n"

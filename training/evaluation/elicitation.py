@@ -44,6 +44,38 @@ MAX_ANSWERS = 16
 LIKED, DISLIKED = 4.0, 2.0  # stars: >= LIKED counts for recall@10, <= DISLIKED for hate@10
 TOP_N = 10
 PRIOR_RIDGE = 5.0  # ridge of the per-user fold-in that estimates the taste prior
+SEEN_RANK = 16  # dimensions of the seen space (``seen_space``)
+
+
+def seen_space(train: CatalogRatings, rank: int = SEEN_RANK) -> dict:
+    """The "seen" space of ``ElicitationData``: a truncated SVD of the training users' binary seen matrix.
+
+    X (users x N, 1 where the user rated the movie) ~ U S V'; a user's coordinates are z_u = X_u V (V has
+    orthonormal columns, so X_u's best rank-k fit is V z_u); their prior is the mean and covariance of z_u over
+    training users, and the noise is the mean squared residual per entry, sum_u (|X_u|^2 - |z_u|^2) / (users N).
+    Sparse throughout: a few sparse products per iteration of ``svds``, never the dense matrix.
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.linalg import svds
+
+    n_users, n_items = train.n_users, train.n_items
+    k = min(rank, n_items - 1, n_users - 1)
+    if k < 1:
+        return {}
+    x = csr_matrix((np.ones(len(train.rows)), train.rows, train.indptr), shape=(n_users, n_items))
+    x.sum_duplicates()
+    x.data[:] = 1.0
+    _, _, vt = svds(x, k=k, random_state=0)
+    v = vt[::-1].T.copy()  # (N, k), largest singular value first
+    v *= np.where(v.sum(axis=0) < 0, -1.0, 1.0)  # a deterministic sign: popularity positive
+    z = np.asarray(x @ v)
+    residual = (x.multiply(x).sum() - (z**2).sum()) / (n_users * n_items)
+    return {
+        "seen_vectors": v,
+        "seen_mean": z.mean(axis=0),
+        "seen_cov": np.cov(z, rowvar=False).reshape(k, k) + 1e-6 * np.eye(k),
+        "seen_noise": float(max(residual, 1e-4)),
+    }
 
 
 def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: float, scale) -> ElicitationData:
@@ -95,6 +127,7 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
         features=features,
         prior_cov=prior_cov,
         noise_var=max(noise_var, 1e-3),
+        **seen_space(train),
     )
 
 
@@ -180,15 +213,33 @@ def pooled(per_person: list[dict]) -> dict:
 
 
 def strategy_scores(
-    strategy: str, data: ElicitationData, person: Person, predicted: np.ndarray, round_: int, seed: int
+    strategy: str,
+    data: ElicitationData,
+    person: Person,
+    predicted: np.ndarray,
+    round_: int,
+    seed: int,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     if strategy == "random":  # seeded per (seed, person, round): the same draw whatever else runs
         return np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
-    return data.scores(strategy, np.asarray(person.answered, dtype=np.int64), predicted)
+    return data.scores(
+        strategy,
+        np.asarray(person.answered, dtype=np.int64),
+        predicted,
+        np.asarray(person.skipped, dtype=np.int64),
+        reference,
+    )
 
 
 def shown_next(
-    strategy: str, data: ElicitationData, person: Person, predicted: tuple, round_: int, seed: int
+    strategy: str,
+    data: ElicitationData,
+    person: Person,
+    predicted: tuple,
+    round_: int,
+    seed: int,
+    reference: np.ndarray | None = None,
 ) -> np.ndarray:
     """The 10 movies shown this round; predicted: (stars, top scores, bottom scores), each (n_movies,).
 
@@ -197,7 +248,7 @@ def shown_next(
     name, _, rule = strategy.partition("+")
     stars, top_scores, bottom_scores = predicted
     exclude = np.asarray(person.answered + person.skipped, np.int64)
-    scores = strategy_scores(name, data, person, stars, round_, seed)
+    scores = strategy_scores(name, data, person, stars, round_, seed, reference)
     if rule == "unlisted":
         listed = np.concatenate(top_and_bottom(top_scores, bottom_scores, np.asarray(person.answered, np.int64)))
         return elicit.choose_unlisted(scores, exclude, listed, PER_ROUND)
@@ -247,13 +298,14 @@ def simulate(
     for strategy in strategies:
         people = [Person(int(test.user_ids[u]), *test.user(u)) for u in users]
         predicted = predict([p.given() for p in people])
+        reference = predicted[0][0] if people else None  # the stars for a person with nothing rated
         snaps = []
         for round_ in range(rounds + 1):
             if round_:
                 for i, person in enumerate(people):
                     if person.done:
                         continue
-                    person.answer(shown_next(strategy, data, person, one(predicted, i), round_, seed))
+                    person.answer(shown_next(strategy, data, person, one(predicted, i), round_, seed, reference))
                 predicted = predict([p.given() for p in people])
             snaps.append(
                 (
@@ -281,25 +333,46 @@ def simulate(
         keep = ~np.isin(rows, list(asked[i]))
         common.append((np.asarray(sorted(asked[i]), np.int64), rows[keep], ratings[keep]))
 
-    out: dict[str, Any] = {"n_users": len(users)}
+    out: dict[str, Any] = {"n_users": len(users), "user_ids": [int(test.user_ids[u]) for u in users]}
     for strategy, snaps in snapshots.items():
         history: list[dict[str, Any]] = []
+        per_user: list[dict[str, list]] = []
+        eventual = [
+            top_and_bottom(one(snaps[-1][0], i)[1], one(snaps[-1][0], i)[2], snaps[-1][1][i])[0]
+            for i in range(len(users))
+        ]
         for round_, (predicted, answered, answers, shown) in enumerate(snaps):
-            remaining = []
+            remaining, found = [], []
             for i, u in enumerate(users):
                 rows, ratings = test.user(u)
                 keep = ~np.isin(rows, answered[i])
                 remaining.append(list_metrics(one(predicted, i), answered[i], rows[keep], ratings[keep]))
+                top = top_and_bottom(one(predicted, i)[1], one(predicted, i)[2], answered[i])[0]
+                found.append(float(np.isin(eventual[i], top).mean()))
+            shared = [list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]
             history.append(
                 {
                     "round": round_,
                     "answers": answers,
                     "shown": shown,
+                    "found": float(np.mean(found)),
                     "remaining": pooled(remaining),
-                    "common": pooled([list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]),
+                    "common": pooled(shared),
                 }
             )
-        out[strategy] = {"rounds": history}
+            per_user.append(
+                {
+                    "answers": [len(a) for a in answered],
+                    "sse": [m["sse"] for m in remaining],
+                    "n": [m["n"] for m in remaining],
+                    "recall": [m["recall"] for m in remaining],
+                    "found": found,
+                    "common_sse": [m["sse"] for m in shared],
+                    "common_n": [m["n"] for m in shared],
+                    "common_recall": [m["recall"] for m in shared],
+                }
+            )
+        out[strategy] = {"rounds": history, "per_user": per_user}
         if log:
             log(
                 f"  {strategy}: "
@@ -345,9 +418,12 @@ def merge_folds(per_fold: list[dict]) -> dict:
             return None
         return float(sum(w * x for w, x in zip(weights, items, strict=False)))
 
-    out: dict[str, Any] = {"n_users": int(sum(f["n_users"] for f in per_fold))}
+    out: dict[str, Any] = {
+        "n_users": int(sum(f["n_users"] for f in per_fold)),
+        "user_ids": [u for f in per_fold for u in f.get("user_ids", [])],
+    }
     for key in per_fold[0]:
-        if key == "n_users":
+        if key in ("n_users", "user_ids"):
             continue
         if key == "reference_16_random":
             out[key] = mean([f[key] for f in per_fold])
@@ -357,4 +433,94 @@ def merge_folds(per_fold: list[dict]) -> dict:
                     mean([f[key]["rounds"][r] for f in per_fold]) for r in range(len(per_fold[0][key]["rounds"]))
                 ]
             }
+            if "per_user" in per_fold[0][key]:  # people of every fold, in fold order (paired across strategies)
+                out[key]["per_user"] = [
+                    {
+                        m: [x for f in per_fold for x in f[key]["per_user"][r][m]]
+                        for m in per_fold[0][key]["per_user"][r]
+                    }
+                    for r in range(len(per_fold[0][key]["per_user"]))
+                ]
+    return out
+
+
+def paired_interval(per_user: dict, base: dict, measure: str, level: float = 0.9, draws: int = 2000, seed: int = 0):
+    """(difference, low, high): strategy minus ``base`` on the same people, with a paired bootstrap interval.
+
+    per_user / base: one round's per-person lists (``simulate``'s "per_user"). measure "rmse": the RMSE over
+    every remaining rating (resampling people, each with all their ratings); "recall": the mean recall@10
+    over people with liked targets in both; "answers", "found": means over people; "common_rmse",
+    "common_recall": the same on the common targets (every strategy scored on the same ratings).
+    """
+    rng = np.random.default_rng(seed)
+    n = len(base["n"])
+    picks = rng.integers(0, n, size=(draws, n))
+    if measure in ("rmse", "common_rmse"):
+        prefix = measure[: -len("rmse")]
+        sse, sse0 = np.asarray(per_user[prefix + "sse"]), np.asarray(base[prefix + "sse"])
+        cnt, cnt0 = np.asarray(per_user[prefix + "n"], float), np.asarray(base[prefix + "n"], float)
+        rmse = lambda e, c, idx: np.sqrt(e[idx].sum(-1) / np.maximum(c[idx].sum(-1), 1))  # no targets: 0
+        stat = lambda idx: rmse(sse, cnt, idx) - rmse(sse0, cnt0, idx)
+        point, boot = float(stat(np.arange(n))), stat(picks)
+    else:
+        a, b = per_user[measure], base[measure]
+        both = np.array([x is not None and y is not None for x, y in zip(a, b, strict=True)])
+        diff = np.where(both, [0.0 if x is None or y is None else x - y for x, y in zip(a, b, strict=True)], 0.0)
+        stat = lambda idx: (diff[idx] * both[idx]).sum(-1) / np.maximum(both[idx].sum(-1), 1)
+        point, boot = float(stat(np.arange(n))), stat(picks)
+    low, high = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
+    return point, float(low), float(high)
+
+
+# ---- the mirror-image profiles' cards ---------------------------------------
+
+MIRROR_GIVEN = 3  # loved and hated movies each profile starts with (6 answers)
+
+
+def mirror_cards(model, data: ElicitationData, catalog, scale, strategies, rounds: int = 3, pairs: int = 2) -> list:
+    """The first ``rounds`` rounds of cards for mirror-image profiles (``contrast.profiles``), per strategy.
+
+    Profile A has rated the 3 most-rated movies of genre X (not Y) at the top of the scale and the 3 of Y (not X)
+    at the bottom; its mirror B the same 6 the other way round. Each then answers the cards as a person who has
+    seen every catalog movie of X or Y (not both) and rates them as their profile does, and nothing else (a
+    skip). Returns [{"name", "given": [(row, stars)], "mirror_given", "cards": {strategy: [A's rows per round]},
+    "mirror_cards": {...}, "shared": {strategy: how many of the first round's 10 both are asked}}].
+    """
+    from training.evaluation import contrast
+
+    genre_sets = [set(g.split("|")) if isinstance(g, str) else set() for g in catalog["genres"]]
+    out = []
+    for p in contrast.profiles(catalog, scale)[:pairs]:
+        x = [i for i, g in enumerate(genre_sets) if p["loves"] in g and p["hates"] not in g]
+        y = [i for i, g in enumerate(genre_sets) if p["hates"] in g and p["loves"] not in g]
+        entry: dict[str, Any] = {"name": p["name"], "cards": {}, "mirror_cards": {}, "shared": {}}
+        for side, (loved, hated) in (("cards", (x, y)), ("mirror_cards", (y, x))):
+            rows = np.array(loved + hated, np.int64)
+            stars = np.array([scale.max] * len(loved) + [scale.min] * len(hated), np.float32)
+            given = loved[:MIRROR_GIVEN] + hated[:MIRROR_GIVEN]
+            entry["given" if side == "cards" else "mirror_given"] = [
+                (int(r), float(scale.max if r in loved else scale.min)) for r in given
+            ]
+            empty_rows, empty_stars = Person(-1, rows, stars).given()
+            reference = np.clip(model.predict(empty_rows[None], empty_stars[None]), scale.min, scale.max)[0]
+            for strategy in strategies:
+                person = Person(-1, rows, stars)
+                person.answered = list(given)
+                person.answers = [float(scale.max if r in loved else scale.min) for r in given]
+                shown = []
+                for round_ in range(1, rounds + 1):
+                    r_, v_ = person.given()
+                    stars_now = np.clip(model.predict(r_[None], v_[None]), scale.min, scale.max)[0]
+                    top, bottom = (
+                        model.rank_scores(r_[None], v_[None])
+                        if hasattr(model, "rank_scores")
+                        else (stars_now[None], stars_now[None])
+                    )
+                    cards = shown_next(strategy, data, person, (stars_now, top[0], bottom[0]), round_, 0, reference)
+                    shown.append([int(c) for c in cards])
+                    person.answer(cards)
+                entry[side][strategy] = shown
+        for strategy in strategies:
+            entry["shared"][strategy] = len(set(entry["cards"][strategy][0]) & set(entry["mirror_cards"][strategy][0]))
+        out.append(entry)
     return out

@@ -1,0 +1,117 @@
+"""``ask_next`` cost: each strategy per answer, side by side, at our catalog's size and at Netflix's.
+
+Per request (one person with 16 ratings and 40 skips, their predicted stars and 20 listed movies), the time
+of ``ElicitationData.scores`` + ``choose_unlisted`` for every strategy, median of repeated calls, on synthetic
+data of the exported shapes (taste space D = 15, seen space k = 16). Target: at most 0.3 ms for the served
+one at the Netflix catalog (17,770 movies). Also: the size of ``elicitation.npz`` and the time to fit the seen
+space (``seen_space``, a sparse truncated SVD) on synthetic ratings of growing size, with the linear
+extrapolation (through both points) to the 100M-rating Netflix run.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+from screen_genius import elicit
+from screen_genius.elicit import ElicitationData
+
+TARGET_MS = 0.3
+SIZES = (970, 17_770)
+FIT_RATINGS = (500_000, 2_000_000)  # synthetic ratings for the seen-space fit
+NETFLIX_RATINGS = 100_000_000
+
+
+def synthetic(n: int, seed: int = 0) -> ElicitationData:
+    rng = np.random.default_rng(seed)
+    n_ratings = np.round(5000.0 / (1 + np.arange(n)) ** 0.7) + 1
+    seen = np.linalg.qr(rng.normal(size=(n, 16)))[0]
+    return ElicitationData(
+        n_ratings=n_ratings,
+        p_seen=n_ratings / 6000.0,
+        mean=rng.uniform(2.5, 4.5, n),
+        var=rng.uniform(0.3, 1.5, n),
+        entropy=rng.uniform(1.0, 3.0, n),
+        features=rng.normal(0, 0.3, (n, 15)),
+        prior_cov=np.eye(15) * 0.2,
+        noise_var=0.7,
+        seen_vectors=seen,
+        seen_mean=rng.normal(0, 0.1, 16),
+        seen_cov=np.eye(16) * 0.05,
+        seen_noise=0.05,
+    )
+
+
+def per_request_ms(data: ElicitationData, strategy: str, repeats: int = 300) -> float:
+    rng = np.random.default_rng(1)
+    n = data.catalog_size
+    picks = rng.choice(min(n, 400), 76, replace=False)
+    rated, skipped, listed = picks[:16], picks[16:56], picks[56:]
+    predicted = rng.uniform(1, 5, n)
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        scores = data.scores(strategy, rated, predicted, skipped)
+        elicit.choose_unlisted(scores, np.concatenate([rated, skipped]), listed)
+        times.append(time.perf_counter() - t)
+    return float(np.median(times) * 1e3)
+
+
+def fit_seconds(n_ratings: int, n_items: int = 17_770, per_user: int = 200) -> float:
+    from training.evaluation.elicitation import seen_space
+    from training.models.catalog_ratings import CatalogRatings
+
+    rng = np.random.default_rng(2)
+    n_users = n_ratings // per_user
+    popularity = 1.0 / (1 + np.arange(n_items)) ** 0.8
+    rows = rng.choice(n_items, n_ratings, p=popularity / popularity.sum())
+    users = np.repeat(np.arange(n_users), per_user)
+    train = CatalogRatings.build(users, rows, np.full(n_ratings, 3.0), n_items)
+    t = time.perf_counter()
+    seen_space(train)
+    return time.perf_counter() - t
+
+
+def run(out: Path) -> dict:
+    strategies = [s + "+unlisted" for s in elicit.STRATEGIES]
+    result: dict = {"target_ms": TARGET_MS, "served": elicit.SERVED, "per_request_ms": {}, "npz_mb": {}}
+    for n in SIZES:
+        data = synthetic(n)
+        result["npz_mb"][n] = len(data.to_bytes()) / 2**20
+        result["per_request_ms"][n] = {s: per_request_ms(data, s.partition("+")[0]) for s in strategies}
+    fits = {n: fit_seconds(n) for n in FIT_RATINGS}
+    result["seen_fit_s"] = fits
+    (n0, n1), (t0, t1) = FIT_RATINGS, (fits[FIT_RATINGS[0]], fits[FIT_RATINGS[1]])
+    slope = max((t1 - t0) / (n1 - n0), t1 / n1 / 4)  # seconds per rating beyond the fixed start-up
+    result["seen_fit_netflix_s_extrapolated"] = t1 + slope * (NETFLIX_RATINGS - n1)
+    served_ms = result["per_request_ms"][SIZES[-1]][elicit.SERVED]
+    result["meets_target"] = served_ms <= TARGET_MS
+    lines = [
+        "## ask_next",
+        "",
+        "Per request (16 ratings, 40 skips, 20 listed movies): scores + the 10 cards, median ms.",
+        "",
+        "| strategy | " + " | ".join(f"{n} movies" for n in SIZES) + " |",
+        "|---|" + "---|" * len(SIZES),
+    ]
+    for s in strategies:
+        mark = " (served)" if s == elicit.SERVED else ""
+        lines.append(f"| {s}{mark} | " + " | ".join(f"{result['per_request_ms'][n][s]:.3f}" for n in SIZES) + " |")
+    lines += [
+        "",
+        f"Served at {SIZES[-1]} movies: {served_ms:.3f} ms (target <= {TARGET_MS} ms: "
+        f"{'met' if result['meets_target'] else 'NOT met'}). elicitation.npz: "
+        + ", ".join(f"{result['npz_mb'][n]:.2f} MB at {n} movies" for n in SIZES)
+        + ".",
+        "Seen-space fit (sparse SVD, 17,770 movies): "
+        + ", ".join(f"{fits[n]:.1f} s for {n:,} ratings" for n in FIT_RATINGS)
+        + f"; extrapolated along the line through both to {NETFLIX_RATINGS:,}: "
+        + f"{result['seen_fit_netflix_s_extrapolated'] / 60:.1f} min.",
+        "",
+    ]
+    (out / "ask_next.md").write_text("\n".join(lines))
+    (out / "ask_next.json").write_text(json.dumps(result, indent=2) + "\n")
+    return result
