@@ -61,8 +61,8 @@ def per_request_ms(data: ElicitationData, strategy: str, repeats: int = 300) -> 
 
 
 def fit_seconds(n_ratings: int, n_items: int = 17_770, per_user: int = 200) -> float:
+    from training.coldstart.ratings import CatalogRatings
     from training.evaluation.elicitation import seen_space
-    from training.models.catalog_ratings import CatalogRatings
 
     rng = np.random.default_rng(2)
     n_users = n_ratings // per_user

@@ -7,8 +7,8 @@ import pytest
 
 from screen_genius import elicit
 from screen_genius.elicit import ElicitationData
+from training.coldstart.ratings import CatalogRatings
 from training.evaluation.elicitation import seen_space
-from training.models.catalog_ratings import CatalogRatings
 
 N = 41  # movie 0, then two clusters: 1..20 and 21..40
 
