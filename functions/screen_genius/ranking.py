@@ -13,7 +13,8 @@ its score is the log of that chance (lowest score first means most likely):
 
     seen         = max(personal + hate_popularity * popularity, SEEN_FLOOR)
     low          = logistic((hate_below - (stars - hate_chart * prior)) / hate_scale)
-    bottom score = -(log seen + log low)
+    bottom score = -(log seen + log low), and +inf for a movie whose stars are above
+                   the median of this person's stars
 
 ``hate_chart`` judges the stars against the chart (a movie everyone pans is
 no news about this person). Sets exported before this form rank the bottom
@@ -63,6 +64,8 @@ def list_scores(
         seen = np.maximum(personal + p["hate_popularity"] * popularity, SEEN_FLOOR)
         z = (p["hate_below"] - (stars - p["hate_chart"] * prior)) / p["hate_scale"]
         bottom = np.logaddexp(0.0, -z) - np.log(seen)  # -(log seen + log logistic(z))
+        # "will probably not like" never names a movie predicted above this person's median
+        bottom = np.where(stars > np.median(stars, axis=-1, keepdims=True), np.inf, bottom)
     else:
         bottom = (
             stars - p["gamma_bottom"] * (personal + p["popularity_bottom"] * popularity) + p["chart_bottom"] * prior

@@ -112,11 +112,13 @@ def test_of_near_equal_candidates_the_choice_takes_the_simplest_and_of_a_clear_w
 
 
 def test_bottom_choice_takes_a_better_hate_whose_bottom_10_is_not_the_charts_flops():
-    # the stars and the chart put movies 20-29 at the bottom; the people dislike movies 0-9, which they watch
+    # the stars put movies 20-29 lowest and the chart puts movies 10-29 low; the people dislike movies 0-9,
+    # acclaimed ones they watch, which the stars put low too (below the median, where a bottom list may look)
     validation = ratings_for()
-    stars = np.linspace(3, 1, 30)
+    rows = np.arange(30)
+    stars = np.where(rows < 10, 2.0, np.where(rows < 20, 3.5, 1.5))
     cases = _cases(validation, stars, np.linspace(1, 0, 30))
-    prior = stars - stars.mean()
+    prior = np.where(rows < 10, 1.0, -0.5)
     cases = [
         (s, p, pop, prior, e, np.where(np.isnan(t), t, np.where(np.arange(30) < 10, 1.0, 4.5)))
         for s, p, pop, _, e, t in cases

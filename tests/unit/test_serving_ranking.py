@@ -103,7 +103,20 @@ def test_the_bottom_score_is_minus_the_log_chance_of_meeting_the_movie_and_ratin
     personal = ranking.weights[2].astype(np.float64) + ranking.weights[5]
     seen = np.maximum(personal + 0.5 * ranking.popularity, 0.01)
     low = 1.0 / (1.0 + np.exp(-(2.5 - (stars - 0.5 * ranking.prior)) / 0.4))
-    np.testing.assert_allclose(bottom, -(np.log(seen) + np.log(low)), rtol=1e-9)
+    below = stars <= np.median(stars)  # 1.0, 1.5, 2.0: the movies a bottom list may name
+    np.testing.assert_allclose(bottom[below], -(np.log(seen) + np.log(low))[below], rtol=1e-9)
+    assert np.isinf(bottom[~below]).all()
+
+
+def test_a_movie_predicted_above_the_persons_median_never_makes_the_bottom_list():
+    n = 5
+    weights = np.zeros((n, n), np.float32)
+    weights[0, 4] = 5.0  # everyone like this person has met movie 4
+    buffer = io.BytesIO()
+    np.savez(buffer, weights=weights, popularity=np.array([0.1, 0.01, 0.01, 0.01, 0.9]), prior=np.zeros(n))
+    ranking = ListRanking.from_bytes(buffer.getvalue(), HATE, n)
+    _, bottom = ranking.scores(np.array([0]), np.array([4.0, 1.0, 1.5, 2.0, 3.9]))
+    assert np.argmin(bottom) != 4 and np.isinf(bottom[4]) and np.isfinite(bottom[[1, 2]]).all()
 
 
 def test_at_the_bottom_a_movie_this_person_would_meet_beats_an_obscure_one_predicted_alike():
