@@ -64,8 +64,8 @@ def test_a_model_saved_and_loaded_back_gives_the_same_stars_and_lists(tmp_path):
     np.testing.assert_array_equal(back.predict(many_rows, many_ratings)[0], no_information)
     np.testing.assert_allclose(back.predict(many_rows, many_ratings), model.predict(many_rows, many_ratings))
     # the command-line path reads the same directory
-    np.testing.assert_array_equal(
-        load_models(tmp_path).recommender().predict(rows, ratings), model.predict(rows, ratings)
+    np.testing.assert_allclose(
+        load_models(tmp_path).recommender().predict(rows, ratings), model.predict(rows, ratings), rtol=1e-6
     )
 
 
