@@ -73,7 +73,8 @@ def test_first_visit_goes_through_the_guided_panel_to_results(page, site, functi
         wait_for_answer_to(page, len(rated))
     top, bottom = result_ids(page, "top"), result_ids(page, "bottom")
     assert len(top) == 10 and len(bottom) == 10
-    assert not (set(rated) | {skipped}) & (set(top) | set(bottom))
+    # rated movies are never listed; a skipped one ("haven't seen it") may be: predicting it is the point
+    assert not set(rated) & (set(top) | set(bottom))
     ratings = [{"movie_id": m, "rating": v} for m, v in reversed(rated.items())]  # newest first, as stored
     assert stored_answers(page)["ratings"] == ratings
     # The panel refilled from the latest answer; only the card just rated stays, showing its stars.
