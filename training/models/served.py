@@ -331,13 +331,9 @@ class ServedModel:
         return self.choice["params"]
 
     def no_information_prior(self) -> np.ndarray:
-        """(n_movies,) float64: the stars with nothing rated, centred (the chart the lists are judged against).
-
-        The served stars for no ratings (``predict``: the item mean once fitted), so that with nothing rated
-        the top list is the chart's order and not the chart less some other chart.
-        """
+        """(n_movies,) float64: the stars with nothing rated, centred (the chart the top list is pulled from)."""
         empty = np.full((1, user_tower.MAX_RATINGS), -1)
-        prior = np.asarray(self.predict(empty, np.zeros(empty.shape, np.float32)), dtype=np.float64)[0]
+        prior = np.asarray(self.tower.predict(empty, np.zeros(empty.shape, np.float32)), dtype=np.float64)[0]
         return prior - prior.mean()
 
     @property
