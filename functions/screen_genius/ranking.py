@@ -6,6 +6,7 @@ each list, and the list is then shown in the order of its stars
 
     personal     = sum over the person's rated movies of EASE's weight row (ranking.npz "weights")
     top score    = stars + gamma_top * (personal + popularity_top * popularity) - chart_top * prior
+                   (the stars alone for a person who has rated nothing)
 
 The bottom list is "the ten you will probably like least": movies this
 person would plausibly meet *and* would rate low. With ``hate_scale`` > 0
@@ -54,12 +55,23 @@ SEEN_FLOOR = 0.01  # the least chance of meeting a movie: EASE scores can be 0 o
 
 
 def list_scores(
-    stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray, params: Mapping[str, float]
+    stars: np.ndarray,
+    personal: np.ndarray,
+    popularity: np.ndarray,
+    prior: np.ndarray,
+    params: Mapping[str, float],
+    n_rated: np.ndarray | int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(top scores, bottom scores), each shaped like ``stars`` ((..., n_movies)): best first / worst first."""
+    """(top scores, bottom scores), each shaped like ``stars`` ((..., n_movies)): best first / worst first.
+
+    n_rated: (...,) how many movies each person rated. With none rated the top list follows the stars (the
+    no-information stars: the chart), since there is nothing personal to pull it toward or away from.
+    """
     p = {**DEFAULTS, **params}
     stars = np.asarray(stars, dtype=np.float64)
     top = stars + p["gamma_top"] * (personal + p["popularity_top"] * popularity) - p["chart_top"] * prior
+    if n_rated is not None:
+        top = np.where(np.asarray(n_rated)[..., None] == 0, stars, top)
     if p["hate_scale"] > 0:
         seen = np.maximum(personal + p["hate_popularity"] * popularity, SEEN_FLOOR)
         z = (p["hate_below"] - (stars - p["hate_chart"] * prior)) / p["hate_scale"]
@@ -110,4 +122,4 @@ class ListRanking:
         """(top scores, bottom scores) (n,) for a person who rated ``rated_rows`` and gets ``stars`` (n,)."""
         rated = np.sort(np.asarray(rated_rows, dtype=np.int64))  # a fixed summation order: order-free answers
         personal = self.weights[rated].sum(axis=0, dtype=np.float64) if len(rated) else np.zeros(len(stars))
-        return list_scores(stars, personal, self.popularity, self.prior, self.params)
+        return list_scores(stars, personal, self.popularity, self.prior, self.params, len(rated))

@@ -44,11 +44,11 @@ def test_scores_follow_the_documented_formula():
     np.testing.assert_allclose(bottom, stars - 1.0 * personal + 0.25 * ranking.prior, rtol=1e-6)
 
 
-def test_nothing_rated_ranks_by_stars_popularity_and_prior_only():
+def test_nothing_rated_ranks_the_top_by_stars_and_the_bottom_by_stars_popularity_and_prior():
     n = 5
     ranking = ListRanking.from_bytes(ranking_bytes(n), PARAMS, n)
     top, bottom = ranking.scores(np.array([], dtype=np.int64), np.full(n, 3.0))
-    np.testing.assert_allclose(top, 3.0 + 2.0 * ranking.popularity - 0.5 * ranking.prior)
+    np.testing.assert_allclose(top, np.full(n, 3.0))
     np.testing.assert_allclose(bottom, 3.0 + 0.25 * ranking.prior)
 
 
@@ -136,3 +136,18 @@ def test_at_the_bottom_a_movie_this_person_would_meet_beats_an_obscure_one_predi
         np.array([0]), np.array([4.5, 1.5, 1.5])
     )
     assert linear[1] == linear[2]  # the stars alone cannot tell them apart
+
+
+def test_with_nothing_rated_the_top_list_follows_the_stars():
+    n = 6
+    ranking = ListRanking.from_bytes(ranking_bytes(n, seed=5), PARAMS, n)
+    stars = np.array([3.0, 4.5, 2.0, 4.0, 1.0, 3.5])
+    top, _ = ranking.scores(np.array([], dtype=np.int64), stars)
+    np.testing.assert_array_equal(top, stars)
+    top_one, _ = ranking.scores(np.array([2]), stars)  # one rating: the ranking's formula again
+    assert not np.array_equal(top_one, stars)
+    both, _ = list_scores(
+        np.stack([stars, stars]), np.zeros((2, n)), ranking.popularity, ranking.prior, PARAMS, np.array([0, 3])
+    )
+    np.testing.assert_array_equal(both[0], stars)
+    np.testing.assert_allclose(both[1], stars + 2.0 * ranking.popularity - 0.5 * ranking.prior)

@@ -93,7 +93,12 @@ class SeenScore:
 
 
 def list_scores(
-    stars: np.ndarray, personal: np.ndarray, popularity: np.ndarray, prior: np.ndarray, params: RankingParams
+    stars: np.ndarray,
+    personal: np.ndarray,
+    popularity: np.ndarray,
+    prior: np.ndarray,
+    params: RankingParams,
+    n_rated: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(top scores, bottom scores), each like ``stars`` (B, n_movies): the function's formula, one implementation."""
-    return serving_ranking.list_scores(stars, personal, popularity, prior, params.to_dict())
+    return serving_ranking.list_scores(stars, personal, popularity, prior, params.to_dict(), n_rated)

@@ -441,6 +441,7 @@ class ServedModel:
             self.seen.popularity.astype(np.float64),
             self.prior,
             self.params,
+            past_sixteen.given_counts(given_rows),
         )
 
     def stars_only(self, name: str) -> StarsOnly:
