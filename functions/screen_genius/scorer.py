@@ -250,9 +250,12 @@ class Scorer:
         left_out = sub_rows[subset_of, slot_of]
         rated_rows, which = np.unique(left_out, return_inverse=True)
         # per rating, the sum over the subsets holding it of (without it - with it); every rating is in one
-        order = np.argsort(which, kind="stable")
-        starts = np.searchsorted(which[order], np.arange(len(rated_rows)))
-        change = np.add.reduceat((loo - full[subset_of])[order], starts, axis=0)
+        if n_sub == 1:  # up to 16 ratings: one subset, its slots already in row order, one input per rating
+            change = loo - full[0]
+        else:
+            order = np.argsort(which, kind="stable")
+            starts = np.searchsorted(which[order], np.arange(len(rated_rows)))
+            change = np.add.reduceat((loo - full[subset_of])[order], starts, axis=0)
         with_all = full.mean(axis=0)
         without = with_all[None, :] + change / n_sub
         w_all = self.past_sixteen.weight(k) if self.past_sixteen is not None else 0.0
