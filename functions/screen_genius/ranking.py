@@ -77,12 +77,25 @@ def list_scores(
         z = (p["hate_below"] - (stars - p["hate_chart"] * prior)) / p["hate_scale"]
         bottom = np.logaddexp(0.0, -z) - np.log(seen)  # -(log seen + log logistic(z))
         # "will probably not like" never names a movie predicted above this person's median
-        bottom = np.where(stars > np.median(stars, axis=-1, keepdims=True), np.inf, bottom)
+        bottom = np.where(stars > _median(stars), np.inf, bottom)
     else:
         bottom = (
             stars - p["gamma_bottom"] * (personal + p["popularity_bottom"] * popularity) + p["chart_bottom"] * prior
         )
     return top, bottom
+
+
+
+def _median(x: np.ndarray) -> np.ndarray:
+    """np.median(x, axis=-1, keepdims=True), by partial selection: the same numbers at a fraction of the cost."""
+    n = x.shape[-1]
+    half = n // 2
+    if n % 2:
+        odd: np.ndarray = np.partition(x, half, axis=-1)[..., half : half + 1]
+        return odd
+    part = np.partition(x, [half - 1, half], axis=-1)
+    even: np.ndarray = (part[..., half - 1 : half] + part[..., half : half + 1]) / 2
+    return even
 
 
 @dataclass(frozen=True)

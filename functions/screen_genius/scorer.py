@@ -292,6 +292,20 @@ class Scorer:
         keep = np.ones(self.catalog_size, dtype=bool)
         keep[rated_rows] = False
         candidates = self._rows[keep]
-        best = candidates[np.lexsort((candidates, -top_scores[keep]))[:k]]
-        worst = candidates[np.lexsort((candidates, bottom_scores[keep]))[:k]]
+        best = _smallest(-np.asarray(top_scores)[keep], candidates, k)
+        worst = _smallest(np.asarray(bottom_scores)[keep], candidates, k)
         return best[np.lexsort((best, -predicted[best]))], worst[np.lexsort((worst, predicted[worst]))]
+
+
+def _smallest(keys: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """The k of ``rows`` (ascending) with the smallest ``keys``, ties to the lower row: a full sort's first k.
+
+    A partial selection finds the k-th smallest key; every row at or below it
+    is sorted (a few more than k only where keys tie at the boundary).
+    """
+    if len(keys) > k:
+        kth = np.partition(keys, k - 1)[k - 1]
+        near = np.flatnonzero(keys <= kth)
+        keys, rows = keys[near], rows[near]
+    chosen: np.ndarray = rows[np.lexsort((rows, keys))[:k]]
+    return chosen
