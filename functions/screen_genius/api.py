@@ -284,20 +284,26 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
     reasons = explained.reasons(listed, signs, MAX_BECAUSE, MIN_EFFECT)
     liked = taste_directions(by_movie, model.scorer.offset)
     catalog = model.catalog
+    rated: dict[int, tuple[Any, Any, float, str]] = {}  # rated row -> what a reason says of that rating
+    for row in explained.rated_rows.tolist():
+        movie_id = catalog[row]["movie_id"]
+        rated[row] = (movie_id, catalog[row].get("title"), by_movie[movie_id], liked[movie_id])
+    shown = predicted[listed].tolist()
 
     def rec(i: int) -> dict[str, Any]:
-        row = int(listed[i])
-        because = [
-            {
-                "movie_id": catalog[rated]["movie_id"],
-                "title": catalog[rated].get("title"),
-                "rating": by_movie[catalog[rated]["movie_id"]],
-                "effect": round(effect, 3),
-                "direction": liked[catalog[rated]["movie_id"]],
-            }
-            for rated, effect in reasons[i]
-        ]
-        return {**model.display[row], "predicted_rating": round(float(predicted[row]), 3), "because": because}
+        because = []
+        for row, effect in reasons[i]:
+            movie_id, title, rating, direction = rated[row]
+            because.append(
+                {
+                    "movie_id": movie_id,
+                    "title": title,
+                    "rating": rating,
+                    "effect": round(effect, 3),
+                    "direction": direction,
+                }
+            )
+        return {**model.display[int(listed[i])], "predicted_rating": round(shown[i], 3), "because": because}
 
     return {
         "top": [rec(i) for i in range(len(best))],

@@ -16,18 +16,21 @@ MAX_RATINGS = 16  # rows of the user matrix
 VECTOR_DIM = 16  # columns: the size of a movie vector
 
 
-def user_matrices(movie_vectors: np.ndarray, rows: np.ndarray, ratings: np.ndarray, offset: float) -> np.ndarray:
+def user_matrices(
+    movie_vectors: np.ndarray, rows: np.ndarray, ratings: np.ndarray, offset: float, width: int = MAX_RATINGS
+) -> np.ndarray:
     """Batch of user matrices.
 
     movie_vectors: (n_movies, 16) float32, one vector per catalog row.
     rows: (batch, 16) int, catalog rows of the rated movies; -1 marks an empty slot.
     ratings: (batch, 16) float, the ratings (ignored where rows is -1).
-    Returns (batch, 16, 16) float32.
+    Returns (batch, 16, 16) float32. ``width`` < 16 builds only the first
+    ``width`` slots: (batch, width) in, (batch, width, 16) out.
     """
     rows = np.asarray(rows)
     ratings = np.asarray(ratings, dtype=np.float32)
-    if rows.shape != ratings.shape or rows.ndim != 2 or rows.shape[1] != MAX_RATINGS:
-        raise ValueError(f"rows and ratings must both be (batch, {MAX_RATINGS}); got {rows.shape} and {ratings.shape}")
+    if rows.shape != ratings.shape or rows.ndim != 2 or rows.shape[1] != width or not 0 < width <= MAX_RATINGS:
+        raise ValueError(f"rows and ratings must both be (batch, {width}); got {rows.shape} and {ratings.shape}")
     present = rows >= 0
     weights = np.where(present, ratings - np.float32(offset), np.float32(0))
     vectors = movie_vectors[np.where(present, rows, 0)]

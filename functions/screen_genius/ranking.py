@@ -85,7 +85,6 @@ def list_scores(
     return top, bottom
 
 
-
 def _median(x: np.ndarray) -> np.ndarray:
     """np.median(x, axis=-1, keepdims=True), by partial selection: the same numbers at a fraction of the cost."""
     n = x.shape[-1]

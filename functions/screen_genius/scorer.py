@@ -128,9 +128,11 @@ class Explained:
         relative = self.relative_effects(rows)
         toward = relative * np.asarray(signs, dtype=np.float32)[:, None]
         order = np.lexsort((np.broadcast_to(self.rated_rows, toward.shape), -toward))[:, :k]
+        named = self.rated_rows[order].tolist()
+        effect = np.take_along_axis(relative, order, axis=1).tolist()
+        enough = (np.take_along_axis(toward, order, axis=1) >= min_effect).tolist()
         return [
-            [(int(self.rated_rows[j]), float(relative[i, j])) for j in order[i] if toward[i, j] >= min_effect]
-            for i in range(len(rows))
+            [(r, e) for r, e, ok in zip(named[i], effect[i], enough[i], strict=True) if ok] for i in range(len(rows))
         ]
 
 
@@ -232,6 +234,8 @@ class Scorer:
             predicted, _ = self.predict(rows, ratings)
             return Explained(predicted, 0, np.zeros(0, np.int64), np.zeros((0, self.catalog_size), np.float32))
         sub_rows, sub_ratings = features.choose_subsets(rows, ratings, self.n_subsets)
+        if k <= features.MAX_RATINGS:
+            return self._explain_one_subset(sub_rows[0, :k], sub_ratings[0, :k])
         n_sub = len(sub_rows)
         subset_of, slot_of = np.nonzero(sub_rows >= 0)  # one leave-one-out input per filled slot
         padded_rows = np.concatenate([sub_rows, np.full((n_sub, 1), -1, sub_rows.dtype)], axis=1)
@@ -276,6 +280,29 @@ class Scorer:
             without = np.asarray(self.no_information, dtype=np.float64)[None, :]
         predicted = self._clip(with_all)
         return Explained(predicted, len(rated_rows), rated_rows, (predicted[None, :] - self._clip(without)))
+
+    def _explain_one_subset(self, rated_rows: np.ndarray, ratings: np.ndarray) -> Explained:
+        """``explain`` for up to 16 ratings (``rated_rows`` ascending): one subset, and one input without each rating.
+
+        The same tower inputs as the general case, gathered in one step: input 0
+        holds every rating, input 1 + j every rating but the j-th, the rest
+        moved up. The prediction without rating j is then that input's output.
+        """
+        k = len(rated_rows)
+        slots = features.user_matrices(self.movie_vectors, rated_rows[None], ratings[None], self.offset, width=k)[
+            0
+        ]  # (k, 16): one row per rating
+        matrices = np.zeros((k + 1, features.MAX_RATINGS, features.VECTOR_DIM), np.float32)
+        matrices[0, :k] = slots
+        if k > 1:
+            matrices[1:, : k - 1] = slots[LEAVE_ONE_OUT[:k, : k - 1]]
+        out = self.tower(matrices)
+        predicted = self._clip(out[0])
+        if k == 1 and self.no_information is not None:
+            without = self._clip(self.no_information)[None, :]
+        else:
+            without = self._clip(out[1:])
+        return Explained(predicted, k, rated_rows, predicted[None, :] - without)
 
     def rank(self, predicted: np.ndarray, rated_rows: np.ndarray, k: int = 10) -> tuple[np.ndarray, np.ndarray]:
         """Catalog rows of the k best (best first) and k worst (worst first) of the movies not in rated_rows.
