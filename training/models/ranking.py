@@ -77,7 +77,8 @@ def rating_spread(ratings, shrink: float = SPREAD_SHRINK) -> np.ndarray:
     The residual of a rating is its stars less the rater's mean; a movie's
     variance of residuals is shrunk toward the pooled one by ``shrink``
     pseudo-ratings, and the square root of its ratio to the pooled one is
-    returned (1: as spread as the catalog; a movie nobody rated gets 1).
+    returned (1: as spread as the catalog; a movie nobody rated gets 1; ``shrink`` > 0 keeps every spread
+    above 0, as the function requires).
     ``ratings``: CatalogRatings.
     """
     users, rows, values = ratings.triples()
@@ -90,7 +91,9 @@ def rating_spread(ratings, shrink: float = SPREAD_SHRINK) -> np.ndarray:
     pooled = own.sum() / max(n.sum() - np.count_nonzero(n), 1)
     if not pooled > 0:
         return np.ones(ratings.n_items)
-    return np.sqrt((own + shrink * pooled) / (np.maximum(n - 1, 0) + shrink) / pooled)
+    dof = np.maximum(n - 1, 0) + shrink
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(dof > 0, np.sqrt((own + shrink * pooled) / dof / pooled), 1.0)
 
 
 def params_of(top: tuple, bottom: tuple) -> RankingParams:
