@@ -52,8 +52,13 @@ class RankingParams:
 
 # Candidates searched on validation users (top and bottom independently).
 TOP_FIELDS = ("gamma_top", "popularity_top", "chart_top")
+# gamma up to 8: a bootstrap average of choices at the grid's edge would be pulled inward, below the best
 TOP_GRID = [
-    (g, w, c) for g in (0.0, 0.5, 1.0, 2.0, 4.0) for w in (0.0, 1.0) for c in (0.0, 0.25, 0.5, 0.75, 1.0) if g or not w
+    (g, w, c)
+    for g in (0.0, 0.5, 1.0, 2.0, 4.0, 8.0)
+    for w in (0.0, 1.0)
+    for c in (0.0, 0.25, 0.5, 0.75, 1.0)
+    if g or not w
 ]
 BOTTOM_FIELDS = ("hate_popularity", "hate_chart", "hate_below", "hate_scale", "hate_spread")
 # the first is the stars alone; then the chance of meeting and disliking, judged against the chart or not,
