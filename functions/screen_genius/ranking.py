@@ -13,12 +13,15 @@ person would plausibly meet *and* would rate low. With ``hate_scale`` > 0
 its score is the log of that chance (lowest score first means most likely):
 
     seen         = max(personal + hate_popularity * popularity, SEEN_FLOOR)
-    low          = logistic((hate_below - (stars - hate_chart * prior)) / hate_scale)
+    low          = logistic((hate_below - (stars - hate_chart * prior)) / (hate_scale * spread ** hate_spread))
     bottom score = -(log seen + log low), and +inf for a movie whose stars are above
                    the median of this person's stars
 
 ``hate_chart`` judges the stars against the chart (a movie everyone pans is
-no news about this person). Sets exported before this form rank the bottom
+no news about this person). ``spread`` (ranking.npz "spread", 1 where absent)
+is each movie's spread of ratings around its raters' own means, relative to
+the catalog's: a divisive movie is likelier to be rated low by someone
+predicted to rate it middling; ``hate_spread`` 0 ignores it. Sets exported before this form rank the bottom
 linearly: stars - gamma_bottom * (personal + popularity_bottom * popularity)
 + chart_bottom * prior.
 
@@ -48,9 +51,17 @@ PARAMS = (
     "hate_chart",
     "hate_below",
     "hate_scale",
+    "hate_spread",
 )
 # parameters a set exported before them lacks, and what that set meant
-DEFAULTS = {"chart_bottom": 0.0, "hate_popularity": 0.0, "hate_chart": 0.0, "hate_below": 2.5, "hate_scale": 0.0}
+DEFAULTS = {
+    "chart_bottom": 0.0,
+    "hate_popularity": 0.0,
+    "hate_chart": 0.0,
+    "hate_below": 2.5,
+    "hate_scale": 0.0,
+    "hate_spread": 0.0,
+}
 SEEN_FLOOR = 0.01  # the least chance of meeting a movie: EASE scores can be 0 or negative
 
 
@@ -61,8 +72,11 @@ def list_scores(
     prior: np.ndarray,
     params: Mapping[str, float],
     n_rated: np.ndarray | int | None = None,
+    spread: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(top scores, bottom scores), each shaped like ``stars`` ((..., n_movies)): best first / worst first.
+
+    spread: (n_movies,) each movie's relative spread of ratings (> 0), or None for 1 everywhere.
 
     n_rated: (...,) how many movies each person rated. With none rated the top list follows the stars (the
     no-information stars: the chart), since there is nothing personal to pull it toward or away from.
@@ -74,7 +88,10 @@ def list_scores(
         top = np.where(np.asarray(n_rated)[..., None] == 0, stars, top)
     if p["hate_scale"] > 0:
         seen = np.maximum(personal + p["hate_popularity"] * popularity, SEEN_FLOOR)
-        z = (p["hate_below"] - (stars - p["hate_chart"] * prior)) / p["hate_scale"]
+        scale = (
+            p["hate_scale"] if spread is None or not p["hate_spread"] else p["hate_scale"] * spread ** p["hate_spread"]
+        )
+        z = (p["hate_below"] - (stars - p["hate_chart"] * prior)) / scale
         bottom = np.logaddexp(0.0, -z) - np.log(seen)  # -(log seen + log logistic(z))
         # "will probably not like" never names a movie predicted above this person's median
         bottom = np.where(stars > _median(stars), np.inf, bottom)
@@ -99,12 +116,14 @@ def _median(x: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ListRanking:
-    """weights (n, n) float32, popularity (n,) and prior (n,) float64 arrays, and the parameters (``PARAMS``)."""
+    """weights (n, n) float32, popularity (n,), prior (n,) and spread (n,) float64 arrays, and the parameters
+    (``PARAMS``). Sets exported before "spread" have none: 1 everywhere."""
 
     weights: np.ndarray
     popularity: np.ndarray
     prior: np.ndarray
     params: Mapping[str, float]
+    spread: np.ndarray | None = None
 
     @classmethod
     def from_bytes(cls, data: bytes, params: Mapping[str, float], catalog_size: int) -> ListRanking:
@@ -115,23 +134,29 @@ class ListRanking:
             raise ValueError(f"manifest serving.ranking lacks numeric {', '.join(missing)}")
         with np.load(io.BytesIO(data), allow_pickle=False) as z:
             weights, popularity, prior = z["weights"], z["popularity"], z["prior"]
+            spread = z["spread"] if "spread" in z.files else np.ones(catalog_size)
         n = catalog_size
         if weights.shape != (n, n) or popularity.shape != (n,) or prior.shape != (n,):
             raise ValueError(
                 f"need weights ({n}, {n}), popularity ({n},), prior ({n},); have {weights.shape}, "
                 f"{popularity.shape}, {prior.shape}"
             )
+        if spread.shape != (n,):
+            raise ValueError(f"need spread ({n},); have {spread.shape}")
         if not (np.isfinite(weights).all() and np.isfinite(popularity).all() and np.isfinite(prior).all()):
             raise ValueError("weights, popularity and prior must be finite")
+        if not (np.isfinite(spread).all() and (spread > 0).all()):
+            raise ValueError("spread must be finite and positive")
         return cls(
             weights.astype(np.float32),
             popularity.astype(np.float64),
             prior.astype(np.float64),
             {p: float(params[p]) for p in PARAMS},
+            spread.astype(np.float64),
         )
 
     def scores(self, rated_rows: np.ndarray, stars: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(top scores, bottom scores) (n,) for a person who rated ``rated_rows`` and gets ``stars`` (n,)."""
         rated = np.sort(np.asarray(rated_rows, dtype=np.int64))  # a fixed summation order: order-free answers
         personal = self.weights[rated].sum(axis=0, dtype=np.float64) if len(rated) else np.zeros(len(stars))
-        return list_scores(stars, personal, self.popularity, self.prior, self.params, len(rated))
+        return list_scores(stars, personal, self.popularity, self.prior, self.params, len(rated), self.spread)

@@ -79,3 +79,122 @@ def test_without_a_list_ranking_no_ranking_file_is_written_and_lists_follow_the_
     top, bottom = back.rank_scores(rows, ratings)
     np.testing.assert_array_equal(top, bottom)
     np.testing.assert_allclose(top, back.predict(rows, ratings), rtol=1e-6)
+
+
+def test_a_saved_models_rating_spreads_come_back_and_order_its_bottom_list(tmp_path):
+    tower, seen, _ = parts()
+    spread = np.linspace(0.5, 2.0, 25)
+    seen = ranking.SeenScore(seen.weights, seen.popularity, lam=300.0, spread=spread)
+    params = ranking.RankingParams(hate_popularity=1.0, hate_chart=0.5, hate_below=2.5, hate_scale=0.5, hate_spread=1.0)
+    model = served.ServedModel(0.5, tower.config, offset=3.55, trained=tower, seen=seen, choice={"params": params})
+    model.save(tmp_path)
+    with np.load(tmp_path / served.RANKING_FILE) as z:
+        np.testing.assert_array_equal(z["spread"], spread)
+    back = served.ServedModel.load(tmp_path)
+    rows, ratings = given()
+    np.testing.assert_allclose(back.rank_scores(rows, ratings)[1], model.rank_scores(rows, ratings)[1], rtol=1e-6)
+    flat = served.ServedModel(0.5, tower.config, offset=3.55, trained=tower, seen=parts()[1], choice={"params": params})
+    assert not np.allclose(flat.rank_scores(rows, ratings)[1], model.rank_scores(rows, ratings)[1])
+
+
+def test_a_movies_rating_spread_is_its_raters_spread_about_their_own_means_over_the_catalogs():
+    from training.coldstart.ratings import CatalogRatings
+
+    # users 0-3 each rate movie 0 at their own mean (consensus) and movie 1 far from it (divisive); movie 3: nobody
+    users = np.repeat(np.arange(4), 3)
+    rows = np.tile([0, 1, 2], 4)
+    values = np.array([3.0, 1.0, 5.0, 3.0, 5.0, 1.0, 4.0, 2.0, 6.0, 4.0, 6.0, 2.0]) - 0.5
+    spread = ranking.rating_spread(CatalogRatings.build(users, rows, values, 4), shrink=0.0)
+    assert spread[1] > 1.0 > spread[0] and spread[3] == 1.0
+    # by hand: user means 3, 3, 4, 4 (less 0.5); movie 0's residuals all 0, movie 1's -2, 2, -2, 2, movie 2's the
+    # opposite; pooled variance = (0 + 16 + 16) / (12 - 3)
+    pooled = 32.0 / 9.0
+    np.testing.assert_allclose(spread[:3], np.sqrt(np.array([0.0, 16.0 / 3, 16.0 / 3]) / pooled))
+    shrunk = ranking.rating_spread(CatalogRatings.build(users, rows, values, 4), shrink=1000.0)
+    np.testing.assert_allclose(shrunk, 1.0, atol=0.01)  # few raters against many pseudo-ratings: the catalog's
+
+
+def bottom_table(*rows):
+    """(n, 3) [hate@10, bottom rating, chart share] rows."""
+    return np.array(rows, dtype=np.float64)
+
+
+def test_the_bottom_choice_takes_the_best_hate_within_both_limits_and_else_the_candidate_nearest_both():
+    table = bottom_table(
+        [0.06, 2.3, 0.99],  # the stars alone: the chart's flops
+        [0.10, 3.1, 0.15],  # the best hate, its bottom rated too high
+        [0.08, 2.5, 0.25],  # within both limits
+        [0.07, 2.4, 0.28],  # within both, less hate
+    )
+    allowed = served._bottom_allowed(table)
+    assert allowed.tolist() == [False, True, True, True]
+    assert served._bottom_pick(table, allowed) == 2
+    # none within both: the nearest, each limit's excess over the limit (0.1/2.6 beats 0.3/2.6 and 0.06/0.3)
+    table = bottom_table([0.06, 2.3, 0.99], [0.10, 3.1, 0.15], [0.08, 2.7, 0.25], [0.09, 2.5, 0.36])
+    assert served._bottom_pick(table, served._bottom_allowed(table)) == 2
+    # the chart limit is kept before the rating: a candidate over it is not nearer for a low rating
+    table = bottom_table([0.06, 2.3, 0.99], [0.05, 2.6, 0.31], [0.08, 3.5, 0.25])
+    assert served._bottom_pick(table, served._bottom_allowed(table)) == 2
+
+
+def synthetic_cases(n_users=40, n_movies=30, seed=0, shift=None):
+    """Cases of two inner folds at k = 1, 4: people like movies 0-9 (which popularity points at) and dislike the
+    rest; the stars rank them backwards, and some disliked ones are the chart's flops (``prior``)."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for fold in range(2):
+        ids = np.arange(fold, 2 * n_users, 2)
+        targets = np.where(rng.random((n_users, n_movies)) < 0.5, np.nan, 0.0)
+        targets = np.where(np.isnan(targets), targets, np.where(np.arange(n_movies) < 10, 4.5, 1.5))
+        targets += np.where(np.isnan(targets), 0, rng.choice([-0.5, 0.0, 0.5], targets.shape))
+        popularity = np.linspace(1, 0, n_movies)
+        prior = np.where(np.arange(n_movies) >= 25, -1.0, 0.1)
+        spread = np.linspace(0.6, 1.6, n_movies)
+        for k in (1, 4):
+            stars = np.tile(np.linspace(3, 4, n_movies), (n_users, 1)) + rng.normal(0, 0.3, (n_users, n_movies))
+            personal = rng.normal(0, 0.1, (n_users, n_movies)) + popularity * rng.random((n_users, 1))
+            exclude = np.zeros((n_users, n_movies), dtype=bool)
+            exclude[:, 10 + k] = True
+            cases.append(served.RankingCase(stars, personal, popularity, prior, exclude, targets, spread, ids))
+    return cases
+
+
+def test_the_bootstrap_choice_is_the_same_for_one_seed_whatever_the_order_of_the_cases():
+    cases = synthetic_cases()
+    a = served.choose_ranking(cases, resamples=30, seed=5)
+    b = served.choose_ranking(cases[::-1], resamples=30, seed=5)
+    c = served.choose_ranking(cases, resamples=30, seed=5)
+    for x, y in ((a, b), (a, c)):
+        np.testing.assert_allclose(list(x["params"].to_dict().values()), list(y["params"].to_dict().values()))
+    assert a["resamples"]["n"] == 30 and a["n_people"] == 80
+
+
+def test_the_bootstrap_choice_averages_the_candidates_chosen_in_each_resample():
+    cases = synthetic_cases()
+    picks = served.choose_ranking(cases, resamples=40, seed=1)
+    # by hand: the same resamples, the best in each, averaged
+    people = served._case_users(cases)
+    case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
+    counts = np.random.default_rng(1).multinomial(80, np.full(80, 1 / 80), size=40).astype(np.float64)
+    weights = counts[:, np.concatenate(people)]
+
+    def bottom(c, cand):
+        params = ranking.params_of(ranking.TOP_GRID[0], cand)
+        _, s = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params, spread=c.spread)
+        return s, c.targets <= 2.0, np.argsort(c.prior, kind="stable")[:20]
+
+    tables = served._tables(served._per_person(cases, ranking.BOTTOM_GRID, bottom), case_of_row, weights)
+    chosen = np.array([ranking.BOTTOM_GRID[served._bottom_pick(t, served._bottom_allowed(t))] for t in tables])
+    got = [getattr(picks["params"], f) for f in ranking.BOTTOM_FIELDS]
+    np.testing.assert_allclose(got, chosen.mean(axis=0))
+    assert picks["resamples"]["sd"]["hate_chart"] == np.float64(chosen[:, 1].std())
+    # the averaged parameters are judged on every case like a grid candidate
+    assert 0.0 <= picks["chosen"]["chart_share"] <= 1.0 and picks["chosen"]["hate@10"] > 0
+
+
+def test_the_top_average_is_the_average_of_the_scores_coefficients():
+    picks = np.array([[4.0, 1.0, 0.5], [2.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    gamma, popularity, chart = served._mean_top(picks)
+    # gamma * (personal + w * popularity): the coefficients of personal (2) and of popularity (4/3) averaged
+    assert gamma == 2.0 and np.isclose(gamma * popularity, 4.0 / 3.0) and chart == 0.5
+    assert served._mean_top(np.zeros((2, 3))) == (0.0, 0.0, 0.0)

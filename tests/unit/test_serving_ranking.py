@@ -151,3 +151,52 @@ def test_with_nothing_rated_the_top_list_follows_the_stars():
     )
     np.testing.assert_array_equal(both[0], stars)
     np.testing.assert_allclose(both[1], stars + 2.0 * ranking.popularity - 0.5 * ranking.prior)
+
+
+SPREAD = {**HATE, "hate_spread": 1.0}
+
+
+def test_a_movies_rating_spread_widens_its_chance_of_a_low_rating_as_documented():
+    n = 6
+    spread = np.array([0.5, 1.0, 2.0, 1.0, 1.5, 0.8])
+    ranking = ListRanking.from_bytes(ranking_bytes(n, seed=6, spread=spread), SPREAD, n)
+    stars = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 4.5])
+    _, bottom = ranking.scores(np.array([0, 3]), stars)
+    personal = ranking.weights[0].astype(np.float64) + ranking.weights[3]
+    seen = np.maximum(personal + 0.5 * ranking.popularity, 0.01)
+    low = 1.0 / (1.0 + np.exp(-(2.5 - (stars - 0.5 * ranking.prior)) / (0.4 * spread)))
+    below = stars <= np.median(stars)
+    np.testing.assert_allclose(bottom[below], -(np.log(seen) + np.log(low))[below], rtol=1e-9)
+
+
+def test_a_divisive_movie_predicted_middling_goes_below_a_consensus_one_predicted_alike():
+    n = 4
+    arrays = {"weights": np.zeros((n, n), np.float32), "popularity": np.full(n, 0.1), "prior": np.zeros(n)}
+    arrays["spread"] = np.array([1.0, 2.0, 0.5, 1.0])
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    ranking = ListRanking.from_bytes(buffer.getvalue(), SPREAD, n)
+    _, bottom = ranking.scores(np.array([0]), np.array([4.0, 3.0, 3.0, 4.5]))
+    assert bottom[1] < bottom[2]  # both 3 stars: the divisive one is likelier rated low
+    flat = ListRanking.from_bytes(buffer.getvalue(), HATE, n)  # hate_spread 0: the spreads are not read
+    _, flat_bottom = flat.scores(np.array([0]), np.array([4.0, 3.0, 3.0, 4.5]))
+    assert flat_bottom[1] == flat_bottom[2]
+
+
+def test_a_set_exported_before_the_spreads_ranks_its_bottom_as_it_did():
+    n = 6
+    old = ListRanking.from_bytes(ranking_bytes(n, seed=7), HATE, n)  # no "spread" array, no hate_spread
+    assert old.params["hate_spread"] == 0.0 and (old.spread == 1.0).all()
+    stars = np.array([1.0, 1.5, 2.0, 3.0, 4.0, 4.5])
+    _, bottom = old.scores(np.array([1]), stars)
+    _, want = list_scores(stars, old.weights[1].astype(np.float64), old.popularity, old.prior, HATE, 1)
+    np.testing.assert_array_equal(bottom, want)
+
+
+@pytest.mark.parametrize(
+    ("spread", "message"),
+    [(np.ones(4), "need spread (5,)"), (np.array([1.0, 0.0, 1.0, 1.0, 1.0]), "spread must be finite and positive")],
+)
+def test_a_spread_that_does_not_fit_is_refused_with_the_reason(spread, message):
+    with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        ListRanking.from_bytes(ranking_bytes(5, spread=spread), SPREAD, 5)

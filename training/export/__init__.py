@@ -11,7 +11,8 @@
     elicitation.npz     what ``ask_next`` needs (screen_genius.elicit.ElicitationData): per-movie
                         popularity, rating mean/variance/entropy of the training users, the taste prior
     ranking.npz         the lists' order (screen_genius.ranking): EASE weights (catalog_size x catalog_size),
-                        popularity, no-information prior; its parameters in manifest serving.ranking
+                        popularity, no-information prior, rating spreads; its parameters in manifest
+                        serving.ranking
     no_information.npy  (catalog_size,) float32 stars for a person who has rated nothing (the item mean);
                         how ratings past 16 are read in manifest serving.past_sixteen ({reg, half})
 
@@ -181,11 +182,13 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
         serving_options: dict[str, Any] = {"ask_next": elicit.SERVED}
         if trained.ranking is not None:  # the lists' order (screen_genius.ranking)
             buffer = io.BytesIO()
+            spread = trained.ranking.spread  # None: a model fitted before the spreads (the function reads 1)
             np.savez(
                 buffer,
                 weights=trained.ranking.weights.astype(np.float32),
                 popularity=trained.ranking.popularity.astype(np.float64),
                 prior=trained.prior.astype(np.float64),
+                **({} if spread is None else {"spread": spread.astype(np.float64)}),
             )
             (staging / ranking_file.FILE).write_bytes(buffer.getvalue())
             serving_options["ranking"] = dict(trained.info["ranking"]["params"])

@@ -21,10 +21,10 @@ on the published split and exports it.
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import json
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -38,7 +38,7 @@ from training.models.checkpoints import Checkpoints, cached_part
 MODEL_FILES = {
     "movie_vectors.npy": "(catalog_size, 16) float32, Model 1's output",
     "user_tower.weights.h5": "Model 2 (served): set-tower ensemble + catalog scorer",
-    "ranking.npz": "the list ranking: EASE weights, popularity, no-information prior",
+    "ranking.npz": "the list ranking: EASE weights, popularity, no-information prior, rating spreads",
     "no_information.npy": "(catalog_size,) float32 stars for a person who has rated nothing (the item mean)",
 }
 RANKING_FILE = "ranking.npz"
@@ -47,6 +47,26 @@ RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking
 RANKING_ALS_ITERATIONS = 6
 RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every sampled training user is one)
 RANKING_USERS = 10_000  # the cross-fitting runs on a deterministic sample of at most this many training users
+RANKING_RESAMPLES = 200  # bootstrap resamples of the people the ranking choice is averaged over
+
+
+class RankingCase(NamedTuple):
+    """One simulated-newcomer case of the ranking choice: U newcomers at one k, over the catalog's n movies.
+
+    stars, personal: (U, n) float64; popularity, prior: (n,); exclude: (U, n) bool (the given movies);
+    targets: (U, n) true ratings, NaN elsewhere; spread: (n,) the movies' rating spreads or None (1);
+    users: (U,) int user ids, the same person in every case they appear in, or None: then cases that share
+    one ``targets`` array (one draw, several k) share their rows' people.
+    """
+
+    stars: np.ndarray
+    personal: np.ndarray
+    popularity: np.ndarray
+    prior: np.ndarray
+    exclude: np.ndarray
+    targets: np.ndarray
+    spread: np.ndarray | None = None
+    users: np.ndarray | None = None
 
 
 def ranking_cases(
@@ -59,21 +79,21 @@ def ranking_cases(
     seed: int = 0,
     max_users: int = RANKING_USERS,
     fold_in_reg: float = 8.0,
-) -> list[tuple]:
+) -> list[RankingCase]:
     """Simulated newcomers for the ranking choice, by cross-fitting over all of ``train``'s users.
 
     ``train``'s users are split into ``n_inner`` folds (``folds.split_fold``);
-    per fold, Model 1 (ALS) and EASE are fitted on the other folds, and each
-    held-out user with enough ratings gives the first k = 1, 2, 4, 8, 16 of a
+    per fold, Model 1 (ALS), EASE and the movies' rating spreads are fitted on
+    the other folds, and each held-out user with enough ratings gives the first k = 1, 2, 4, 8, 16 of a
     seeded permutation. Their stars are the ridge fold-in on the vectors
     (``movie_factors.fold_in_stars``, with the tower's chosen starting ridge
     ``fold_in_reg``): the tower's own starting point, cheap
     enough to score every training user. With more than ``max_users``
     training users, the cross-fitting runs on a deterministic sample of that
-    many (``coldstart.sample``): the choice is six numbers, and 10,000
+    many (``coldstart.sample``): the choice is a few numbers, and 10,000
     newcomers at five k each decide them as well as 400,000 would, at a
-    fortieth of the cost (the refits and the grid are linear in users). Returns [(stars, personal, popularity,
-    prior, exclude, targets)] per fold, draw and k.
+    fortieth of the cost (the refits and the grid are linear in users). Returns a ``RankingCase`` per fold,
+    draw and k, its ``users`` the newcomers' user ids.
     """
     if train.n_users > max_users:  # Netflix scale: a deterministic sample keeps the choice to minutes
         train, _ = sample.sample_ratings(train, max_users, seed)
@@ -96,13 +116,15 @@ def ranking_cases(
                 rows, values = draw.given(k)
                 stars = movie_factors.fold_in_stars(factors.vectors, offset, rows, values, fold_in_reg)
                 cases.append(
-                    (
+                    RankingCase(
                         stars,
                         seen.personal(rows).astype(np.float64),
                         popularity,
                         prior,
                         newcomers.given_mask(rows, train.n_items),
                         targets,
+                        seen.spread,
+                        draw.targets.user_ids.astype(np.int64),
                     )
                 )
     return cases
@@ -142,66 +164,216 @@ def _one_standard_error(per_case: dict, allowed: list) -> tuple:
     return min(within)
 
 
-def choose_ranking(cases: list[tuple]) -> dict:
-    """The list-ranking parameters that do best on simulated newcomers (``ranking_cases``).
+def _case_users(cases: list) -> list[np.ndarray]:
+    """Per case, (U,) int positions 0..n_people-1 of its rows' people: by sorted user id (``RankingCase.users``),
+    so the positions, and a seeded resample of them, do not depend on the order of the cases; cases without
+    ids are numbered after, one person per row of each distinct ``targets`` array, in the order met."""
+    ids = [c.users for c in cases if c.users is not None]
+    known = np.unique(np.concatenate(ids)) if ids else np.zeros(0, dtype=np.int64)
+    groups: dict = {}
+    n_people = len(known)
+    out = []
+    for c in cases:
+        if c.users is not None:
+            out.append(np.searchsorted(known, c.users).astype(np.int64))
+            continue
+        if id(c.targets) not in groups:
+            groups[id(c.targets)] = n_people
+            n_people += len(c.stars)
+        out.append(groups[id(c.targets)] + np.arange(len(c.stars), dtype=np.int64))
+    return out
+
+
+def _per_person(cases: list, candidates: list, score) -> np.ndarray:
+    """(n_candidates, n_rows, 4) per case row (a newcomer at one k): [share of relevant caught (NaN: none),
+    sum and count of the targets' true ratings in the list, share of the list from the chart's end].
+
+    score(case, candidate) -> (keys (U, n), lowest first; relevant (U, n) bool; chart rows).
+    """
+    out = np.empty((len(candidates), sum(len(c.stars) for c in cases), 4))
+    start = 0
+    for c in cases:
+        end = start + len(c.stars)
+        for i, cand in enumerate(candidates):
+            keys, relevant, chart_rows = score(c, cand)
+            chosen = _first(keys, c.exclude)
+            share, total, count = lists.caught(chosen, c.targets, relevant)
+            out[i, start:end] = np.stack([share, total, count, np.isin(chosen, chart_rows).mean(axis=1)], axis=1)
+        start = end
+    return out
+
+
+def _tables(per: np.ndarray, case_of_row: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(B, n_candidates, 3) [mean share, pooled rating, chart share] per candidate under person ``weights``.
+
+    per: ``_per_person``'s (n_candidates, n_rows, 4); case_of_row: (n_rows,); weights: (B, n_rows) each row's
+    weight (a person's count in a resample; 1 everywhere: the plain table). Each case's share and chart are
+    weighted means over its rows and its rating pooled (sum over count), then averaged over the cases.
+    """
+    cases = np.unique(case_of_row)
+    out = np.zeros((len(weights), per.shape[0], 3))
+    for c in cases:
+        rows = case_of_row == c
+        w, x = weights[:, rows], per[:, rows]
+        valid = ~np.isnan(x[..., 0])
+        share = np.nan_to_num(x[..., 0])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[..., 0] += (w @ (share * valid).T) / (w @ valid.T)
+        out[..., 1] += (w @ x[..., 1].T) / np.maximum(w @ x[..., 2].T, 1.0)  # weights are counts: 0 or >= 1
+        out[..., 2] += (w @ x[..., 3].T) / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
+    return out / len(cases)
+
+
+def _top_allowed(table: np.ndarray) -> np.ndarray:
+    """(n_candidates,) bool: top candidates whose hit rating is no lower than the stars alone's (index 0)."""
+    return table[:, 1] >= table[0, 1]
+
+
+def _top_pick(table: np.ndarray, allowed: np.ndarray) -> int:
+    """Index of the best recall@10 among ``allowed`` top candidates."""
+    return int(np.argmax(np.where(allowed, table[:, 0], -np.inf)))
+
+
+def _bottom_distance(table: np.ndarray) -> np.ndarray:
+    """(n_candidates,) how far each bottom candidate's [hate, rating, chart] lies outside both limits: the excess
+    of the chart share and of the rating, each over its limit (0: within both)."""
+    chart = np.maximum(table[:, 2] - ranking.MAX_BOTTOM_CHART, 0) / ranking.MAX_BOTTOM_CHART
+    rating = np.maximum(table[:, 1] - ranking.MAX_BOTTOM_RATING, 0) / ranking.MAX_BOTTOM_RATING
+    return chart + rating
+
+
+def _bottom_allowed(table: np.ndarray) -> np.ndarray:
+    """(n_candidates,) bool: bottom candidates within the chart limit (all of them if none is)."""
+    within = table[:, 2] <= ranking.MAX_BOTTOM_CHART
+    return within if within.any() else np.ones(len(table), dtype=bool)
+
+
+def _bottom_pick(table: np.ndarray, allowed: np.ndarray) -> int:
+    """Index of the best hate@10 among ``allowed`` candidates within both limits; if none, the one nearest
+    both (``_bottom_distance``; ties: the best hate)."""
+    distance = np.where(allowed, _bottom_distance(table), np.inf)
+    nearest = distance <= distance.min() + 1e-12
+    return int(np.argmax(np.where(nearest, table[:, 0], -np.inf)))
+
+
+def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
+    """The list-ranking parameters that do best on simulated newcomers (``ranking_cases``; 6-tuples work too).
 
     Top: among ``ranking.TOP_GRID`` candidates whose hits are rated at least
-    as high, on average, as with stars alone, the simplest within one
-    standard error of the largest mean recall@10 (over folds, draws and k).
+    as high, on average, as with stars alone, the largest mean recall@10 (over folds, draws and k).
     Bottom: among ``ranking.BOTTOM_GRID`` candidates whose bottom 10 holds at
     most ``ranking.MAX_BOTTOM_CHART`` of the 20 movies the chart puts lowest
-    (the lowest no-information stars of the case), the simplest within one
-    standard error of the largest hate@10; if none qualifies, the one holding
-    fewest. Returns {"params": RankingParams, "n_cases", "top_table", "bottom_table"}.
+    (the lowest no-information stars of the case) and whose held-out movies there are rated at most
+    ``ranking.MAX_BOTTOM_RATING`` on average, the largest hate@10; if none qualifies, the one nearest
+    both limits (``_bottom_distance``).
+
+    ``resamples`` 0: the simplest candidate within one standard error of that best (over cases). Otherwise
+    bootstrap-smoothed (Efron 2014): the people are resampled with replacement ``resamples`` times (seeded;
+    every candidate judged on the same resample), the best is taken in each, and the chosen parameter
+    vectors are averaged, a smooth function of the data that does not flip between near-equal candidates
+    from one training set to the next (the limits too are judged in each resample: a candidate near one is
+    admitted in some and not others, so the choice moves smoothly as it crosses). The averaged parameters
+    are real numbers of the same formula.
+
+    Returns {"params": RankingParams, "n_cases", "n_people", "top_table", "bottom_table"} and, bootstrapped,
+    "resamples" (how many, and the spread of each chosen parameter over them) and "chosen" (the averaged
+    parameters' own validation numbers).
     """
     if not cases:
         return {"params": ranking.RankingParams(), "n_cases": 0}
+    cases = [c if isinstance(c, RankingCase) else RankingCase(*c) for c in cases]
+    people = _case_users(cases)
+    person_of_row = np.concatenate(people)
+    case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
+    n_people = int(person_of_row.max()) + 1
 
-    # one pass over the cases: each candidate's [recall@10, hit rating] of the top lists and [hate@10,
-    # bottom rating, chart share] of the bottom lists, per case; one list_scores call scores a top and a
-    # bottom candidate at once
-    top_cases: dict = {c: [] for c in ranking.TOP_GRID}
-    bottom_cases: dict = {c: [] for c in ranking.BOTTOM_GRID}
-    pairs = list(itertools.zip_longest(ranking.TOP_GRID, ranking.BOTTOM_GRID))
-    for stars, personal, popularity, prior, exclude, targets in cases:
-        liked, disliked = lists.liked(targets), lists.disliked(targets)
-        flops = np.argsort(prior, kind="stable")[: lists.CHART_N]
-        for top_c, bottom_c in pairs:
-            params = ranking.params_of(top_c or ranking.TOP_GRID[0], bottom_c or ranking.BOTTOM_GRID[0])
-            top_s, bottom_s = ranking.list_scores(stars, personal, popularity, prior, params)
-            for c, per, keys, relevant in (
-                (top_c, top_cases, -top_s, liked),
-                (bottom_c, bottom_cases, bottom_s, disliked),
-            ):
-                if c is not None:
-                    chosen = _first(keys, exclude)
-                    share, hit_sum, hit_count = lists.caught(chosen, targets, relevant)
-                    per[c].append(
-                        [np.nanmean(share), hit_sum.sum() / max(hit_count.sum(), 1), np.isin(chosen, flops).mean()]
-                    )
-    top_per = {c: np.array(v) for c, v in top_cases.items()}
-    bottom_per = {c: np.array(v) for c, v in bottom_cases.items()}
-    top_table = {c: v.mean(axis=0) for c, v in top_per.items()}
-    bottom_table = {c: v.mean(axis=0) for c, v in bottom_per.items()}
-    base_top = top_table[ranking.TOP_GRID[0]]
-    top = _one_standard_error(
-        {c: v[:, 0] for c, v in top_per.items()}, [c for c, v in top_table.items() if v[1] >= base_top[1]]
-    )
-    personal_enough = [c for c, v in bottom_table.items() if v[2] <= ranking.MAX_BOTTOM_CHART]
-    bottom = (
-        _one_standard_error({c: v[:, 0] for c, v in bottom_per.items()}, personal_enough)
-        if personal_enough
-        else min(bottom_table, key=lambda c: (bottom_table[c][2], c))
-    )
-    return {
-        "params": ranking.params_of(top, bottom),
+    def top_score(c, cand):
+        params = ranking.params_of(cand, ranking.BOTTOM_GRID[0])
+        top_s, _ = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params)
+        return -top_s, lists.liked(c.targets), []
+
+    def bottom_score(c, cand):
+        params = ranking.params_of(ranking.TOP_GRID[0], cand)
+        _, bottom_s = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params, spread=c.spread)
+        return bottom_s, lists.disliked(c.targets), np.argsort(c.prior, kind="stable")[: lists.CHART_N]
+
+    top_grid, bottom_grid = list(ranking.TOP_GRID), list(ranking.BOTTOM_GRID)
+    top_per = _per_person(cases, top_grid, top_score)
+    bottom_per = _per_person(cases, bottom_grid, bottom_score)
+    ones = np.ones((1, len(case_of_row)))
+    top_table, bottom_table = _tables(top_per, case_of_row, ones)[0], _tables(bottom_per, case_of_row, ones)[0]
+    result: dict = {
         "n_cases": len(cases),
-        "top_table": {str(c): {"recall@10": float(v[0]), "hit_rating": float(v[1])} for c, v in top_table.items()},
+        "n_people": n_people,
+        "top_table": {
+            str(c): {"recall@10": float(v[0]), "hit_rating": float(v[1])}
+            for c, v in zip(top_grid, top_table, strict=True)
+        },
         "bottom_table": {
             str(c): {"hate@10": float(v[0]), "bottom_rating": float(v[1]), "chart_share": float(v[2])}
-            for c, v in bottom_table.items()
+            for c, v in zip(bottom_grid, bottom_table, strict=True)
         },
     }
+    if resamples:
+        rng = np.random.default_rng(seed)
+        counts = rng.multinomial(n_people, np.full(n_people, 1.0 / n_people), size=resamples).astype(np.float64)
+        weights = counts[:, person_of_row]
+        top_picks = np.array(top_grid)[[_top_pick(t, _top_allowed(t)) for t in _tables(top_per, case_of_row, weights)]]
+        bottom_picks = np.array(bottom_grid)[
+            [_bottom_pick(t, _bottom_allowed(t)) for t in _tables(bottom_per, case_of_row, weights)]
+        ]
+        top, bottom = _mean_top(top_picks), tuple(map(float, bottom_picks.mean(axis=0)))
+        result["resamples"] = {
+            "n": resamples,
+            "seed": seed,
+            "sd": dict(
+                zip(
+                    ranking.TOP_FIELDS + ranking.BOTTOM_FIELDS,
+                    map(float, [*top_picks.std(0), *bottom_picks.std(0)]),
+                    strict=True,
+                )
+            ),
+        }
+        chosen_top = _tables(_per_person(cases, [top], top_score), case_of_row, ones)[0, 0]
+        chosen_bottom = _tables(_per_person(cases, [bottom], bottom_score), case_of_row, ones)[0, 0]
+        result["chosen"] = {
+            "recall@10": float(chosen_top[0]),
+            "hit_rating": float(chosen_top[1]),
+            "hate@10": float(chosen_bottom[0]),
+            "bottom_rating": float(chosen_bottom[1]),
+            "chart_share": float(chosen_bottom[2]),
+        }
+    else:
+        # per case: the mean over its newcomers, the one-standard-error rule's units
+        top_cases = _case_means(top_per, case_of_row)
+        bottom_cases = _case_means(bottom_per, case_of_row)
+        allowed_top = [c for c, ok in zip(top_grid, _top_allowed(top_table), strict=True) if ok]
+        top = _one_standard_error({c: top_cases[i, :, 0] for i, c in enumerate(top_grid)}, allowed_top)
+        distance = _bottom_distance(bottom_table)
+        within = [c for c, d in zip(bottom_grid, distance, strict=True) if d == 0]
+        bottom = (
+            _one_standard_error({c: bottom_cases[i, :, 0] for i, c in enumerate(bottom_grid)}, within)
+            if within
+            else bottom_grid[_bottom_pick(bottom_table, _bottom_allowed(bottom_table))]
+        )
+    result["params"] = ranking.params_of(top, bottom)
+    return result
+
+
+def _mean_top(picks: np.ndarray) -> tuple:
+    """The average of top candidates (k, 3) [gamma_top, popularity_top, chart_top] as the average of the score's
+    coefficients: of personal (gamma), of popularity (gamma * popularity_top) and of the chart."""
+    gamma, coefficient, chart = picks[:, 0].mean(), (picks[:, 0] * picks[:, 1]).mean(), picks[:, 2].mean()
+    return (float(gamma), float(coefficient / gamma) if gamma > 0 else 0.0, float(chart))
+
+
+def _case_means(per: np.ndarray, case_of_row: np.ndarray) -> np.ndarray:
+    """(n_candidates, n_cases, 3) [share, rating, chart] of each case alone (``_tables`` one case at a time)."""
+    out = []
+    for i in np.unique(case_of_row):
+        rows = case_of_row == i
+        out.append(_tables(per[:, rows], case_of_row[rows], np.ones((1, rows.sum())))[0])
+    return np.stack(out, axis=1)
 
 
 class ServedModel:
@@ -310,16 +482,18 @@ class ServedModel:
                 seed=self.tower_config.seed,
                 fold_in_reg=self.tower.trained.config.fold_in_reg,
             )
-            return seen, choose_ranking(cases)
+            return seen, choose_ranking(cases, RANKING_RESAMPLES, self.tower_config.seed)
 
         def to_arrays(fitted):
             seen, choice = fitted
             info = {"lam": seen.lam, "choice": {**choice, "params": choice["params"].to_dict()}}
-            return {"weights": seen.weights, "popularity": seen.popularity}, info
+            spread = {} if seen.spread is None else {"spread": seen.spread}
+            return {"weights": seen.weights, "popularity": seen.popularity, **spread}, info
 
         def from_arrays(arrays, info):
             choice = {**info["choice"], "params": ranking.RankingParams(**info["choice"]["params"])}
-            return ranking.SeenScore(arrays["weights"], arrays["popularity"], lam=info["lam"]), choice
+            seen = ranking.SeenScore(arrays["weights"], arrays["popularity"], info["lam"], arrays.get("spread"))
+            return seen, choice
 
         self.seen, self.choice = cached_part(checkpoints, "ranking", build, to_arrays, from_arrays)
         self.timings["ranking_s"] = time.perf_counter() - t
@@ -360,9 +534,14 @@ class ServedModel:
         np.save(directory / "movie_vectors.npy", self.movie_vectors)
         trained.model.save_weights(directory / f"{self.name}.weights.h5")
         if self.seen is not None:
-            np.savez(
-                directory / RANKING_FILE, weights=self.seen.weights, popularity=self.seen.popularity, prior=self.prior
-            )
+            arrays: dict[str, np.ndarray] = {
+                "weights": self.seen.weights,
+                "popularity": self.seen.popularity,
+                "prior": self.prior,
+            }
+            if self.seen.spread is not None:  # None: a model fitted before the spreads
+                arrays["spread"] = self.seen.spread
+            np.savez(directory / RANKING_FILE, **arrays)  # type: ignore[arg-type]
         if self.no_information is not None:
             np.save(directory / NO_INFORMATION_FILE, np.asarray(self.no_information, dtype=np.float32))
         info = dict(info or {})
@@ -442,6 +621,7 @@ class ServedModel:
             self.prior,
             self.params,
             past_sixteen.given_counts(given_rows),
+            self.seen.spread,
         )
 
     def stars_only(self, name: str) -> StarsOnly:
@@ -464,7 +644,8 @@ def load_ranking(directory: Path, info: dict) -> tuple[ranking.SeenScore | None,
     if not (directory / RANKING_FILE).exists():
         return None, None
     with np.load(directory / RANKING_FILE) as z:
-        seen = ranking.SeenScore(z["weights"], z["popularity"], lam=info["ranking"].get("ease_lambda"))
+        spread = z["spread"] if "spread" in z.files else None  # a model fitted before the spreads
+        seen = ranking.SeenScore(z["weights"], z["popularity"], info["ranking"].get("ease_lambda"), spread)
         return seen, z["prior"].astype(np.float64)
 
 
