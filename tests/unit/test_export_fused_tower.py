@@ -105,6 +105,23 @@ def test_the_converted_fused_tower_passes_the_export_parity_check_with_the_serve
         assert run_tflite(flatbuffer, x[:batch]).shape == (batch, N_MOVIES)
 
 
+def test_one_interpreter_answers_batches_with_any_number_of_rated_rows_including_none(ensemble):
+    """The function keeps one interpreter: the fused graph's rated-row count changes between calls."""
+    x = matrices()
+    expected = keras_predict(ensemble)(x)
+    interpreter = Interpreter(model_content=convert_to_tflite(ensemble), num_threads=1)
+    (inp,), (out,) = interpreter.get_input_details(), interpreter.get_output_details()
+    empty = [0, features.MAX_RATINGS + 1]  # the two all-empty matrices
+    batches = [list(range(17)), [16], empty, [0], list(range(17, 34)), empty * 8 + [0], list(range(34))]
+    for rows in batches:
+        interpreter.resize_tensor_input(inp["index"], [len(rows), features.MAX_RATINGS, features.VECTOR_DIM])
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(inp["index"], x[rows])
+        interpreter.invoke()
+        got = interpreter.get_tensor(out["index"])
+        assert np.max(np.abs(got - expected[rows])) <= parity_bound(expected[rows])
+
+
 def test_the_fused_tower_of_three_members_has_under_half_the_plain_graphs_ops(ensemble):
     fused, plain = op_count(convert_to_tflite(ensemble)), op_count(convert_to_tflite(ensemble, fuse=False))
     assert fused < plain / 2  # the plain graph unrolls one conjugate-gradient solve per member; the fused one, one

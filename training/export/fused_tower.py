@@ -106,10 +106,6 @@ class FusedWeights:
     def n_members(self) -> int:
         return int(self.row2_kernel.shape[0])
 
-    @property
-    def width(self) -> int:
-        return int(self.row2_kernel.shape[1])
-
     @classmethod
     def from_members(cls, members) -> FusedWeights:
         """Read and stack the weights of ``fusable_members``' members."""
@@ -157,7 +153,7 @@ def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
     """(batch, 16, 16) float32 user matrices -> (batch, n_movies) stars: the ensemble's mean, unclipped."""
     import tensorflow as tf
 
-    m_axis, width = w.n_members, w.width
+    m_axis = w.n_members
     # decode once (SetTower.call's present_rows, decode_rows and residual)
     mask = tf.cast(tf.reduce_max(tf.abs(x), axis=-1, keepdims=True) > 0, tf.float32)  # (B, 16, 1)
     n = tf.reduce_sum(mask, axis=1)  # (B, 1)
@@ -168,12 +164,19 @@ def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
     residual = (d - v[..., MOVIE_BIAS : MOVIE_BIAS + 1]) * mask  # rating - offset - b_movie
     rows = tf.concat([q, d, residual, q * residual], axis=-1)  # (B, 16, 30)
 
-    # per-row MLP (Conv1D kernel 1 = a dense layer on each row), every member at once: (M, B*16, W)
-    h = tf.matmul(tf.reshape(rows, [1, -1, ROW_FEATURES]), w.row1_kernel) + w.row1_bias
-    h = tf.nn.gelu(h, approximate=False)
+    # per-row MLP (Conv1D kernel 1 = a dense layer on each row), every member at once, on the rated rows
+    # only: SetTower zeroes an empty row's features before pooling, and the leave-one-out inputs of a
+    # request with few ratings are mostly empty rows. One zero row, pooled into an extra user that is
+    # dropped, is always computed: LiteRT's XNNPACK cannot run the MLP on zero rows (an all-empty batch).
+    batch = tf.shape(x)[0]
+    flat = tf.concat([tf.reshape(rows, [-1, ROW_FEATURES]), tf.zeros([1, ROW_FEATURES])], axis=0)
+    rated = tf.where(tf.concat([tf.reshape(mask, [-1]), tf.ones([1])], axis=0) > 0)  # (P + 1, 1) int64
+    h = tf.gather_nd(flat, rated)[None]  # (1, P + 1, 30)
+    h = tf.nn.gelu(tf.matmul(h, w.row1_kernel) + w.row1_bias, approximate=False)  # (M, P + 1, W)
     h = tf.nn.gelu(tf.matmul(h, w.row2_kernel) + w.row2_bias, approximate=False)
-    h = tf.reshape(h, [m_axis, -1, MAX_RATINGS, width]) * mask[None]
-    mean = tf.reduce_sum(h, axis=2) / tf.maximum(n, 1.0)[None]  # (M, B, W)
+    user_of_row = tf.cast(rated[:, 0], tf.int32) // MAX_RATINGS  # the extra row's user is ``batch``
+    pooled = tf.math.unsorted_segment_sum(tf.transpose(h, [1, 0, 2]), user_of_row, batch + 1)[:-1]  # (B, M, W)
+    mean = tf.transpose(pooled, [1, 0, 2]) / tf.maximum(n, 1.0)[None]  # (M, B, W)
     user_bias = tf.reduce_sum(residual, axis=1)[None] / (n[None] + w.bias_shrink)  # (M, B, 1)
     factors = tf.reduce_sum(q * residual, axis=1) / (n + 3.0)
     count = tf.concat([n / MAX_RATINGS, 1.0 / tf.sqrt(tf.maximum(n, 1.0))], axis=-1)
