@@ -9,8 +9,8 @@ fused graph computes the same function with the member axis inside the tensors:
 - the input is decoded once (mask, vectors, residuals, pooled factors and
   counts are the same for every member);
 - the M ridge fold-ins, which differ only by their learned ridges, are one
-  conjugate-gradient solve with the members as columns: gram_m @ p_m =
-  gram @ p_m + ridge_m * p_m, one (batch, 15, 15) @ (batch, 15, M) matmul a
+  conjugate-gradient solve with a row per member: gram_m @ p_m =
+  gram @ p_m + ridge_m * p_m, one (batch, M, 15) @ (batch, 15, 15)^T matmul a
   step, so the unrolled loop is one member's length;
 - the per-row and pooled MLPs are batched matmuls over a (M, ., ., .) weight stack;
 - the mean of the M catalog scorers is one matmul:
@@ -81,7 +81,7 @@ class FusedWeights:
     row1_kernel (M, 30, W), row1_bias (M, 1, W); row2_kernel (M, W, W), row2_bias (M, 1, W);
     dense1_kernel (M, W + 17, W), dense1_bias (M, 1, W); dense2_kernel (M, W, W/2), dense2_bias (M, 1, W/2);
     out_kernel (M, W/2, 16), out_bias (M, 1, 16); bias_shrink (M, 1, 1): |bias_shrink|;
-    ridge (1, 15, M): softplus(fold_in_raw)'s factor ridge in rows 0..13, its user-bias ridge in row 14;
+    ridge (1, M, 15): softplus(fold_in_raw)'s factor ridge in columns 0..13, its user-bias ridge in 14;
     gates (17, M*16): per count n, member m's taste gate in columns m*16 + 0..13, its bias gate in m*16 + 14, 15;
     scorer_kernel (M*16, n_movies): vstack_m(W_m) / M; scorer_bias (n_movies,): offset + mean_m c_m.
     """
@@ -142,7 +142,7 @@ class FusedWeights:
             out_kernel=kernel("out"),
             out_bias=bias("out"),
             bias_shrink=np.abs(stack(lambda m: m.tower.bias_shrink.numpy())).reshape(n_members, 1, 1),
-            ridge=np.ascontiguousarray(ridge.T[None]).astype(np.float32),
+            ridge=ridge[None].astype(np.float32),
             gates=np.ascontiguousarray(spread.transpose(1, 0, 2).reshape(MAX_RATINGS + 1, -1)).astype(np.float32),
             scorer_kernel=(scorer_w.reshape(n_members * VECTOR_DIM, -1) / n_members).astype(np.float32),
             scorer_bias=(offset + scorer_c.mean(axis=0)).astype(np.float32),
@@ -186,12 +186,11 @@ def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
     z = tf.nn.gelu(tf.matmul(z, w.dense2_kernel) + w.dense2_bias, approximate=False)
     correction = tf.transpose(tf.matmul(z, w.out_kernel) + w.out_bias, [1, 0, 2])  # (B, M, 16)
 
-    # every member's ridge fold-in in one solve, members as columns: (B, 15, M)
+    # every member's ridge fold-in in one solve, one row per member: (B, M, 15)
     a = tf.concat([q, mask], axis=-1)  # (B, 16, 15): [q, 1] per rated movie
     gram = tf.matmul(a, a, transpose_a=True)  # (B, 15, 15), without the ridge
-    rhs = tf.reduce_sum(a * residual, axis=1)[..., None]  # (B, 15, 1)
-    folded = _conjugate_gradients(lambda p: tf.matmul(gram, p) + w.ridge * p, rhs, iterations)
-    folded = tf.transpose(folded, [0, 2, 1])  # (B, M, 15): [p, b_user] per member
+    rhs = tf.reduce_sum(a * residual, axis=1)[:, None, :]  # (B, 1, 15)
+    folded = _conjugate_gradients(lambda p: tf.matmul(p, gram, transpose_b=True) + w.ridge * p, rhs, iterations)
     base = tf.concat([folded[..., :FACTORS], tf.ones_like(folded[..., :1]), folded[..., FACTORS:]], axis=-1)
 
     # gates: one-hot of n as a matmul (as SetTower), taste gate on 0..13, bias gate on 14, 15
@@ -202,23 +201,25 @@ def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
 
 
 def _conjugate_gradients(gram_times, rhs, iterations: int):
-    """``ridge_fold_in``'s unrolled CG on columns: ``gram_times(p)`` = gram @ p, rhs (B, D, 1) -> z (B, D, M).
+    """``ridge_fold_in``'s unrolled CG on rows: rhs (B, 1, D) -> z (B, M, D), row m member m's solution.
 
-    The M members' systems share their gram but for the ridge, so ``gram_times`` maps (B, D, 1 or M)
-    to (B, D, M) and the first step broadcasts the common right-hand side to every member.
+    ``gram_times(p)``: row m is (gram_m @ p_m)^T. The M members' systems share their gram but for the
+    ridge, so it maps (B, 1 or M, D) to (B, M, D) and the first step broadcasts the common right-hand
+    side to every member. Rows, not columns: LiteRT's elementwise ops are faster with the D unknowns
+    innermost than with the M members there.
     """
     import tensorflow as tf
 
     r = rhs
     p = r
-    rr = tf.reduce_sum(r * r, axis=1, keepdims=True)
+    rr = tf.reduce_sum(r * r, axis=-1, keepdims=True)
     z = None
     for _ in range(iterations):
         gp = gram_times(p)
-        alpha = rr / tf.maximum(tf.reduce_sum(p * gp, axis=1, keepdims=True), 1e-12)
+        alpha = rr / tf.maximum(tf.reduce_sum(p * gp, axis=-1, keepdims=True), 1e-12)
         z = alpha * p if z is None else z + alpha * p  # ridge_fold_in starts from z = 0
         r = r - alpha * gp
-        rr_new = tf.reduce_sum(r * r, axis=1, keepdims=True)
+        rr_new = tf.reduce_sum(r * r, axis=-1, keepdims=True)
         p = r + rr_new / tf.maximum(rr, 1e-20) * p
         rr = rr_new
     return z if z is not None else tf.zeros_like(gram_times(rhs))
