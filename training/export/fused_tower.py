@@ -3,11 +3,15 @@
 An ``EnsembleModel`` of M ``ColdStartModel(SetTower(base="fold_in"), CatalogScorer)``
 members, traced as Keras builds it, is M copies of one tower: M decodes of the
 same input, M unrolled ridge solves, M MLPs, M catalog matmuls, then a mean.
-LiteRT's cost for that graph is its number of ops, not its arithmetic. The
-fused graph computes the same function with the member axis inside the tensors:
+For one input LiteRT's time goes on dispatching those ops; for a request's
+batch (its input and its leave-one-out inputs) on the per-row MLP of every row
+and on the M solves. The fused graph computes the same function with the
+member axis inside the tensors:
 
 - the input is decoded once (mask, vectors, residuals, pooled factors and
   counts are the same for every member);
+- the per-row MLP runs on the rated rows only, gathered from the batch and
+  pooled back per user (an empty row adds nothing to SetTower's pooled mean);
 - the M ridge fold-ins, which differ only by their learned ridges, are one
   conjugate-gradient solve with a row per member: gram_m @ p_m =
   gram @ p_m + ridge_m * p_m, one (batch, M, 15) @ (batch, 15, 15)^T matmul a
@@ -20,8 +24,8 @@ Each step mirrors ``SetTower.call`` and ``ridge_fold_in`` line by line (serving:
 no dropout); only the order of float32 operations differs (the ridge is added to
 gram @ p rather than to the gram, the ensemble's mean is taken inside the
 scorer's matmul), which the export's parity check (``training.export.check_parity``)
-bounds. ``fusable_members`` says which
-models this applies to; any other model is converted as Keras traces it.
+bounds. ``fusable_members`` says which models this applies to; any other model
+is converted as Keras traces it.
 """
 
 from __future__ import annotations
@@ -41,7 +45,6 @@ from training.models.tower_layers import (
 )
 
 ROW_FEATURES = 2 * FACTORS + 2  # per-row [q, d, residual, q * residual], SetTower's ``rows``
-UNKNOWNS = FACTORS + 1  # the fold-in's [p, b_user]
 
 
 def fusable_members(model) -> list | None:
@@ -165,8 +168,8 @@ def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
     rows = tf.concat([q, d, residual, q * residual], axis=-1)  # (B, 16, 30)
 
     # per-row MLP (Conv1D kernel 1 = a dense layer on each row), every member at once, on the rated rows
-    # only: SetTower zeroes an empty row's features before pooling, and the leave-one-out inputs of a
-    # request with few ratings are mostly empty rows. One zero row, pooled into an extra user that is
+    # only: SetTower multiplies an empty row's output by 0 before pooling, and the leave-one-out inputs
+    # of a request with few ratings are mostly empty rows. One zero row, pooled into an extra user that is
     # dropped, is always computed: LiteRT's XNNPACK cannot run the MLP on zero rows (an all-empty batch).
     batch = tf.shape(x)[0]
     flat = tf.concat([tf.reshape(rows, [-1, ROW_FEATURES]), tf.zeros([1, ROW_FEATURES])], axis=0)
