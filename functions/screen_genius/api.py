@@ -279,7 +279,7 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
     predicted = explained.predicted
     best, worst = model.scorer.rank(predicted, rows, TOP_K)
     listed = np.concatenate([best, worst])
-    ask = model.ask_next(rows, np.asarray(skipped_rows, dtype=np.int64), listed, predicted)
+    ask = model.ask_next(rows, ratings, np.asarray(skipped_rows, dtype=np.int64), listed, predicted)
     signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))])
     reasons = explained.reasons(listed, signs, MAX_BECAUSE, MIN_EFFECT)
     liked = taste_directions(by_movie, model.scorer.offset)

@@ -55,9 +55,15 @@ from typing import Any
 
 import numpy as np
 
+from screen_genius.question_tree import ARRAYS as TREE_ARRAYS
+from screen_genius.question_tree import QuestionTree
+
 FILE = "elicitation.npz"
 ADAPTIVE = ("seen_entropy", "seen_change", "seen_static", "taste_entropy", "taste_change", "taste_static")
-STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE)
+TREE = "tree"  # the question tree's screen for this person's answers, then ``TREE_FALLBACK``
+TREE_FALLBACK = "taste_static"
+TREE_PREFIX = "tree_"  # the question tree's arrays in elicitation.npz
+STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE, TREE)
 SERVED = "taste_static+unlisted"  # chosen by ``python -m training elicit``, see docs/models.md
 STATIC = "pop_entropy+unlisted"  # the fixed order served before; what sets without serving.ask_next ask
 ASK_K = 10
@@ -98,6 +104,8 @@ class ElicitationData:
     seen_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (k,) prior mean of a person's coordinates
     seen_cov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))  # (k, k) their prior covariance
     seen_noise: float = 1.0  # variance of one seen / not-seen entry around the rank-k model
+    # The question tree (optional: sets exported before it have none, and ``tree`` then asks as its fallback).
+    tree: QuestionTree | None = None
     # Derived in __post_init__, so a request does only the per-person part.
     _gram: np.ndarray = field(init=False, repr=False, compare=False)  # features' features, (D, D)
     _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
@@ -133,6 +141,8 @@ class ElicitationData:
                 f"seen_vectors must be ({n}, k), seen_mean (k,) and seen_cov (k, k) with k <= 64; are "
                 f"{self.seen_vectors.shape}, {self.seen_mean.shape} and {self.seen_cov.shape}"
             )
+        if self.tree is not None and self.tree.questions.size and self.tree.questions.max() >= n:
+            raise ValueError(f"the question tree asks about row {self.tree.questions.max()} of {n} movies")
         seen = [self.seen_vectors, self.seen_mean, self.seen_cov, np.asarray(self.seen_noise)]
         if not all(np.isfinite(v).all() for v in seen) or not self.seen_noise > 0:
             raise ValueError("the seen space must be finite, with seen_noise > 0")
@@ -154,6 +164,8 @@ class ElicitationData:
         buf = io.BytesIO()
         names = self.ARRAYS + (self.SEEN_ARRAYS if self.seen_mean.shape[0] else ())
         arrays: dict[str, Any] = {name: np.asarray(getattr(self, name), dtype=np.float64) for name in names}
+        if self.tree is not None:
+            arrays.update({TREE_PREFIX + name: value for name, value in self.tree.arrays().items()})
         np.savez(buf, **arrays)
         return buf.getvalue()
 
@@ -166,6 +178,9 @@ class ElicitationData:
                 if "seen_vectors" in npz.files:  # sets exported before the seen space have none
                     arrays.update({name: np.asarray(npz[name], dtype=np.float64) for name in cls.SEEN_ARRAYS})
                     arrays["seen_noise"] = float(arrays["seen_noise"])
+                if TREE_PREFIX + "questions" in npz.files:  # sets exported before the tree have none
+                    tree = {name: npz[TREE_PREFIX + name] for name in TREE_ARRAYS}
+                    arrays["tree"] = QuestionTree.from_arrays(tree)
         except KeyError as e:
             raise ValueError(f"lacks the array {e}") from None
         except (OSError, EOFError, ValueError) as e:
@@ -182,10 +197,20 @@ class ElicitationData:
         predicted: np.ndarray | None = None,
         skipped_rows: np.ndarray | None = None,
         reference: np.ndarray | None = None,
+        answered_ratings: np.ndarray | None = None,
     ) -> np.ndarray:
         """(N,) scores of ``strategy``; answered_rows / skipped_rows: what this person rated / said they have not
         seen (sets: their order does not matter); predicted: (N,) their current stars; reference: (N,) the
-        model's stars for a person who has rated nothing (the taste tilt's zero; None: each movie's mean)."""
+        model's stars for a person who has rated nothing (the taste tilt's zero; None: each movie's mean);
+        answered_ratings: the stars of answered_rows, in their order (``tree`` reads them)."""
+        if strategy == TREE:
+            fallback = self.scores(TREE_FALLBACK, answered_rows, predicted, skipped_rows, reference)
+            if self.tree is None:
+                return fallback
+            if answered_ratings is None or len(answered_ratings) != len(answered_rows):
+                raise ValueError("the tree strategy needs answered_ratings, one per answered row")
+            skipped = np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
+            return self.tree.scores(answered_rows, answered_ratings, skipped, fallback)
         if strategy in ADAPTIVE:
             seen_how, info = strategy.split("_")  # "seen": P(seen) alone; "taste": tilted by the stars
             taste = TASTE if seen_how == "taste" else 0.0

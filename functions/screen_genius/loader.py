@@ -68,15 +68,21 @@ class Model:
     ask_reference: np.ndarray | None = field(repr=False, default=None)
 
     def ask_next(
-        self, rated_rows: np.ndarray, skipped_rows: np.ndarray, listed_rows: np.ndarray, predicted: np.ndarray
+        self,
+        rated_rows: np.ndarray,
+        ratings: np.ndarray,
+        skipped_rows: np.ndarray,
+        listed_rows: np.ndarray,
+        predicted: np.ndarray,
     ) -> np.ndarray:
         """Catalog rows of the movies to ask about next (``screen_genius.elicit``).
 
-        listed_rows: this answer's top and bottom movies; predicted: (catalog_size,) its stars.
+        ratings: the stars of rated_rows; listed_rows: this answer's top and bottom movies; predicted:
+        (catalog_size,) its stars.
         """
         name, _, rule = self.ask_strategy.partition("+")
         assert self.elicitation is not None  # build_model always sets it
-        scores = self.elicitation.scores(name, rated_rows, predicted, skipped_rows, self.ask_reference)
+        scores = self.elicitation.scores(name, rated_rows, predicted, skipped_rows, self.ask_reference, ratings)
         exclude = np.concatenate([rated_rows, skipped_rows])
         if rule == "unlisted":  # not the movies on this answer's top and bottom 10 either
             return elicit.choose_unlisted(scores, exclude, listed_rows, elicit.ASK_K)

@@ -3,8 +3,10 @@
 Per request (one person with 16 ratings and 40 skips, their predicted stars and 20 listed movies), the time
 of ``ElicitationData.scores`` + ``choose_unlisted`` for every strategy, median of repeated calls, on synthetic
 data of the exported shapes (taste space D = 15, seen space k = 16). Target: at most 0.3 ms for the served
-one at the Netflix catalog (17,770 movies). Also: the size of ``elicitation.npz`` and the time to fit the seen
-space (``seen_space``, a sparse truncated SVD) on synthetic ratings of growing size, with the linear
+one at the Netflix catalog (17,770 movies); the question tree (``tree``) is fitted on synthetic ratings of that
+catalog, so its walk runs as deep as such a tree goes. Also: the size of ``elicitation.npz`` and the time to fit
+the seen space (``seen_space``, a sparse truncated SVD) and the question tree (``question_tree.fit``, which samples
+at most 5,000 users whatever the data's size) on synthetic ratings of growing size, with the seen space's linear
 extrapolation (through both points) to the 100M-rating Netflix run.
 """
 
@@ -26,6 +28,8 @@ NETFLIX_RATINGS = 100_000_000
 
 
 def synthetic(n: int, seed: int = 0) -> ElicitationData:
+    from training.models import question_tree
+
     rng = np.random.default_rng(seed)
     n_ratings = np.round(5000.0 / (1 + np.arange(n)) ** 0.7) + 1
     seen = np.linalg.qr(rng.normal(size=(n, 16)))[0]
@@ -42,6 +46,7 @@ def synthetic(n: int, seed: int = 0) -> ElicitationData:
         seen_mean=rng.normal(0, 0.1, 16),
         seen_cov=np.eye(16) * 0.05,
         seen_noise=0.05,
+        tree=question_tree.fit(synthetic_ratings(200_000, n)),
     )
 
 
@@ -51,28 +56,45 @@ def per_request_ms(data: ElicitationData, strategy: str, repeats: int = 300) -> 
     picks = rng.choice(min(n, 400), 76, replace=False)
     rated, skipped, listed = picks[:16], picks[16:56], picks[56:]
     predicted = rng.uniform(1, 5, n)
+    stars = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], len(rated))
+    if data.tree is not None:  # answer the root's movies, so the walk goes past it
+        root = data.tree.questions[0][data.tree.questions[0] >= 0]
+        rated = np.concatenate([root, np.setdiff1d(rated, root)])[:16]
+        skipped, listed = np.setdiff1d(skipped, rated), np.setdiff1d(listed, rated)
     times = []
     for _ in range(repeats):
         t = time.perf_counter()
-        scores = data.scores(strategy, rated, predicted, skipped)
+        scores = data.scores(strategy, rated, predicted, skipped, None, stars)
         elicit.choose_unlisted(scores, np.concatenate([rated, skipped]), listed)
         times.append(time.perf_counter() - t)
     return float(np.median(times) * 1e3)
 
 
-def fit_seconds(n_ratings: int, n_items: int = 17_770, per_user: int = 200) -> float:
+def synthetic_ratings(n_ratings: int, n_items: int = 17_770, per_user: int = 200):
+    """Skewed popularity, and stars from a rank-2 taste, so the tree has answers that tell something."""
     from training.coldstart.ratings import CatalogRatings
-    from training.evaluation.elicitation import seen_space
 
     rng = np.random.default_rng(2)
     n_users = n_ratings // per_user
     popularity = 1.0 / (1 + np.arange(n_items)) ** 0.8
     rows = rng.choice(n_items, n_ratings, p=popularity / popularity.sum())
     users = np.repeat(np.arange(n_users), per_user)
-    train = CatalogRatings.build(users, rows, np.full(n_ratings, 3.0), n_items)
+    taste, kind = rng.normal(size=(n_users, 2)), rng.normal(size=(n_items, 2))
+    stars = np.clip(np.rint(3.5 + (taste[users] * kind[rows]).sum(axis=1)), 1, 5)
+    return CatalogRatings.build(users, rows, stars, n_items)
+
+
+def fit_seconds(n_ratings: int) -> dict[str, float]:
+    from training.evaluation.elicitation import seen_space
+    from training.models import question_tree
+
+    train = synthetic_ratings(n_ratings)
     t = time.perf_counter()
     seen_space(train)
-    return time.perf_counter() - t
+    seen = time.perf_counter() - t
+    t = time.perf_counter()
+    question_tree.fit(train)
+    return {"seen": seen, "tree": time.perf_counter() - t}
 
 
 def run(out: Path) -> dict:
@@ -82,8 +104,10 @@ def run(out: Path) -> dict:
         data = synthetic(n)
         result["npz_mb"][n] = len(data.to_bytes()) / 2**20
         result["per_request_ms"][n] = {s: per_request_ms(data, s.partition("+")[0]) for s in strategies}
-    fits = {n: fit_seconds(n) for n in FIT_RATINGS}
+    timed = {n: fit_seconds(n) for n in FIT_RATINGS}
+    fits = {n: t["seen"] for n, t in timed.items()}
     result["seen_fit_s"] = fits
+    result["tree_fit_s"] = {n: t["tree"] for n, t in timed.items()}
     (n0, n1), (t0, t1) = FIT_RATINGS, (fits[FIT_RATINGS[0]], fits[FIT_RATINGS[1]])
     slope = max((t1 - t0) / (n1 - n0), t1 / n1 / 4)  # seconds per rating beyond the fixed start-up
     result["seen_fit_netflix_s_extrapolated"] = t1 + slope * (NETFLIX_RATINGS - n1)
@@ -110,6 +134,9 @@ def run(out: Path) -> dict:
         + ", ".join(f"{fits[n]:.1f} s for {n:,} ratings" for n in FIT_RATINGS)
         + f"; extrapolated along the line through both to {NETFLIX_RATINGS:,}: "
         + f"{result['seen_fit_netflix_s_extrapolated'] / 60:.1f} min.",
+        "Question-tree fit (at most 5,000 users, 300 candidates, 2,000 target movies): "
+        + ", ".join(f"{result['tree_fit_s'][n]:.1f} s for {n:,} ratings" for n in FIT_RATINGS)
+        + " (the user sample keeps it flat beyond that).",
         "",
     ]
     (out / "ask_next.md").write_text("\n".join(lines))

@@ -36,6 +36,7 @@ from screen_genius.elicit import ElicitationData
 from training.coldstart import newcomers
 from training.coldstart.ratings import CatalogRatings
 from training.evaluation import protocol
+from training.models import question_tree
 
 STRATEGIES = ("random", *elicit.STRATEGIES, *tuple(f"{s}+unlisted" for s in elicit.STRATEGIES))
 ROUNDS = 10
@@ -78,7 +79,9 @@ def seen_space(train: CatalogRatings, rank: int = SEEN_RANK) -> dict:
     }
 
 
-def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: float, scale) -> ElicitationData:
+def elicitation_data(
+    train: CatalogRatings, movie_vectors: np.ndarray, offset: float, scale, tree: bool = True
+) -> ElicitationData:
     """Per-movie statistics of the training users and the taste prior in Model 1's space.
 
     movie_vectors: (n_movies, 16) Model 1 vectors, [q (14), b_movie, 1]; a
@@ -127,6 +130,7 @@ def elicitation_data(train: CatalogRatings, movie_vectors: np.ndarray, offset: f
         features=features,
         prior_cov=prior_cov,
         noise_var=max(noise_var, 1e-3),
+        tree=question_tree.fit(train) if tree else None,
         **seen_space(train),
     )
 
@@ -229,6 +233,7 @@ def strategy_scores(
         predicted,
         np.asarray(person.skipped, dtype=np.int64),
         reference,
+        np.asarray(person.answers, dtype=np.float64),
     )
 
 

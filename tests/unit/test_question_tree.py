@@ -1,0 +1,145 @@
+"""The question tree (``tree`` strategy): learned screens that route a person by their answers."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from screen_genius import elicit
+from screen_genius.elicit import ElicitationData
+from screen_genius.question_tree import QuestionTree
+from training.coldstart.ratings import CatalogRatings
+from training.models import question_tree
+
+N = 31  # 0..20 split two groups (A loves 0..10, B loves 11..20); 21..25 split A inside, 26..30 split B inside
+A_INNER, B_INNER = set(range(21, 26)), set(range(26, 31))
+
+
+def planted(n_users: int = 600, seed: int = 0) -> CatalogRatings:
+    """Users of two groups, each of two kinds, who rate 60% of the movies they can see (1 or 5 stars)."""
+    rng = np.random.default_rng(seed)
+    users, rows, stars = [], [], []
+    for u in range(n_users):
+        group, kind = u % 2, (u // 2) % 2
+        for m in range(N):
+            inner_of_other_group = (m in A_INNER and group) or (m in B_INNER and not group)
+            if inner_of_other_group or rng.random() > 0.6:
+                continue
+            high = (m <= 10) == (group == 0) if m <= 20 else kind == 0
+            users.append(u)
+            rows.append(m)
+            stars.append(5.0 if high else 1.0)
+    return CatalogRatings.build(np.array(users), np.array(rows), np.array(stars), N)
+
+
+@pytest.fixture(scope="module")
+def tree() -> QuestionTree:
+    return question_tree.fit(planted(), question_tree.TreeSettings(min_node=20))
+
+
+def elicitation(tree: QuestionTree | None) -> ElicitationData:
+    return ElicitationData(
+        n_ratings=np.full(N, 100.0),
+        p_seen=np.full(N, 0.5),
+        mean=np.full(N, 3.0),
+        var=np.ones(N),
+        entropy=np.ones(N),
+        features=np.ones((N, 1)),
+        prior_cov=np.ones((1, 1)),
+        noise_var=1.0,
+        tree=tree,
+    )
+
+
+def cards(data: ElicitationData, rated: dict[int, float], skipped=(), listed=()) -> list[int]:
+    rows = np.array(list(rated), np.int64)
+    scores = data.scores(
+        "tree", rows, np.full(N, 3.0), np.array(skipped, np.int64), None, np.array(list(rated.values()))
+    )
+    exclude = np.concatenate([rows, np.array(skipped, np.int64)])
+    return elicit.choose_unlisted(scores, exclude, np.array(listed, np.int64)).tolist()
+
+
+def test_the_first_question_splits_the_groups_and_no_screen_repeats_an_earlier_one(tree):
+    root = tree.questions[0]
+    assert root[0] <= 20  # the answer that tells A from B is worth most
+    assert A_INNER & set(root.tolist()) and B_INNER & set(root.tolist())  # then what splits each group inside
+    parent_of = {
+        int(tree.cells[c, 4]): n
+        for n in range(len(tree.roots))
+        for c in range(len(tree.cells))
+        if tree.cells[c, 4] >= 0 and _node_of_cell(tree, c) == n
+    }
+    for node, parent in parent_of.items():
+        asked_above = set()
+        while True:
+            asked_above |= set(tree.questions[parent][tree.questions[parent] >= 0].tolist())
+            if parent == 0:
+                break
+            parent = parent_of[parent]
+        assert not asked_above & set(tree.questions[node].tolist())
+
+
+def _node_of_cell(tree: QuestionTree, cell: int) -> int:
+    """The node whose routing cells hold ``cell``."""
+    return int(np.searchsorted(tree.roots, cell, side="right") - 1)
+
+
+def test_a_five_and_a_one_for_the_same_movie_lead_to_different_cards(tree):
+    data = elicitation(tree)
+    first = int(tree.questions[0, 0])
+    rest = [int(m) for m in tree.questions[0, 1:] if m >= 0]
+    loved = cards(data, {first: 5.0}, skipped=rest)  # loved the group question, has seen nothing else asked
+    hated = cards(data, {first: 1.0}, skipped=rest)
+    assert loved != hated
+    # Loving a movie of B's (11..20) or of A's (0..10): the next screen asks what splits that group inside.
+    lover_inner, hater_inner = (B_INNER, A_INNER) if first >= 11 else (A_INNER, B_INNER)
+    assert loved[0] in lover_inner and hated[0] in hater_inner
+
+
+def test_a_person_stays_at_the_root_until_half_of_it_is_answered(tree):
+    root = [int(m) for m in tree.questions[0] if m >= 0]
+    half = (len(root) + 1) // 2
+    assert tree.node(np.array(root[: half - 1]), np.full(half - 1, 5.0), np.zeros(0, np.int64)) == 0
+    assert tree.node(np.array(root[:1]), np.array([5.0]), np.array(root[1:half])) != 0
+
+
+def test_the_cards_do_not_depend_on_the_order_of_the_ratings_and_leave_out_rated_skipped_and_listed(tree):
+    data = elicitation(tree)
+    rng = np.random.default_rng(3)
+    rated = {int(m): float(rng.choice([1.0, 5.0])) for m in tree.questions[0] if m >= 0}
+    skipped, listed = [1, 2], [3, 4]
+    want = cards(data, rated, skipped, listed)
+    for _ in range(5):
+        keys = rng.permutation(list(rated)).tolist()
+        assert cards(data, {k: rated[k] for k in keys}, skipped[::-1], listed) == want
+    assert len(want) == elicit.ASK_K and not set(want) & (set(rated) | {1, 2, 3, 4})
+
+
+def test_the_tree_travels_in_elicitation_npz_and_a_set_without_it_asks_as_the_fallback(tree):
+    data = elicitation(tree)
+    back = ElicitationData.from_bytes(data.to_bytes())
+    assert back.tree is not None
+    for name in ("questions", "cells", "roots"):
+        np.testing.assert_array_equal(getattr(back.tree, name), getattr(tree, name))
+    older = ElicitationData.from_bytes(elicitation(None).to_bytes())
+    assert older.tree is None
+    rated, predicted = np.array([0]), np.linspace(1, 5, N)
+    np.testing.assert_array_equal(
+        older.scores("tree", rated, predicted, None, None, np.array([5.0])),
+        older.scores(elicit.TREE_FALLBACK, rated, predicted, None, None),
+    )
+
+
+def test_a_tree_that_points_outside_itself_or_the_catalog_is_refused(tree):
+    broken = tree.cells.copy()
+    broken[0, 1] = len(broken) + 5
+    with pytest.raises(ValueError, match="outside the tree"):
+        QuestionTree(tree.questions, broken, tree.roots, tree.liked)
+    too_far = dataclasses.replace(tree, questions=tree.questions + N)
+    with pytest.raises(ValueError, match=f"of {N} movies"):
+        elicitation(too_far)
+    with pytest.raises(ValueError, match="answered_ratings"):
+        elicitation(tree).scores("tree", np.array([0, 1]), None, None, None, np.array([5.0]))
