@@ -64,7 +64,7 @@ class Model:
     display: list[dict[str, Any]] = field(repr=False, default_factory=list)  # per row: {movie_id, title, year, genres}
     elicitation: elicit.ElicitationData | None = field(repr=False, default=None)
     ask_strategy: str = "popular"
-    # The tower's own stars for a person who has rated nothing (computed once at load): the taste tilt's zero.
+    # The stars for a person who has rated nothing (computed once at load): the zero of the taste tilt.
     ask_reference: np.ndarray | None = field(repr=False, default=None)
 
     def ask_next(
@@ -257,7 +257,7 @@ def build_model(
         display=display,
         elicitation=elicitation,
         ask_strategy=strategy,
-        ask_reference=scorer.tower_stars_for_nobody(),
+        ask_reference=scorer.predict(np.zeros(0, np.int64), np.zeros(0))[0],
     )
 
 

@@ -219,16 +219,6 @@ class Scorer:
             predicted = (1 - w) * predicted + w * every
         return self._clip(predicted), used
 
-    def tower_stars_for_nobody(self) -> np.ndarray:
-        """(catalog_size,) the tower's own stars for a person who has rated nothing, clipped.
-
-        Not ``predict``'s answer to no ratings where the set has no-information stars (the item mean): the taste
-        tilt of ``ask_next`` measures a person's stars from the model's own zero (``screen_genius.elicit``).
-        """
-        empty = np.full((1, features.MAX_RATINGS), -1, np.int64)
-        matrices = features.user_matrices(self.movie_vectors, empty, np.zeros(empty.shape, np.float32), self.offset)
-        return self._clip(self.tower(matrices)[0])
-
     def explain(self, rows: np.ndarray, ratings: np.ndarray) -> Explained:
         """``predict`` plus each used rating's effect on every prediction, from one batched tower call.
 

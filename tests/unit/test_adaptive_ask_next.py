@@ -165,20 +165,3 @@ def test_the_function_serves_an_adaptive_strategy_named_in_the_manifest(tmp_path
     assert asked == [a["movie_id"] for a in api.recommend(model, pairs[::-1], skipped[::-1])["ask_next"]]
     listed = {r["movie_id"] for r in answer["top"] + answer["bottom"]}
     assert len(set(asked)) == 10 and not set(asked) & (listed | {m for m, _ in pairs} | set(skipped))
-
-
-def test_the_tilt_zero_is_the_towers_own_stars_for_nobody_not_the_no_information_chart(tmp_path):
-    # A set with no-information stars answers "no ratings" with them (the item mean); the tilt must not: measured
-    # from each movie's mean it favoured poorly rated obscure movies (docs/models.md, "An interview that listens").
-    from screen_genius.loader import load_model
-    from screen_genius.store import LocalStore
-    from tests.fixtures.artifacts import build_artifact_set
-    from training.publish import publish
-
-    build_artifact_set(tmp_path / "set", catalog_size=N, no_information=True)
-    model = load_model(LocalStore(tmp_path / "bucket"), publish(tmp_path / "set", str(tmp_path / "bucket")))
-    chart = model.scorer.predict(np.array([], np.int64), np.array([], np.float32))[0]
-    own = model.scorer.tower_stars_for_nobody()
-    assert model.ask_reference is not None
-    np.testing.assert_array_equal(model.ask_reference, own)
-    assert np.abs(own - chart).max() > 0.1  # the fixture's chart is not the tower's own zero

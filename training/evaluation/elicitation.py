@@ -174,15 +174,6 @@ class Person:
         return self.rows[keep], self.ratings[keep]
 
 
-def nobody_stars(model, lo: float, hi: float) -> np.ndarray:
-    """The taste tilt's zero, as the function takes it: the model's own stars for a person who has rated nothing
-    (the served model's tower, where the stars it answers with no ratings are the item mean), clipped."""
-    if hasattr(model, "tower_stars_for_nobody"):
-        return np.clip(model.tower_stars_for_nobody(), lo, hi).astype(np.float32)
-    empty_rows, empty_stars = Person(-1, np.zeros(0, np.int64), np.zeros(0, np.float32)).given()
-    return np.clip(model.predict(empty_rows[None], empty_stars[None]), lo, hi)[0].astype(np.float32)
-
-
 def top_and_bottom(
     top_scores: np.ndarray, bottom_scores: np.ndarray, exclude: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -312,7 +303,7 @@ def simulate(
     for strategy in strategies:
         people = [Person(int(test.user_ids[u]), *test.user(u)) for u in users]
         predicted = predict([p.given() for p in people])
-        reference = nobody_stars(model, lo, hi) if people else None
+        reference = predicted[0][0] if people else None  # the stars for a person with nothing rated
         snaps = []
         for round_ in range(rounds + 1):
             if round_:
@@ -515,7 +506,8 @@ def mirror_cards(model, data: ElicitationData, catalog, scale, strategies, round
             entry["given" if side == "cards" else "mirror_given"] = [
                 (int(r), float(scale.max if r in loved else scale.min)) for r in given
             ]
-            reference = nobody_stars(model, scale.min, scale.max)
+            empty_rows, empty_stars = Person(-1, rows, stars).given()
+            reference = np.clip(model.predict(empty_rows[None], empty_stars[None]), scale.min, scale.max)[0]
             for strategy in strategies:
                 person = Person(-1, rows, stars)
                 person.answered = list(given)

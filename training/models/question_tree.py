@@ -21,7 +21,7 @@ al., WSDM 2013, ask several), chosen one after another by the same error:
 
 Candidates are the ``candidates`` most-rated movies, the error is measured
 over the ``targets`` most-rated, on at most ``max_users`` users (a seeded
-sample), so the fit costs about depth x questions x (2 candidates x 2
+sample), so the fit costs about depth x questions x (2 candidates x 3
 targets x users) multiply-adds whatever the data's size.
 """
 

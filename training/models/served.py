@@ -510,12 +510,6 @@ class ServedModel:
         prior = np.asarray(self.tower.predict(empty, np.zeros(empty.shape, np.float32)), dtype=np.float64)[0]
         return prior - prior.mean()
 
-    def tower_stars_for_nobody(self) -> np.ndarray:
-        """(n_movies,) the tower's own stars with nothing rated (``Scorer.tower_stars_for_nobody``): the zero of
-        ``ask_next``'s taste tilt, not the no-information stars ``predict`` gives then."""
-        empty = np.full((1, user_tower.MAX_RATINGS), -1)
-        return np.asarray(self.tower.predict(empty, np.zeros(empty.shape, np.float32)), dtype=np.float64)[0]
-
     @property
     def movie_vectors(self) -> np.ndarray:
         """(n_movies, 16) float32: Model 1's vectors, the tower's input."""
