@@ -62,29 +62,29 @@ def cards(data: ElicitationData, rated: dict[int, float], skipped=(), listed=())
     return elicit.choose_unlisted(scores, exclude, np.array(listed, np.int64)).tolist()
 
 
-def test_the_first_question_splits_the_groups_and_no_screen_repeats_an_earlier_one(tree):
-    root = tree.questions[0]
-    assert root[0] <= 20  # the answer that tells A from B is worth most
-    assert A_INNER & set(root.tolist()) and B_INNER & set(root.tolist())  # then what splits each group inside
-    parent_of = {
-        int(tree.cells[c, 4]): n
-        for n in range(len(tree.roots))
-        for c in range(len(tree.cells))
-        if tree.cells[c, 4] >= 0 and _node_of_cell(tree, c) == n
+def _parents(tree: QuestionTree) -> dict[int, int]:
+    """Each node's parent: fit lays out each node's routing cells together, from its root cell on."""
+    ends = [*tree.roots[1:].tolist(), len(tree.cells)]
+    return {
+        int(tree.cells[c, 4]): node
+        for node, (start, end) in enumerate(zip(tree.roots.tolist(), ends, strict=True))
+        for c in range(start, end)
+        if tree.cells[c, 4] >= 0
     }
-    for node, parent in parent_of.items():
-        asked_above = set()
-        while True:
-            asked_above |= set(tree.questions[parent][tree.questions[parent] >= 0].tolist())
-            if parent == 0:
-                break
-            parent = parent_of[parent]
-        assert not asked_above & set(tree.questions[node].tolist())
 
 
-def _node_of_cell(tree: QuestionTree, cell: int) -> int:
-    """The node whose routing cells hold ``cell``."""
-    return int(np.searchsorted(tree.roots, cell, side="right") - 1)
+def test_the_first_question_splits_the_groups_and_no_screen_repeats_an_earlier_one(tree):
+    root = set(tree.questions[0].tolist())
+    assert tree.questions[0, 0] <= 20  # the answer that tells A from B is worth most
+    assert A_INNER & root and B_INNER & root  # then what splits each group inside
+    parents = _parents(tree)
+    assert len(parents) == len(tree.roots) - 1 >= 2  # every node but the root hangs below one, and there are some
+    for node in parents:
+        above, up = set(), node
+        while up:
+            up = parents[up]
+            above |= {int(m) for m in tree.questions[up] if m >= 0}
+        assert not above & {int(m) for m in tree.questions[node] if m >= 0}
 
 
 def test_a_five_and_a_one_for_the_same_movie_lead_to_different_cards(tree):
