@@ -36,11 +36,12 @@ they rated them (a tilt exp(TASTE x (predicted - reference)): people see more
 of what they like, so a person predicted above what the model predicts for
 nobody has more likely seen the movie). ``NAME = seen_INFO`` or ``taste_INFO``:
 
-- ``*_static`` (``taste_static+unlisted`` was served until 2026-12-03): the static order (log popularity x
-  entropy) x (personal / population P(seen)) ** SEEN_WEIGHT, the ratio capped at SEEN_RATIO_CAP;
+- ``*_static`` (served as ``taste_static+unlisted``, chosen by ``python -m training elicit`` and by reading
+  the cards, see docs/models.md): the static order (log popularity x entropy) x (personal / population
+  P(seen)) ** SEEN_WEIGHT, the ratio capped at SEEN_RATIO_CAP;
 - ``*_entropy``: personal P(seen) x entropy of the movie's ratings;
-- ``*_change`` (served as ``seen_change+unlisted``, chosen by ``python -m training elicit``, see
-  docs/models.md): personal P(seen) x ``expected_change``'s expected squared move.
+- ``*_change``: personal P(seen) x ``expected_change``'s expected squared move (``seen_change`` has the
+  lower RMSE, but asks a person mostly about the kinds of movies they said they dislike).
 
 ``tree`` asks the screen a question tree learned on training users gives this
 person's answers (``screen_genius.question_tree``), then ``TREE_FALLBACK``.
@@ -67,7 +68,7 @@ TREE = "tree"  # the question tree's screen for this person's answers, then ``TR
 TREE_FALLBACK = "taste_static"
 TREE_PREFIX = "tree_"  # the question tree's arrays in elicitation.npz
 STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE, TREE)
-SERVED = "seen_change+unlisted"  # chosen by ``python -m training elicit``, see docs/models.md
+SERVED = "taste_static+unlisted"  # chosen by ``python -m training elicit`` and the cards' reading, docs/models.md
 STATIC = "pop_entropy+unlisted"  # the fixed order served before; what sets without serving.ask_next ask
 ASK_K = 10
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
