@@ -69,20 +69,30 @@ def rate(page, movie: dict, value: float) -> None:
     click_star(star_group(page.get_by_role("list", name="Movies", exact=True), movie), value)
 
 
+def guided_card(page, index: int):
+    """(movie id, the card of that movie): the card at ``index`` now, pinned by its movie, so a click lands on it
+    even when an answer arriving meanwhile reorders the cards (a lazy ``nth`` would follow the new order)."""
+    movie_id = int(guided_cards(page).nth(index).get_attribute("data-movie-id"))
+    return movie_id, guided_cards(page).and_(page.locator(f'[data-movie-id="{movie_id}"]'))
+
+
 def rate_guided(page, index: int, value: float) -> int:
     """Rate the guided panel's card at ``index``; returns its movie id."""
-    card = guided_cards(page).nth(index)
-    movie_id = int(card.get_attribute("data-movie-id"))
+    movie_id, card = guided_card(page, index)
     click_star(card.get_by_role("radiogroup"), value)
     return movie_id
 
 
 def skip_guided(page, index: int) -> int:
     """Press "Haven't seen it" on the guided card at ``index``; returns its movie id."""
-    card = guided_cards(page).nth(index)
-    movie_id = int(card.get_attribute("data-movie-id"))
+    movie_id, card = guided_card(page, index)
     card.get_by_role("button", name="Haven’t seen it", exact=False).click()
     return movie_id
+
+
+def next_frame(page) -> None:
+    """Until the page has rendered two more frames: what an answer that just arrived changes is on it."""
+    page.evaluate("() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
 def results_seq(page) -> int:
