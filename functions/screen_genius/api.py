@@ -239,10 +239,11 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
 
     top / bottom: the 10 best and worst unrated movies, best first and worst
     first by the stars shown, each with ``because``: up to 2 of the person's
-    ratings that moved its place most in the direction it was placed, after
-    removing the shift each rating gives the whole catalog
-    (``Explained.reasons``), none below MIN_EFFECT stars, with the rating's
-    direction (``taste_directions``). ask_next: the 10
+    ratings that moved its place in the direction it was placed, after
+    removing the shift each rating gives the whole catalog, none below
+    MIN_EFFECT stars: those whose direction (``taste_directions``) agrees with
+    the list first (liked for the top, disliked for the bottom), each group
+    largest first (``Explained.reasons``). ask_next: the 10
     unrated, unskipped movies to rate next, by the manifest's strategy
     (``screen_genius.elicit``; the served one also leaves out top and bottom).
     """
@@ -281,13 +282,14 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
     listed = np.concatenate([best, worst])
     ask = model.ask_next(rows, ratings, np.asarray(skipped_rows, dtype=np.int64), listed, predicted)
     signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))])
-    reasons = explained.reasons(listed, signs, MAX_BECAUSE, MIN_EFFECT)
-    liked = taste_directions(by_movie, model.scorer.offset)
+    direction = taste_directions(by_movie, model.scorer.offset)
     catalog = model.catalog
     rated: dict[int, tuple[Any, Any, float, str]] = {}  # rated row -> what a reason says of that rating
     for row in explained.rated_rows.tolist():
         movie_id = catalog[row]["movie_id"]
-        rated[row] = (movie_id, catalog[row].get("title"), by_movie[movie_id], liked[movie_id])
+        rated[row] = (movie_id, catalog[row].get("title"), by_movie[movie_id], direction[movie_id])
+    liked = np.array([rated[row][3] == "liked" for row in explained.rated_rows.tolist()], dtype=bool)
+    reasons = explained.reasons(listed, signs, MAX_BECAUSE, MIN_EFFECT, liked)
     shown = predicted[listed].tolist()
 
     def rec(i: int) -> dict[str, Any]:

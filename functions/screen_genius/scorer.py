@@ -117,17 +117,31 @@ class Explained:
         relative: npt.NDArray[np.float32] = (self.effects[:, rows].T - shift[None, :]).astype(np.float32)
         return relative
 
-    def reasons(self, rows: np.ndarray, signs: np.ndarray, k: int, min_effect: float) -> list[list[tuple[int, float]]]:
+    def reasons(
+        self, rows: np.ndarray, signs: np.ndarray, k: int, min_effect: float, liked: np.ndarray | None = None
+    ) -> list[list[tuple[int, float]]]:
         """For each of ``rows``, up to k (rated row, relative effect) that placed it the way ``signs`` says.
 
         signs: (len(rows),) +1 for a movie placed high (top list), -1 for one
         placed low (bottom list). A rating is a reason when it moved the movie
-        that way, relative to the catalog, by at least ``min_effect`` stars;
-        the largest first, ties to the lower row.
+        that way, relative to the catalog, by at least ``min_effect`` stars.
+        liked: (m,) bool per rated row (``rated_rows`` order), whether the
+        person liked it; with it, the ratings that agree with the placement
+        come first (a liked movie for a movie placed high, a disliked one for a
+        movie placed low: "you will love this because you loved that"), and the
+        others only where fewer than k agreeing ones moved the movie enough.
+        Within each group the largest first, ties to the lower row.
         """
         relative = self.relative_effects(rows)
-        toward = relative * np.asarray(signs, dtype=np.float32)[:, None]
-        order = np.lexsort((np.broadcast_to(self.rated_rows, toward.shape), -toward))[:, :k]
+        signs = np.asarray(signs, dtype=np.float32)
+        toward = relative * signs[:, None]
+        if liked is None:
+            disagrees = np.zeros(toward.shape, dtype=bool)
+        else:
+            disagrees = np.asarray(liked, dtype=bool)[None, :] != (signs > 0)[:, None]
+        weak = toward < min_effect  # not a reason at all: last whatever its direction
+        order = np.lexsort((np.broadcast_to(self.rated_rows, toward.shape), -toward, disagrees, weak))
+        order = order[:, :k]
         named = self.rated_rows[order].tolist()
         effect = np.take_along_axis(relative, order, axis=1).tolist()
         enough = (np.take_along_axis(toward, order, axis=1) >= min_effect).tolist()

@@ -1,4 +1,4 @@
-"""`because`: leave-one-out effects through the served tower, and the reasons the API names from them."""
+"""`because`: leave-one-out effects through the served tower, and the reasons the API names from them, in order."""
 
 from __future__ import annotations
 
@@ -68,8 +68,11 @@ def test_no_ratings_explain_to_no_effects(model):
     np.testing.assert_allclose(explained.predicted, model.scorer.predict(np.zeros(0, np.int64), np.zeros(0))[0])
 
 
-def test_because_names_the_two_ratings_that_moved_each_listed_movie_most_its_way_against_the_catalog(model):
-    rows, ratings = some_ratings(12, seed=3)
+@pytest.mark.parametrize("seed", [3, 4, 8])
+def test_because_names_ratings_that_moved_each_listed_movie_its_way_against_the_catalog_agreeing_ones_first(
+    model, seed
+):
+    rows, ratings = some_ratings(12, seed=seed)
     pairs = [(movie_id(int(r)), float(v)) for r, v in zip(rows, ratings, strict=False)]
     answer = api.recommend(model, pairs)
     # By hand, from the scorer: leave each rating out, and remove the shift it gives the whole catalog.
@@ -79,19 +82,47 @@ def test_because_names_the_two_ratings_that_moved_each_listed_movie_most_its_way
         keep = rows != m
         change = predicted - model.scorer.predict(rows[keep], ratings[keep])[0]
         effect.update({(int(m), r): change[r] - change.mean() for r in range(CATALOG)})
-    named = 0
+    liked = {int(m): bool(v >= ratings.mean()) for m, v in zip(rows, ratings, strict=True)}
+    named = disagreeing = 0
     for placed, sign in (("top", 1), ("bottom", -1)):
         for rec in answer[placed]:
             row = (rec["movie_id"] - 101) // 7
-            toward = sorted(((sign * effect[(int(m), row)], int(m)) for m in rows), key=lambda t: (-t[0], t[1]))
-            expected = [m for e, m in toward[:2] if e >= api.MIN_EFFECT]
+            # reasons: at least MIN_EFFECT its way; liked ones for the top and disliked ones for the bottom first
+            toward = sorted(
+                ((liked[int(m)] != (sign > 0), -sign * effect[(int(m), row)], int(m)) for m in rows),
+            )
+            expected = [m for _, e, m in toward if -e >= api.MIN_EFFECT][:2]
             assert [(b["movie_id"] - 101) // 7 for b in rec["because"]] == expected
+            disagreeing += sum(liked[m] != (sign > 0) for m in expected)
             for b in rec["because"]:
                 assert b["rating"] == dict(pairs)[b["movie_id"]] and b["title"] == f"Movie {(b['movie_id'] - 101) // 7}"
                 assert b["effect"] == pytest.approx(float(effect[((b["movie_id"] - 101) // 7, row)]), abs=2e-3)
                 assert sign * b["effect"] >= api.MIN_EFFECT
             named += len(rec["because"])
-    assert named > 0
+    assert named > disagreeing > 0  # both kinds are named on these profiles, so the order was exercised
+
+
+def test_a_rating_that_agrees_with_the_placement_is_named_before_a_larger_one_that_does_not():
+    # Against the catalog, the liked rating (row 2) lifts movie 0 by 0.1 and the disliked one (row 5) by 0.3;
+    # both lower movie 1, by 0.2 and 0.1. Rows 2 and 5 are the rated movies, in that order.
+    effects = np.zeros((2, 4), np.float32)
+    effects[0, :2] = 0.1, -0.2
+    effects[1, :2] = 0.3, -0.1
+    effects -= effects.mean(axis=1, keepdims=True)  # no catalog-wide shift, so the effects read as they are
+    explained = scorer.Explained(np.full(4, 3.0, np.float32), 2, np.array([2, 5]), effects)
+    liked = np.array([True, False])
+    rows, signs = np.array([0, 1]), np.array([1.0, -1.0])
+    top, bottom = explained.reasons(rows, signs, k=2, min_effect=0.05, liked=liked)
+    assert [r for r, _ in top] == [2, 5]  # placed high: the liked rating first, then the larger disliked one
+    assert [r for r, _ in bottom] == [5, 2]  # placed low: the disliked rating first, then the larger liked one
+    assert [r for r, _ in explained.reasons(rows, signs, k=2, min_effect=0.05)[0]] == [5, 2]  # without: by size
+    # one reason each: the agreeing rating, however much larger the other one's effect
+    assert [[r for r, _ in rs] for rs in explained.reasons(rows, signs, k=1, min_effect=0.05, liked=liked)] == [
+        [2],
+        [5],
+    ]
+    # an agreeing rating that moved the movie less than min_effect is no reason; the other one still is
+    assert [r for r, _ in explained.reasons(rows, signs, k=1, min_effect=0.15, liked=liked)[0]] == [5]
 
 
 def test_a_rating_that_shifts_every_movie_alike_is_no_reason_for_any_of_them():

@@ -7,8 +7,11 @@ artifact set, so what is measured is exactly what the function answers.
   ratings), how the reasons read: the share of lists in which one rating is
   named for every movie (a reason that explains everything explains nothing),
   the distinct ratings named per list, and the share of listed movies with a
-  reason. The same figures for the rule before the catalog-wide shift was
-  removed ("raw": the plain leave-one-out effect) are computed beside it.
+  reason, and the share of reasons that agree with the list (a liked
+  rating for a top movie, a disliked one for a bottom movie). The same
+  figures for the rules before are computed beside it: "by_size" (largest
+  effect first, whatever its direction) and "raw" (the plain leave-one-out
+  effect, before the catalog-wide shift was removed).
 - ``mirror_answers``: the report's mirror-image profiles (``contrast.profiles``)
   answered by the function, as text a person reads.
 
@@ -35,45 +38,70 @@ from training.evaluation import contrast
 STATS_KS = (1, 4, 16)
 
 
-def _list_stats(cited: list[list[int]]) -> tuple[bool, int, float]:
-    """One list's reasons (rated rows cited, per movie) -> (one rating named for all, distinct named, share named)."""
+def _list_stats(cited: list[list[int]], agrees: dict[int, bool]) -> tuple[bool, int, float, float]:
+    """One list's reasons (rated rows cited, per movie) -> (one rating named for all, distinct named, share named,
+    share of the reasons that agree with the list: ``agrees`` says, per rated row, whether it does; nan: none)."""
     named = [set(c) for c in cited]
     everywhere = bool(named) and bool(set.intersection(*named))
-    return everywhere, len(set().union(*named)), float(np.mean([bool(c) for c in cited])) if cited else 0.0
+    flat = [agrees[r] for c in cited for r in c]
+    return (
+        everywhere,
+        len(set().union(*named)),
+        float(np.mean([bool(c) for c in cited])) if cited else 0.0,
+        float(np.mean(flat)) if flat else float("nan"),
+    )
 
 
 def _raw_reasons(effects: np.ndarray, rated_rows: np.ndarray, listed: np.ndarray, signs: np.ndarray) -> list[list[int]]:
-    """The rule before: the two largest plain leave-one-out effects of at least MIN_EFFECT stars its way."""
+    """The first rule: the two largest plain leave-one-out effects of at least MIN_EFFECT stars its way."""
     toward = effects[:, listed].T * signs[:, None]
     order = np.lexsort((np.broadcast_to(rated_rows, toward.shape), -toward))[:, : api.MAX_BECAUSE]
     return [[int(rated_rows[j]) for j in order[i] if toward[i, j] >= api.MIN_EFFECT] for i in range(len(listed))]
 
 
-def reason_stats(model: Model, given_rows: np.ndarray, given_ratings: np.ndarray, ks=STATS_KS) -> dict:
-    """{k: {"top"|"bottom": {rule: {"one_rating_for_all", "distinct_cited", "with_reason"}}}} over the U newcomers.
+RULES = ("served", "by_size", "raw")
 
+
+def reason_stats(model: Model, given_rows: np.ndarray, given_ratings: np.ndarray, ks=STATS_KS) -> dict:
+    """{k: {"top"|"bottom": {rule: {"one_rating_for_all", "distinct_cited", "with_reason", "agreeing"}}}} over the
+    U newcomers.
+
+    Rules: "served", what the function names (against the catalog-wide shift, the ratings that agree with the
+    list first); "by_size", the same reasons largest first whatever their direction (the rule before); "raw", the
+    plain leave-one-out effect. "agreeing": the share of named reasons that agree with the list (a liked rating
+    for a top movie, a disliked one for a bottom movie), over the lists that name any.
     given_rows, given_ratings: (U, >= max(ks)) catalog rows / stars in draw order (the first k are given).
     """
     catalog = model.catalog
     out: dict = {}
     for k in ks:
-        acc: dict = {side: {"served": [], "raw": []} for side in ("top", "bottom")}
+        acc: dict = {side: {rule: [] for rule in RULES} for side in ("top", "bottom")}
         for rows, ratings in zip(given_rows[:, :k], given_ratings[:, :k], strict=True):
             pairs = [(catalog[int(r)]["movie_id"], float(v)) for r, v in zip(rows, ratings, strict=True)]
             answer = api.recommend(model, pairs)
             explained = model.scorer.explain(rows.astype(np.int64), ratings.astype(np.float32))
+            direction = api.taste_directions(dict(pairs), model.scorer.offset)
+            liked = {model.row_of[m]: d == "liked" for m, d in direction.items()}
             for side, sign in (("top", 1.0), ("bottom", -1.0)):
                 listed = np.array([model.row_of[rec["movie_id"]] for rec in answer[side]])
-                served = [[model.row_of[b["movie_id"]] for b in rec["because"]] for rec in answer[side]]
-                raw = _raw_reasons(explained.effects, explained.rated_rows, listed, np.full(len(listed), sign))
-                acc[side]["served"].append(_list_stats(served))
-                acc[side]["raw"].append(_list_stats(raw))
+                signs = np.full(len(listed), sign)
+                agrees = {r: liked[r] == (sign > 0) for r in liked}
+                cited = {
+                    "served": [[model.row_of[b["movie_id"]] for b in rec["because"]] for rec in answer[side]],
+                    "by_size": [
+                        [r for r, _ in rs] for rs in explained.reasons(listed, signs, api.MAX_BECAUSE, api.MIN_EFFECT)
+                    ],
+                    "raw": _raw_reasons(explained.effects, explained.rated_rows, listed, signs),
+                }
+                for rule in RULES:
+                    acc[side][rule].append(_list_stats(cited[rule], agrees))
         out[str(k)] = {
             side: {
                 rule: {
                     "one_rating_for_all": float(np.mean([s[0] for s in stats])),
                     "distinct_cited": float(np.mean([s[1] for s in stats])),
                     "with_reason": float(np.mean([s[2] for s in stats])),
+                    "agreeing": float(np.nanmean([s[3] for s in stats])),
                 }
                 for rule, stats in rules.items()
             }
@@ -138,12 +166,13 @@ def main(argv: list[str] | None = None) -> int:
     mirrors = mirror_answers(model, ds.catalog, ds.rating_scale)
     for k, per in stats.items():
         for side in ("top", "bottom"):
-            s, r = per[side]["served"], per[side]["raw"]
             print(
-                f"k={k} {side}: one rating for all 10: {s['one_rating_for_all']:.2f} "
-                f"(raw {r['one_rating_for_all']:.2f}); "
-                f"distinct cited {s['distinct_cited']:.1f} (raw {r['distinct_cited']:.1f}); "
-                f"with a reason {s['with_reason']:.2f} (raw {r['with_reason']:.2f})"
+                f"k={k} {side}: "
+                + "; ".join(
+                    f"{rule} one rating for all 10 {r['one_rating_for_all']:.2f}, distinct cited "
+                    f"{r['distinct_cited']:.1f}, with a reason {r['with_reason']:.2f}, agreeing {r['agreeing']:.2f}"
+                    for rule, r in per[side].items()
+                )
             )
     for m in mirrors:
         print(f"\n== {m['name']}: " + ", ".join(f"{t} {_stars(v)}" for t, v in m["profile"]))
