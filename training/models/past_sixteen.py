@@ -70,7 +70,7 @@ def apply(
 
 def simulate_many(users: CatalogRatings, seed: int, max_users: int = MAX_USERS):
     """Users who can give more than 16 (``newcomers.draw_all``, at most ``max_users`` of them): (given_rows,
-    given_ratings) (U, K) in draw order, (U, n_movies) targets (NaN elsewhere) and (U,) their user ids."""
+    given_ratings) (U, K) in draw order and (U, n_movies) targets (NaN elsewhere)."""
     counts = users.counts()
     eligible = np.flatnonzero(counts - newcomers.all_targets(counts) > MAX_RATINGS)
     if len(eligible) > max_users:
@@ -81,28 +81,19 @@ def simulate_many(users: CatalogRatings, seed: int, max_users: int = MAX_USERS):
             np.zeros((0, MAX_RATINGS), np.int64),
             np.zeros((0, MAX_RATINGS), np.float32),
             np.zeros((0, users.n_items)),
-            np.zeros(0, np.int64),
         )
-    return draw.given_rows, draw.given_ratings, newcomers.dense(draw.targets), draw.targets.user_ids
+    return draw.given_rows, draw.given_ratings, newcomers.dense(draw.targets)
 
 
 def choose(
-    predict_tower,
-    validation: CatalogRatings,
-    movie_vectors: np.ndarray,
-    offset: float,
-    seed: int = 0,
-    vectors_without=None,
+    predict_tower, validation: CatalogRatings, movie_vectors: np.ndarray, offset: float, seed: int = 0
 ) -> tuple[PastSixteen | None, dict]:
     """The blend (or None: the tower alone) with the lowest RMSE on ``validation`` users giving all but targets.
 
     predict_tower: (given_rows, given_ratings) -> (U, n_movies) the tower's stars.
-    vectors_without: (user_ids) -> the movie vectors the candidates' fold-in runs on for those users (None:
-    ``movie_vectors``); training passes Model 1 refitted without them, so that the fold-in scores them as
-    the newcomers it will serve (on the fitted vectors their own targets are already inside the movies).
     Returns (choice, {"tower_alone": rmse, "reg/half": rmse, ..., "n_users": U}).
     """
-    rows, ratings, targets, user_ids = simulate_many(validation, seed)
+    rows, ratings, targets = simulate_many(validation, seed)
     if len(rows) == 0:
         return None, {"n_users": 0}
     known = ~np.isnan(targets)
@@ -112,11 +103,10 @@ def choose(
         return float(np.sqrt(np.mean((stars[known] - truth) ** 2)))  # unclipped, as the protocol scores
 
     tower = np.asarray(predict_tower(rows, ratings), dtype=np.float64)
-    fold_in_vectors = movie_vectors if vectors_without is None else vectors_without(user_ids)
     table: dict = {"tower_alone": rmse(tower), "n_users": len(rows)}
     best: tuple[float, PastSixteen | None] = (table["tower_alone"], None)
     for reg in REGS:
-        every = fold_in.fold_in_stars(fold_in_vectors, offset, rows, ratings, reg)
+        every = fold_in.fold_in_stars(movie_vectors, offset, rows, ratings, reg)
         for half in HALVES:
             past = PastSixteen(reg, half)
             w = np.array([past.weight(int(n)) for n in given_counts(rows)])[:, None]

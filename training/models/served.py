@@ -45,7 +45,6 @@ RANKING_FILE = "ranking.npz"
 NO_INFORMATION_FILE = "no_information.npy"
 RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking choice
 RANKING_ALS_ITERATIONS = 6
-LEAK_SHARE = 0.01  # past 16: validation users holding less of the training ratings are not refitted out
 RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every sampled training user is one)
 RANKING_USERS = 10_000  # the cross-fitting runs on a deterministic sample of at most this many training users
 RANKING_RESAMPLES = 200  # bootstrap resamples of the people the ranking choice is averaged over
@@ -450,41 +449,17 @@ class ServedModel:
         self.fit_ranking(train, checkpoints)
 
     def fit_every_rating(self, train: CatalogRatings, validation: CatalogRatings | None) -> None:
-        """The item mean for no ratings; the blend past 16 chosen on the tower's validation users (``past_sixteen``).
-
-        The choice's fold-in runs on Model 1 refitted without the validation users it is judged on
-        (``vectors_without``): their own ratings are in Model 1's fit, so on the fitted vectors their targets
-        are already inside the movies, and the choice took the grid's least shrinkage (ridge 2, RMSE 0.63 on
-        them) where held-out users want twice that (0.78). The served stars use the fitted vectors.
-        """
+        """The item mean for no ratings; the blend past 16 chosen on the tower's validation users (``past_sixteen``)."""
         t = time.perf_counter()
         self.no_information = past_sixteen.no_information_stars(train)
         if validation is not None and validation.n_users:
             self.past, self.past_table = past_sixteen.choose(
-                self.tower.predict,
-                validation,
-                self.movie_vectors,
-                self.offset,
-                self.tower_config.seed,
-                lambda user_ids: self.vectors_without(train, user_ids),
+                self.tower.predict, validation, self.movie_vectors, self.offset, self.tower_config.seed
             )
         self.timings["past_sixteen_s"] = time.perf_counter() - t
         if self.log:
             chosen = f"fold-in ridge {self.past.reg:g}, half {self.past.half:g}" if self.past else "the tower alone"
             self.log(f"  past 16 ratings: {chosen} ({self.past_table.get('n_users', 0)} validation users)")
-
-    def vectors_without(self, train: CatalogRatings, user_ids: np.ndarray) -> np.ndarray:
-        """Model 1's movie vectors as if ``user_ids`` had not been in ``train``: the fit, warm-started, run again
-        on the others (``movie_factors.without_users``). Where those users hold under LEAK_SHARE of the
-        ratings (a thousand of Netflix's 480,000), their pull on any movie is too small to matter and the
-        fitted vectors are returned as they are."""
-        drop = np.isin(train.user_ids, user_ids)
-        if not hasattr(self, "factors") or self.features is None or not drop.any():
-            return self.movie_vectors
-        if train.counts()[drop].sum() < LEAK_SHARE * train.n_ratings:
-            return self.movie_vectors
-        config = self.factors_config
-        return movie_factors.without_users(self.factors, train, drop, self.features, config, config.iterations)
 
     def fit_ranking(self, train: CatalogRatings, checkpoints: Checkpoints | None = None) -> None:
         """EASE on every training user; ranking parameters chosen by cross-fitting over them (``ranking_cases``)."""
