@@ -306,10 +306,30 @@ def known(strategy: str) -> bool:
     return name in STRATEGIES and (not plus or rule == "unlisted")
 
 
+CHOOSE_SLICES = 32  # ``choose``: a large catalog is read as this many interleaved slices (see there)
+
+
 def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.ndarray:
     """Catalog rows of the k highest scores, skipping ``exclude_rows``; ties to the lower row."""
+    scores, exclude = np.asarray(scores), np.asarray(exclude_rows, dtype=np.int64)
+    g = CHOOSE_SLICES
+    if 0 < k <= len(scores) // g and len(scores) >= g * g and scores.dtype.kind == "f":
+        # A large catalog: a threshold from the column maxima of the scores read as (g, N / g), not a partition
+        # of all N (the same answer; at 17,770 movies 0.02 ms instead of 0.2). The excluded rows are -inf in a
+        # copy rather than a mask of the whole catalog. Each column's maximum is a different movie, so at least k
+        # movies score at or above the k-th largest column maximum: every one of the k best does too.
+        n, m = len(scores), len(scores) // g
+        work = scores.copy()
+        work[exclude] = -np.inf
+        tops = np.maximum.reduce(work[: m * g].reshape(g, m), axis=0)
+        if n > m * g:  # the last few rows join the first columns
+            np.maximum(tops[: n - m * g], work[m * g :], out=tops[: n - m * g])
+        if np.isfinite(tops.sum()):  # else (a NaN, an infinite score, a column all excluded): the plain way below
+            kth = np.partition(tops, m - k)[m - k]
+            candidates = np.flatnonzero(work >= kth)  # > -inf: no excluded row
+            return candidates[np.lexsort((candidates, -work[candidates]))[:k]]
     keep = np.ones(len(scores), dtype=bool)
-    keep[np.asarray(exclude_rows, dtype=np.int64)] = False
+    keep[exclude] = False
     candidates = np.flatnonzero(keep)
     if len(candidates) > 4 * k:  # sort only the movies at or above the k-th best score (the same answer, sooner)
         values = scores[candidates]
