@@ -116,6 +116,9 @@ class ElicitationData:
     _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
     _static: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # pop_entropy's scores
     _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
+    # "static": min(p * _inverse_p_seen, SEEN_RATIO_CAP) at p = SEEN_FLOOR and at p = 1, the ends of seen()'s clip
+    _ratio_low: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
+    _ratio_high: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
     _seen_precision: np.ndarray = field(
         init=False, repr=False, compare=False, default_factory=_empty
     )  # inverse of seen_cov
@@ -156,6 +159,8 @@ class ElicitationData:
         object.__setattr__(self, "_prior_precision", np.linalg.inv(self.prior_cov))
         object.__setattr__(self, "_static", np.log1p(self.n_ratings) * self.entropy)
         object.__setattr__(self, "_inverse_p_seen", 1.0 / np.maximum(self.p_seen, SEEN_FLOOR))
+        object.__setattr__(self, "_ratio_low", np.minimum(SEEN_FLOOR * self._inverse_p_seen, SEEN_RATIO_CAP))
+        object.__setattr__(self, "_ratio_high", np.minimum(self._inverse_p_seen, SEEN_RATIO_CAP))
         if k:
             precision = np.linalg.inv(self.seen_cov)
             object.__setattr__(self, "_seen_precision", precision)
@@ -258,14 +263,19 @@ class ElicitationData:
         """
         if not self.seen_mean.shape[0]:
             return self.p_seen
+        return np.asarray(np.clip(self._seen_linear(answered_rows, skipped_rows), SEEN_FLOOR, 1.0), dtype=np.float64)
+
+    def _seen_linear(self, answered_rows: np.ndarray, skipped_rows: np.ndarray | None) -> np.ndarray:
+        """(N,) V z, ``seen`` before its clip: a new array (the caller may work in it)."""
         rated = np.unique(np.asarray(answered_rows, dtype=np.int64))
         skipped = np.unique(np.asarray([] if skipped_rows is None else skipped_rows, dtype=np.int64))
         observed = np.concatenate([rated, skipped])
         v = self.seen_vectors[observed]
-        y = np.concatenate([np.ones(len(rated)), np.zeros(len(skipped))])
+        y = np.zeros(len(observed))
+        y[: len(rated)] = 1.0
         precision = self._seen_precision + v.T @ v / self.seen_noise
         z = np.linalg.solve(precision, self._seen_prior_pull + v.T @ y / self.seen_noise)
-        return np.asarray(np.clip(self.seen_vectors @ z, SEEN_FLOOR, 1.0), dtype=np.float64)
+        return np.asarray(self.seen_vectors @ z)
 
     def adaptive(
         self,
@@ -284,13 +294,11 @@ class ElicitationData:
         a person predicted to rate a movie above its average has more likely seen it, so how they rated their
         answers, not only which movies they know, moves the next cards.
         """
-        p = self.seen(answered_rows, skipped_rows)
         zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
-        tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - zero))
         if info == "static":  # the static order, reweighted by how much likelier this person has seen the movie
-            ratio = np.minimum(p * self._inverse_p_seen, SEEN_RATIO_CAP)
-            weight = np.sqrt(ratio) if SEEN_WEIGHT == 0.5 else ratio**SEEN_WEIGHT
-            return np.asarray(self._static * weight * tilt, dtype=np.float64)
+            return self._static_scores(answered_rows, skipped_rows, predicted, taste, zero)
+        p = self.seen(answered_rows, skipped_rows)
+        tilt = 1.0 if predicted is None or not taste else np.exp(taste * (np.asarray(predicted) - zero))
         if info == "entropy":
             gain = self.entropy
         elif info == "change":
@@ -299,6 +307,41 @@ class ElicitationData:
             raise ValueError(f"unknown information measure {info!r}; use static, entropy or change")
         return np.asarray(p * tilt * gain, dtype=np.float64)
 
+    def _static_scores(
+        self,
+        answered_rows: np.ndarray,
+        skipped_rows: np.ndarray | None,
+        predicted: np.ndarray | None,
+        taste: float,
+        zero: np.ndarray,
+    ) -> np.ndarray:
+        """``adaptive``'s "static": static x min(seen() * _inverse_p_seen, SEEN_RATIO_CAP) ** SEEN_WEIGHT x
+        exp(taste x (predicted - zero)), the same bits as that formula in that order, in fewer passes over the
+        catalog (the served strategy: at 17,770 movies these passes are most of ask_next's cost): in place in one
+        new array (and one for the tilt), and seen()'s clip to [SEEN_FLOOR, 1] then the cap as one clip of
+        V z * _inverse_p_seen to [_ratio_low, _ratio_high]. x -> min(x * _inverse_p_seen, CAP) never decreases,
+        rounding included, so clipping x before it or its image after it gives the same number."""
+        linear = self._seen_linear(answered_rows, skipped_rows) if self.seen_mean.shape[0] else None
+        score: np.ndarray
+        if linear is not None and linear.dtype == np.float64:
+            score = np.multiply(linear, self._inverse_p_seen, out=linear)
+            np.maximum(score, self._ratio_low, out=score)  # np.clip's two steps (with array bounds, clip is 2x slower)
+            np.minimum(score, self._ratio_high, out=score)
+        else:  # no seen space (an older set), or not float64: the formula as written
+            p = self.p_seen if linear is None else np.asarray(np.clip(linear, SEEN_FLOOR, 1.0), dtype=np.float64)
+            score = np.minimum(p * self._inverse_p_seen, SEEN_RATIO_CAP)
+        if SEEN_WEIGHT == 0.5:
+            np.sqrt(score, out=score)
+        else:
+            np.power(score, SEEN_WEIGHT, out=score)
+        np.multiply(self._static, score, out=score)
+        if predicted is not None and taste:
+            tilt = np.asarray(predicted) - zero
+            if taste != 1.0:  # x 1.0 changes no bit
+                tilt *= taste
+            score *= np.exp(tilt, out=tilt)
+        return score
+
 
 def known(strategy: str) -> bool:
     """``NAME`` or ``NAME+unlisted`` with NAME one of STRATEGIES (the manifest's ``serving.ask_next``)."""
@@ -306,10 +349,30 @@ def known(strategy: str) -> bool:
     return name in STRATEGIES and (not plus or rule == "unlisted")
 
 
+CHOOSE_SLICES = 32  # ``choose``: a large catalog is read as this many interleaved slices (see there)
+
+
 def choose(scores: np.ndarray, exclude_rows: np.ndarray, k: int = ASK_K) -> np.ndarray:
     """Catalog rows of the k highest scores, skipping ``exclude_rows``; ties to the lower row."""
+    scores, exclude = np.asarray(scores), np.asarray(exclude_rows, dtype=np.int64)
+    g = CHOOSE_SLICES
+    if 0 < k <= len(scores) // g and len(scores) >= g * g and scores.dtype.kind == "f":
+        # A large catalog: a threshold from the column maxima of the scores read as (g, N / g), not a partition
+        # of all N (the same answer; at 17,770 movies 0.02 ms instead of 0.2). The excluded rows are -inf in a
+        # copy rather than a mask of the whole catalog. Each column's maximum is a different movie, so at least k
+        # movies score at or above the k-th largest column maximum: every one of the k best does too.
+        n, m = len(scores), len(scores) // g
+        work = scores.copy()
+        work[exclude] = -np.inf
+        tops = np.maximum.reduce(work[: m * g].reshape(g, m), axis=0)
+        if n > m * g:  # the last few rows join the first columns
+            np.maximum(tops[: n - m * g], work[m * g :], out=tops[: n - m * g])
+        if np.isfinite(tops.sum()):  # else (a NaN, an infinite score, a column all excluded): the plain way below
+            kth = np.partition(tops, m - k)[m - k]
+            candidates = np.flatnonzero(work >= kth)  # > -inf: no excluded row
+            return candidates[np.lexsort((candidates, -work[candidates]))[:k]]
     keep = np.ones(len(scores), dtype=bool)
-    keep[np.asarray(exclude_rows, dtype=np.int64)] = False
+    keep[exclude] = False
     candidates = np.flatnonzero(keep)
     if len(candidates) > 4 * k:  # sort only the movies at or above the k-th best score (the same answer, sooner)
         values = scores[candidates]
