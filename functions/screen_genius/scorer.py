@@ -140,11 +140,10 @@ class Explained:
         else:
             disagrees = np.asarray(liked, dtype=bool)[None, :] != (signs > 0)[:, None]
         weak = toward < min_effect  # not a reason at all: last whatever its direction
-        order = np.lexsort((np.broadcast_to(self.rated_rows, toward.shape), -toward, disagrees, weak))
-        order = order[:, :k]
+        order = np.lexsort((np.broadcast_to(self.rated_rows, toward.shape), -toward, disagrees, weak))[:, :k]
         named = self.rated_rows[order].tolist()
         effect = np.take_along_axis(relative, order, axis=1).tolist()
-        enough = (np.take_along_axis(toward, order, axis=1) >= min_effect).tolist()
+        enough = (~np.take_along_axis(weak, order, axis=1)).tolist()
         return [
             [(r, e) for r, e, ok in zip(named[i], effect[i], enough[i], strict=True) if ok] for i in range(len(rows))
         ]
