@@ -106,3 +106,39 @@ def test_a_movie_nobody_rated_gets_the_factors_its_title_features_predict():
     np.testing.assert_allclose(fitted.vectors[39, : layout.FACTORS], f[39] @ w, atol=0.01)
     assert np.abs(fitted.vectors[0, : layout.FACTORS] - f[0] @ w).max() > 0.05
     assert np.abs(fitted.vectors[39, : layout.FACTORS]).sum() > 0
+
+
+def test_movies_resolved_without_some_users_score_them_as_newcomers_as_a_refit_without_them_does():
+    # Planted taste, noisy ratings, few ratings per movie: Model 1's movies carry each user's own ratings.
+    rng = np.random.default_rng(4)
+    n_users, n_items = 160, 40
+    taste, kinds = rng.normal(size=(n_users, 3)), rng.normal(size=(n_items, 3))
+    users, rows, ratings = [], [], []
+    for u in range(n_users):
+        seen = rng.choice(n_items, 24, replace=False)
+        stars = np.clip(np.round(3.5 + 0.6 * kinds[seen] @ taste[u] + rng.normal(0, 0.9, 24)), 1, 5)
+        users += [u] * 24
+        rows += seen.tolist()
+        ratings += stars.tolist()
+    train = CatalogRatings.build(np.array(users), np.array(rows), np.array(ratings), n_items)
+    features = rng.normal(size=(n_items, 5))
+    config = movie_factors.MovieFactorsConfig(reg_user=2.0, reg_movie=2.0, iterations=10)
+    fitted = movie_factors.fit_movie_factors(train, features, 3.5, config)
+    drop = np.arange(n_users) % 4 == 0
+    resolved = movie_factors.without_users(fitted, train, drop, features, config, iterations=10)
+    refit = movie_factors.fit_movie_factors(train.subset(np.flatnonzero(~drop)), features, 3.5, config)
+
+    def dropped_users_rmse(vectors):  # each dropped user gives 16 ratings; the other 8 are the targets
+        errors = []
+        for u in np.flatnonzero(drop):
+            r, v = train.user(u)
+            stars = movie_factors.fold_in_stars(vectors, 3.5, r[None, :16], v[None, :16], 4.0)[0]
+            errors += (stars[r[16:]] - v[16:]).tolist()
+        return float(np.sqrt(np.mean(np.square(errors))))
+
+    leaky, resolved_rmse, honest = (dropped_users_rmse(v) for v in (fitted.vectors, resolved, refit.vectors))
+    assert leaky < honest - 0.05  # the fitted movies already hold the dropped users' targets
+    assert abs(resolved_rmse - honest) < (honest - leaky) / 4  # refitted from the fit, most of that is out
+    # no iteration: the fitted movies, read back through the vector layout and out again unchanged
+    same = movie_factors.without_users(fitted, train, drop, features, config, iterations=0)
+    np.testing.assert_allclose(same, fitted.vectors, atol=1e-6)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from screen_genius import fold_in
 from screen_genius.scorer import PastSixteen
@@ -39,16 +40,48 @@ def test_a_tower_that_reads_nothing_past_16_gets_a_blend_that_leans_on_the_fold_
 
 def test_a_tower_that_is_already_right_is_kept_alone():
     vectors, users = planted()
-    _rows, _ratings, targets = past_sixteen.simulate_many(users, 0)
+    _rows, _ratings, targets, _ids = past_sixteen.simulate_many(users, 0)
     oracle = lambda rows, ratings: np.nan_to_num(targets, nan=OFFSET)  # knows every target
     choice, table = past_sixteen.choose(oracle, users, vectors, OFFSET)
     assert choice is None and table["tower_alone"] == 0.0
 
 
+def test_the_ridge_is_chosen_on_the_vectors_without_the_judged_users_and_the_weight_on_the_fitted_ones():
+    vectors, users = planted()
+    rows, ratings, targets, ids = past_sixteen.simulate_many(users, 0)
+    asked = []
+    # "without them": movies whose taste part is noise, so the fold-in alone should shrink hard there
+    noisy = vectors.copy()
+    noisy[:, :14] = np.random.default_rng(7).normal(0, 0.6, (60, 14))
+
+    def vectors_without(user_ids):
+        asked.append(np.asarray(user_ids).tolist())
+        return noisy
+
+    flat = lambda rows, ratings: np.full((len(rows), 60), OFFSET)  # a tower that learned nothing
+    choice, table = past_sixteen.choose(flat, users, vectors, OFFSET, 0, vectors_without)
+    assert asked == [ids.tolist()]  # asked once, for exactly the simulated users
+    ridges = {reg: table[f"ridge {reg:g}"] for reg in past_sixteen.REGS}
+    assert choice is not None and choice.reg == min(ridges, key=ridges.__getitem__)
+    # the ridges were scored on the other vectors: there the least shrinkage loses, on the fitted ones it wins
+    _, fitted = past_sixteen.choose(flat, users, vectors, OFFSET, 0)
+    on_fitted = {reg: fitted[f"ridge {reg:g}"] for reg in past_sixteen.REGS}
+    assert min(on_fitted, key=on_fitted.__getitem__) < choice.reg
+    # the weight was scored with the chosen ridge on the fitted vectors, as the function blends
+    every = fold_in.fold_in_stars(vectors, OFFSET, rows, ratings, choice.reg)
+    w = np.array([choice.weight(int(n)) for n in past_sixteen.given_counts(rows)])[:, None]
+    known = ~np.isnan(targets)
+    blend = (1 - w) * OFFSET + w * every
+    expected = np.sqrt(np.mean((blend[known] - targets[known]) ** 2))
+    assert table[f"{choice.reg:g}/{choice.half:g}"] == pytest.approx(expected)
+    assert not any(k.startswith(f"{r:g}/") for k in table for r in past_sixteen.REGS if r != choice.reg)
+
+
 def test_the_newcomers_give_all_but_their_last_fifth_and_never_a_target():
     _, users = planted(n_users=10)
-    rows, ratings, targets = past_sixteen.simulate_many(users, 3)
+    rows, ratings, targets, ids = past_sixteen.simulate_many(users, 3)
     assert rows.shape == (10, 32)  # 40 ratings: 8 targets, 32 given
+    assert ids.tolist() == users.user_ids.tolist()  # row u is user ids[u]
     for u in range(10):
         given = set(rows[u][rows[u] >= 0].tolist())
         held = set(np.flatnonzero(~np.isnan(targets[u])).tolist())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from screen_genius.scorer import PastSixteen
 from training.models import ranking, served, user_tower
@@ -198,3 +199,103 @@ def test_the_top_average_is_the_average_of_the_scores_coefficients():
     # gamma * (personal + w * popularity): the coefficients of personal (2) and of popularity (4/3) averaged
     assert gamma == 2.0 and np.isclose(gamma * popularity, 4.0 / 3.0) and chart == 0.5
     assert served._mean_top(np.zeros((2, 3))) == (0.0, 0.0, 0.0)
+
+
+def tower_check_cases(pull_toward_liked: bool, n_users=60, n_movies=30, seed=3):
+    """One case per k: people like movies 0-9; the stars know it a little; the EASE-like personal score
+    points at the liked movies (``pull_toward_liked``) or at disliked ones."""
+    rng = np.random.default_rng(seed)
+    targets = np.where(rng.random((n_users, n_movies)) < 0.6, np.nan, 0.0)
+    targets = np.where(np.isnan(targets), targets, np.where(np.arange(n_movies) < 10, 4.5, 1.5))
+    popularity = np.full(n_movies, 0.5)
+    prior = np.zeros(n_movies)
+    aim = np.arange(n_movies) < 10 if pull_toward_liked else np.arange(n_movies) >= 20
+    cases = []
+    for _k in (1, 4):
+        stars = 3.5 + 0.3 * (np.arange(n_movies) < 10) + rng.normal(0, 0.4, (n_users, n_movies))
+        personal = np.where(aim, 1.0, 0.0) + rng.normal(0, 0.05, (n_users, n_movies))
+        exclude = np.zeros((n_users, n_movies), dtype=bool)
+        cases.append(served.RankingCase(stars, personal, popularity, prior, exclude, targets, None, np.arange(n_users)))
+    return cases
+
+
+def recall_by_hand(cases, params):
+    """Mean over cases of the mean over people (with a liked target) of liked-in-top-10 / min(10, liked)."""
+    per_case = []
+    for c in cases:
+        top, _ = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params)
+        shares = []
+        for u in range(len(c.stars)):
+            liked = np.flatnonzero(c.targets[u] >= 4.0)
+            if len(liked):
+                best = np.argsort(-top[u], kind="stable")[:10]
+                shares.append(np.isin(best, liked).sum() / min(10, len(liked)))
+        per_case.append(np.mean(shares))
+    return float(np.mean(per_case))
+
+
+def test_the_tower_check_drops_a_top_choice_that_catches_fewer_liked_movies_and_keeps_one_that_catches_more():
+    bottom = {"hate_popularity": 0.5, "hate_chart": 0.3, "hate_below": 2.0, "hate_scale": 0.25, "hate_spread": 1.0}
+    chosen = ranking.RankingParams(gamma_top=2.0, popularity_top=0.0, chart_top=0.25, **bottom)
+    stars_alone = ranking.RankingParams(**bottom)
+    choice = {"params": chosen, "n_cases": 7}
+
+    harmful = tower_check_cases(pull_toward_liked=False)
+    dropped = served.check_top(choice, harmful, resamples=300, seed=0)
+    check = dropped["tower_check"]
+    assert not check["kept"] and check["interval"][1] < 0
+    assert dropped["params"] == stars_alone  # the top follows the stars, the bottom's choice stays
+    assert dropped["n_cases"] == 7
+    assert check["recall@10"] == pytest.approx(recall_by_hand(harmful, chosen))
+    assert check["stars_recall@10"] == pytest.approx(recall_by_hand(harmful, stars_alone))
+    assert check["difference"] == pytest.approx(check["recall@10"] - check["stars_recall@10"])
+    assert check["n_people"] == 60
+
+    helpful = tower_check_cases(pull_toward_liked=True)
+    kept = served.check_top(choice, helpful, resamples=300, seed=0)
+    assert kept["tower_check"]["kept"] and kept["tower_check"]["difference"] > 0
+    assert kept["params"] == chosen
+    assert served.check_top(choice, []) is choice  # nothing to check on
+
+
+def test_the_tower_cases_read_the_towers_stars_and_an_ease_fitted_without_the_judged_users():
+    from training.coldstart.ratings import CatalogRatings
+
+    rng = np.random.default_rng(2)
+    n_users, n_movies = 50, 30
+    users, rows, values = [], [], []
+    for u in range(n_users):
+        seen = rng.choice(n_movies, 24, replace=False)
+        users += [u] * 24
+        rows += seen.tolist()
+        values += rng.choice([1.0, 3.0, 5.0], 24).tolist()
+    train = CatalogRatings.build(np.array(users), np.array(rows), np.array(values), n_movies)
+    validation = train.subset(np.arange(40, 50))
+    asked = []
+
+    def predict(given_rows, given_ratings):
+        asked.append(given_rows.copy())
+        return np.linspace(1, 5, n_movies)[None, :] + (given_rows >= 0).sum(axis=1, keepdims=True)  # by k
+
+    prior = np.linspace(-1, 1, n_movies)
+    cases = served.tower_cases(train, validation, predict, prior, lam=10.0)
+    assert len(cases) == len(asked) == 5  # k = 1, 2, 4, 8, 16
+    without = ranking.SeenScore.fit(train.subset(np.arange(40)), lam=10.0)
+    with_them = ranking.SeenScore.fit(train, lam=10.0)
+    for c, given_rows in zip(cases, asked, strict=True):
+        assert set(c.users.tolist()) == set(range(40, 50))
+        k = (given_rows >= 0).sum(axis=1, keepdims=True)
+        np.testing.assert_array_equal(c.stars, np.linspace(1, 5, n_movies)[None, :] + k)
+        np.testing.assert_allclose(c.personal, without.personal(given_rows), rtol=1e-6)
+        assert not np.allclose(c.personal, with_them.personal(given_rows), rtol=1e-3)
+        np.testing.assert_array_equal(c.prior, prior)
+        # no target is a given movie
+        assert not (c.exclude & ~np.isnan(c.targets)).any()
+    # more validation users than max_users: a seeded sample is judged, every validation user stays out of EASE
+    few = served.tower_cases(train, validation, predict, prior, lam=10.0, seed=4, max_users=4)
+    judged = set(few[0].users.tolist())
+    assert len(judged) == 4 and judged <= set(range(40, 50))
+    assert judged == set(served.tower_cases(train, validation, predict, prior, lam=10.0, seed=4, max_users=4)[0].users)
+    rows_of = served.newcomers.draw(validation.subset(np.flatnonzero(np.isin(validation.user_ids, sorted(judged)))), 4)
+    k1 = rows_of.given(1)[0]
+    np.testing.assert_allclose(few[0].personal, without.personal(k1), rtol=1e-6)

@@ -332,6 +332,11 @@ Personalization pairs only users of the same fold. EASE and the LightFM hybrid r
 (no RMSE). <code>global_mean</code> gives every movie the same score, so its lists follow catalog order: \
 the popularity chart.</p>
 <p>List ranking of the served model per fold: {html.escape(json.dumps(ranking.get("fold_params", [])))}</p>
+<p>Its top's choice checked on the tower's own validation users, per fold (dropped for the stars alone where \
+the recall@10 difference's interval lies below zero): \
+{html.escape(json.dumps(ranking.get("fold_tower_checks", [])))}</p>
+<p>Ratings past 16, the blend chosen per fold (fold-in ridge, half; null: the tower alone): \
+{html.escape(json.dumps(metrics.get("past_sixteen", {}).get("fold_choices", [])))}</p>
 <h2>Targets: what the served model is held to</h2>{_targets(metrics)}
 {figure_html}
 <h2>Cold start: every model at every k</h2>

@@ -130,17 +130,23 @@ def evaluate_folds(ds, n_folds: int, quick: bool = False, toys: bool = True, cac
         t = time.perf_counter()
         served.fit(train)
         log(f"  fitted {SERVED_MODEL} ({time.perf_counter() - t:.1f} s; list ranking {served.params})")
+        past = {"reg": served.past.reg, "half": served.past.half} if served.past is not None else None
+        check = served.choice.get("tower_check")
+        log(f"  past 16 ratings: {past or 'the tower alone'}; top's choice on the tower's validation users: {check}")
         models = baselines_fitted(train) + peers(ds, train, quick, log) + [served, served.stars_only(STARS_ONLY)]
         if fold == 0:
             kept["models"] = models
         kept.setdefault("fold_params", []).append(served.params.to_dict())
+        kept.setdefault("fold_checks", []).append(check)
+        kept.setdefault("fold_past_sixteen", []).append(past)
         return models
 
     log(f"cold start ({n_folds}-fold): {ratings.n_users} users")
     result = crossval.cross_validate(ratings, make, n_folds, log=log)
     warm = warm_start(ds, training_ratings(ds), quick, log) if toys else {}
     metrics = assemble(ds, result, "folds", kept["models"], {"n_subsets": FOLD_SUBSETS}, warm, quick, started)
-    metrics["ranking"] = {"fold_params": kept["fold_params"]}
+    metrics["ranking"] = {"fold_params": kept["fold_params"], "fold_tower_checks": kept["fold_checks"]}
+    metrics["past_sixteen"] = {"fold_choices": kept["fold_past_sixteen"]}
     return metrics
 
 

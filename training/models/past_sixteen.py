@@ -9,10 +9,15 @@ served stars blend the two (``screen_genius.scorer.PastSixteen``):
 
     stars = (1 - w) * tower's subsets + w * fold-in on every rating,  w = (k - 16) / (k - 16 + half)
 
-``choose`` picks the fold-in's ridge and ``half`` on validation users (never
-stepped on by the tower) who give every rating but their targets, by RMSE; the
-tower alone (no blend) is a candidate too. ``apply`` is the blend on the
-cold-start protocol's (B, K) inputs, the same formula as the function's.
+``choose`` picks the blend on validation users (never stepped on by the tower)
+who give every rating but their targets, by RMSE, in two steps. Those users'
+ratings are in Model 1's fit, so on the fitted vectors a fold-in scores them
+with their targets already inside the movies and rewards too little shrinkage.
+The fold-in's ridge is therefore chosen first on Model 1 refitted without them
+(the fold-in alone, as a newcomer gets it); then, with that ridge, ``half`` (or
+the tower alone, no blend) on the fitted vectors, where the tower and the
+fold-in read the same movies. ``apply`` is the blend on the cold-start
+protocol's (B, K) inputs, the same formula as the function's.
 
 ``no_information_stars``: what a person who has rated nothing gets, the item
 mean (each movie's mean rating, shrunk toward the global mean, as the
@@ -70,7 +75,7 @@ def apply(
 
 def simulate_many(users: CatalogRatings, seed: int, max_users: int = MAX_USERS):
     """Users who can give more than 16 (``newcomers.draw_all``, at most ``max_users`` of them): (given_rows,
-    given_ratings) (U, K) in draw order and (U, n_movies) targets (NaN elsewhere)."""
+    given_ratings) (U, K) in draw order, (U, n_movies) targets (NaN elsewhere) and (U,) their user ids."""
     counts = users.counts()
     eligible = np.flatnonzero(counts - newcomers.all_targets(counts) > MAX_RATINGS)
     if len(eligible) > max_users:
@@ -81,19 +86,29 @@ def simulate_many(users: CatalogRatings, seed: int, max_users: int = MAX_USERS):
             np.zeros((0, MAX_RATINGS), np.int64),
             np.zeros((0, MAX_RATINGS), np.float32),
             np.zeros((0, users.n_items)),
+            np.zeros(0, np.int64),
         )
-    return draw.given_rows, draw.given_ratings, newcomers.dense(draw.targets)
+    return draw.given_rows, draw.given_ratings, newcomers.dense(draw.targets), draw.targets.user_ids
 
 
 def choose(
-    predict_tower, validation: CatalogRatings, movie_vectors: np.ndarray, offset: float, seed: int = 0
+    predict_tower,
+    validation: CatalogRatings,
+    movie_vectors: np.ndarray,
+    offset: float,
+    seed: int = 0,
+    vectors_without=None,
 ) -> tuple[PastSixteen | None, dict]:
     """The blend (or None: the tower alone) with the lowest RMSE on ``validation`` users giving all but targets.
 
     predict_tower: (given_rows, given_ratings) -> (U, n_movies) the tower's stars.
-    Returns (choice, {"tower_alone": rmse, "reg/half": rmse, ..., "n_users": U}).
+    vectors_without: (user_ids) -> Model 1's movie vectors as if those users had not been in its fit, or
+    None (the ridge is then chosen on ``movie_vectors`` too). The ridge is the one whose fold-in alone
+    scores the users best on those vectors ("ridge <reg>" in the table); ``half`` is then chosen with that
+    ridge on ``movie_vectors`` ("<reg>/<half>"), against the tower alone.
+    Returns (choice, {"tower_alone": rmse, "ridge <reg>": rmse, "<reg>/<half>": rmse, ..., "n_users": U}).
     """
-    rows, ratings, targets = simulate_many(validation, seed)
+    rows, ratings, targets, user_ids = simulate_many(validation, seed)
     if len(rows) == 0:
         return None, {"n_users": 0}
     known = ~np.isnan(targets)
@@ -102,15 +117,19 @@ def choose(
     def rmse(stars: np.ndarray) -> float:
         return float(np.sqrt(np.mean((stars[known] - truth) ** 2)))  # unclipped, as the protocol scores
 
-    tower = np.asarray(predict_tower(rows, ratings), dtype=np.float64)
-    table: dict = {"tower_alone": rmse(tower), "n_users": len(rows)}
-    best: tuple[float, PastSixteen | None] = (table["tower_alone"], None)
+    judged_on = movie_vectors if vectors_without is None else vectors_without(user_ids)
+    table: dict = {"n_users": len(rows)}
     for reg in REGS:
-        every = fold_in.fold_in_stars(movie_vectors, offset, rows, ratings, reg)
-        for half in HALVES:
-            past = PastSixteen(reg, half)
-            w = np.array([past.weight(int(n)) for n in given_counts(rows)])[:, None]
-            score = rmse((1 - w) * tower + w * every)
-            table[f"{reg:g}/{half:g}"] = score
-            best = min(best, (score, past), key=lambda b: b[0])
+        table[f"ridge {reg:g}"] = rmse(fold_in.fold_in_stars(judged_on, offset, rows, ratings, reg))
+    reg = min(REGS, key=lambda r: table[f"ridge {r:g}"])
+    tower = np.asarray(predict_tower(rows, ratings), dtype=np.float64)
+    table["tower_alone"] = rmse(tower)
+    best: tuple[float, PastSixteen | None] = (table["tower_alone"], None)
+    every = fold_in.fold_in_stars(movie_vectors, offset, rows, ratings, reg)
+    for half in HALVES:
+        past = PastSixteen(reg, half)
+        w = np.array([past.weight(int(n)) for n in given_counts(rows)])[:, None]
+        score = rmse((1 - w) * tower + w * every)
+        table[f"{reg:g}/{half:g}"] = score
+        best = min(best, (score, past), key=lambda b: b[0])
     return best[1], table

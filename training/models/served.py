@@ -45,9 +45,13 @@ RANKING_FILE = "ranking.npz"
 NO_INFORMATION_FILE = "no_information.npy"
 RANKING_FOLDS = 5  # cross-fitting folds over the training users for the ranking choice
 RANKING_ALS_ITERATIONS = 6
+LEAK_SHARE = 0.01  # past 16: validation users holding less of the training ratings are not refitted out
 RANKING_DRAWS = 1  # seeded permutations per simulated newcomer (every sampled training user is one)
 RANKING_USERS = 10_000  # the cross-fitting runs on a deterministic sample of at most this many training users
 RANKING_RESAMPLES = 200  # bootstrap resamples of the people the ranking choice is averaged over
+CHECK_USERS = 5_000  # the tower check runs on at most this many validation users (a seeded sample)
+CHECK_RESAMPLES = 2_000  # bootstrap resamples of the tower check's paired interval
+CHECK_LEVEL = 0.90  # the tower check's interval: the top's choice is dropped when it lies below zero
 
 
 class RankingCase(NamedTuple):
@@ -203,6 +207,13 @@ def _per_person(cases: list, candidates: list, score) -> np.ndarray:
     return out
 
 
+def _top_score(c: RankingCase, cand: tuple) -> tuple:
+    """``_per_person``'s score of a top candidate: the top list's keys (lowest first), the liked targets."""
+    params = ranking.params_of(cand, ranking.BOTTOM_GRID[0])
+    top_s, _ = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params)
+    return -top_s, lists.liked(c.targets), []
+
+
 def _tables(per: np.ndarray, case_of_row: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """(B, n_candidates, 3) [mean share, pooled rating, chart share] per candidate under person ``weights``.
 
@@ -256,6 +267,94 @@ def _bottom_pick(table: np.ndarray, allowed: np.ndarray) -> int:
     return int(np.argmax(np.where(nearest, table[:, 0], -np.inf)))
 
 
+def tower_cases(
+    train: CatalogRatings,
+    validation: CatalogRatings,
+    predict,
+    prior: np.ndarray,
+    lam: float,
+    seed: int = 0,
+    max_users: int = CHECK_USERS,
+) -> list[RankingCase]:
+    """Simulated newcomers for checking the top's choice: the tower's own validation users, its own stars.
+
+    The choice is made on stand-in stars (``ranking_cases``: a fold-in, cheap enough for every training user)
+    that the trained tower may not resemble: at 100M ratings the tower reads a person far better than its
+    starting fold-in, and the EASE pull that helps the fold-in's lists costs the tower's. The validation
+    users were never stepped on by the tower; EASE is refitted without them (``lam`` as chosen), so their
+    own ratings are not in the pull that is judged on them. predict: (given_rows, given_ratings) -> stars.
+    More than ``max_users`` validation users: a seeded sample of that many is judged (the rest stay out of
+    EASE too).
+    """
+    kept = train.subset(np.flatnonzero(~np.isin(train.user_ids, validation.user_ids)))
+    seen = ranking.SeenScore.fit(kept, lam=lam, seed=seed)
+    if validation.n_users > max_users:
+        picked = np.random.default_rng(seed).choice(validation.n_users, max_users, replace=False)
+        validation = validation.subset(np.sort(picked))
+    draw = newcomers.draw(validation, seed)
+    if draw.targets.n_users == 0:
+        return []
+    targets = newcomers.dense(draw.targets)
+    cases = []
+    for k in newcomers.KS:
+        rows, values = draw.given(k)
+        cases.append(
+            RankingCase(
+                np.asarray(predict(rows, values), dtype=np.float64),
+                seen.personal(rows).astype(np.float64),
+                seen.popularity.astype(np.float64),
+                prior,
+                newcomers.given_mask(rows, train.n_items),
+                targets,
+                seen.spread,
+                draw.targets.user_ids.astype(np.int64),
+            )
+        )
+    return cases
+
+
+def check_top(choice: dict, cases: list, resamples: int = CHECK_RESAMPLES, seed: int = 0) -> dict:
+    """``choice`` with its top parameters checked on ``cases`` (``tower_cases``) against the stars alone.
+
+    The top's recall@10 (mean over the cases, as ``choose_ranking`` scores it) with the chosen parameters
+    and with the stars alone, and their paired difference with a ``CHECK_LEVEL`` bootstrap interval over
+    the people (``resamples``, seeded). The choice stands unless the interval lies wholly below zero; then
+    the top list follows the stars (the bottom's parameters are kept). Returns the choice with its params
+    so decided and "tower_check": {"n_people", "recall@10", "stars_recall@10", "difference", "interval",
+    "kept"}; no cases: the choice as it was.
+    """
+    if not cases:
+        return choice
+    cases = [c if isinstance(c, RankingCase) else RankingCase(*c) for c in cases]
+    params = choice["params"]
+    chosen = tuple(getattr(params, f) for f in ranking.TOP_FIELDS)
+
+    people = _case_users(cases)
+    person_of_row = np.concatenate(people)
+    case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
+    n_people = int(person_of_row.max()) + 1
+    per = _per_person(cases, [chosen, ranking.TOP_GRID[0]], _top_score)
+    point = _tables(per, case_of_row, np.ones((1, len(case_of_row))))[0, :, 0]
+    counts = np.random.default_rng(seed).multinomial(n_people, np.full(n_people, 1.0 / n_people), size=resamples)
+    boot = _tables(per, case_of_row, counts.astype(np.float64)[:, person_of_row])[..., 0]
+    tail = (1 - CHECK_LEVEL) / 2
+    low, high = (float(q) for q in np.quantile(boot[:, 0] - boot[:, 1], [tail, 1 - tail]))
+    kept = high >= 0
+    top = dict(zip(ranking.TOP_FIELDS, (chosen if kept else ranking.TOP_GRID[0]), strict=True))
+    return {
+        **choice,
+        "params": dataclasses.replace(params, **top),
+        "tower_check": {
+            "n_people": n_people,
+            "recall@10": float(point[0]),
+            "stars_recall@10": float(point[1]),
+            "difference": float(point[0] - point[1]),
+            "interval": [low, high],
+            "kept": bool(kept),
+        },
+    }
+
+
 def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
     """The list-ranking parameters that do best on simulated newcomers (``ranking_cases``; 6-tuples work too).
 
@@ -287,18 +386,13 @@ def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
     case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
     n_people = int(person_of_row.max()) + 1
 
-    def top_score(c, cand):
-        params = ranking.params_of(cand, ranking.BOTTOM_GRID[0])
-        top_s, _ = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params)
-        return -top_s, lists.liked(c.targets), []
-
     def bottom_score(c, cand):
         params = ranking.params_of(ranking.TOP_GRID[0], cand)
         _, bottom_s = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params, spread=c.spread)
         return bottom_s, lists.disliked(c.targets), np.argsort(c.prior, kind="stable")[: lists.CHART_N]
 
     top_grid, bottom_grid = list(ranking.TOP_GRID), list(ranking.BOTTOM_GRID)
-    top_per = _per_person(cases, top_grid, top_score)
+    top_per = _per_person(cases, top_grid, _top_score)
     bottom_per = _per_person(cases, bottom_grid, bottom_score)
     ones = np.ones((1, len(case_of_row)))
     top_table, bottom_table = _tables(top_per, case_of_row, ones)[0], _tables(bottom_per, case_of_row, ones)[0]
@@ -334,7 +428,7 @@ def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
                 )
             ),
         }
-        chosen_top = _tables(_per_person(cases, [top], top_score), case_of_row, ones)[0, 0]
+        chosen_top = _tables(_per_person(cases, [top], _top_score), case_of_row, ones)[0, 0]
         chosen_bottom = _tables(_per_person(cases, [bottom], bottom_score), case_of_row, ones)[0, 0]
         result["chosen"] = {
             "recall@10": float(chosen_top[0]),
@@ -446,23 +540,56 @@ class ServedModel:
         self.tower = user_tower.UserTowerRecommender.from_trained(trained, self.name, self.n_subsets)
         self.timings["user_tower_s"] = time.perf_counter() - t
         self.fit_every_rating(train, trained.validation)
-        self.fit_ranking(train, checkpoints)
+        self.fit_ranking(train, checkpoints, trained.validation)
 
     def fit_every_rating(self, train: CatalogRatings, validation: CatalogRatings | None) -> None:
-        """The item mean for no ratings; the blend past 16 chosen on the tower's validation users (``past_sixteen``)."""
+        """The item mean for no ratings; the blend past 16 chosen on the tower's validation users (``past_sixteen``).
+
+        The fold-in's ridge is chosen on Model 1 refitted without the validation users it is judged on
+        (``vectors_without``): their own ratings are in Model 1's fit, so on the fitted vectors their targets
+        are already inside the movies, and the choice took the grid's least shrinkage (ridge 2, RMSE 0.64 on
+        them against 0.78 refitted out) where held-out users want twice that. The blend's weight is then
+        chosen with that ridge on the fitted vectors, which the tower reads too (``past_sixteen.choose``).
+        The served stars use the fitted vectors.
+        """
         t = time.perf_counter()
         self.no_information = past_sixteen.no_information_stars(train)
         if validation is not None and validation.n_users:
             self.past, self.past_table = past_sixteen.choose(
-                self.tower.predict, validation, self.movie_vectors, self.offset, self.tower_config.seed
+                self.tower.predict,
+                validation,
+                self.movie_vectors,
+                self.offset,
+                self.tower_config.seed,
+                lambda user_ids: self.vectors_without(train, user_ids),
             )
         self.timings["past_sixteen_s"] = time.perf_counter() - t
         if self.log:
             chosen = f"fold-in ridge {self.past.reg:g}, half {self.past.half:g}" if self.past else "the tower alone"
             self.log(f"  past 16 ratings: {chosen} ({self.past_table.get('n_users', 0)} validation users)")
 
-    def fit_ranking(self, train: CatalogRatings, checkpoints: Checkpoints | None = None) -> None:
-        """EASE on every training user; ranking parameters chosen by cross-fitting over them (``ranking_cases``)."""
+    def vectors_without(self, train: CatalogRatings, user_ids: np.ndarray) -> np.ndarray:
+        """Model 1's movie vectors as if ``user_ids`` had not been in ``train``: the fit, warm-started, run again
+        on the others (``movie_factors.without_users``). Where those users hold under LEAK_SHARE of the
+        ratings (a thousand of Netflix's 480,000), their pull on any movie is too small to matter and the
+        fitted vectors are returned as they are."""
+        drop = np.isin(train.user_ids, user_ids)
+        if not hasattr(self, "factors") or self.features is None or not drop.any():
+            return self.movie_vectors
+        if train.counts()[drop].sum() < LEAK_SHARE * train.n_ratings:
+            return self.movie_vectors
+        config = self.factors_config
+        return movie_factors.without_users(self.factors, train, drop, self.features, config, config.iterations)
+
+    def fit_ranking(
+        self, train: CatalogRatings, checkpoints: Checkpoints | None = None, validation: CatalogRatings | None = None
+    ) -> None:
+        """EASE on every training user; ranking parameters chosen by cross-fitting over them (``ranking_cases``).
+
+        With the tower's ``validation`` users, the top's choice is then checked on them with the tower's own
+        stars (``tower_cases``, ``check_top``): it is dropped for the stars alone where it catches fewer of
+        their liked movies, the paired interval wholly below zero.
+        """
         t = time.perf_counter()
         self.prior = self.no_information_prior()
         if not self.rank:
@@ -482,7 +609,11 @@ class ServedModel:
                 seed=self.tower_config.seed,
                 fold_in_reg=self.tower.trained.config.fold_in_reg,
             )
-            return seen, choose_ranking(cases, RANKING_RESAMPLES, self.tower_config.seed)
+            choice = choose_ranking(cases, RANKING_RESAMPLES, self.tower_config.seed)
+            if validation is not None and validation.n_users:  # the top's choice, checked on the tower itself
+                checked = tower_cases(train, validation, self.predict, self.prior, seen.lam, self.tower_config.seed)
+                choice = check_top(choice, checked, seed=self.tower_config.seed)
+            return seen, choice
 
         def to_arrays(fitted):
             seen, choice = fitted
@@ -499,6 +630,14 @@ class ServedModel:
         self.timings["ranking_s"] = time.perf_counter() - t
         if self.log:
             self.log(f"  list ranking: {self.params} ({self.choice.get('n_cases')} simulated cases)")
+            check = self.choice.get("tower_check")
+            if isinstance(check, dict):
+                verdict = "kept" if check["kept"] else "dropped for the stars alone"
+                self.log(
+                    f"  top's choice on {check['n_people']} tower validation users: recall@10 "
+                    f"{check['recall@10']:.4f} against the stars' {check['stars_recall@10']:.4f}, difference "
+                    f"{check['difference']:+.4f} [{check['interval'][0]:+.4f}, {check['interval'][1]:+.4f}]: {verdict}"
+                )
 
     @property
     def params(self) -> ranking.RankingParams:
