@@ -64,7 +64,7 @@ def test_the_ridge_is_chosen_on_the_vectors_without_the_judged_users_and_the_wei
     ridges = {reg: table[f"ridge {reg:g}"] for reg in past_sixteen.REGS}
     assert choice is not None and choice.reg == min(ridges, key=ridges.__getitem__)
     # the ridges were scored on the other vectors: there the least shrinkage loses, on the fitted ones it wins
-    _, fitted = past_sixteen.choose(flat, users, vectors, OFFSET, 0)
+    _, fitted = past_sixteen.choose(flat, users, vectors, OFFSET, 0, lambda user_ids: vectors)
     on_fitted = {reg: fitted[f"ridge {reg:g}"] for reg in past_sixteen.REGS}
     assert min(on_fitted, key=on_fitted.__getitem__) < choice.reg
     # the weight was scored with the chosen ridge on the fitted vectors, as the function blends
@@ -114,3 +114,15 @@ def test_no_information_stars_are_the_item_mean():
     stars = past_sixteen.no_information_stars(users)
     mu = 10 / 3
     np.testing.assert_allclose(stars, [mu + (9 - 2 * mu) / 7, mu + (1 - mu) / 6, mu], rtol=1e-6)
+
+
+def test_where_the_judged_users_pull_on_the_fit_is_negligible_ridge_and_weight_are_chosen_together():
+    vectors, users = planted()
+    flat = lambda rows, ratings: np.full((len(rows), 60), OFFSET)
+    together, table = past_sixteen.choose(flat, users, vectors, OFFSET, 0, lambda user_ids: None)
+    assert (together, table) == past_sixteen.choose(flat, users, vectors, OFFSET, 0)
+    assert not any(k.startswith("ridge") for k in table)  # no separate ridge step
+    for reg in past_sixteen.REGS:  # every ridge with every half
+        assert all(f"{reg:g}/{half:g}" in table for half in past_sixteen.HALVES)
+    best = min((k for k in table if "/" in k), key=table.__getitem__)
+    assert together is not None and best == f"{together.reg:g}/{together.half:g}"

@@ -10,13 +10,15 @@ served stars blend the two (``screen_genius.scorer.PastSixteen``):
     stars = (1 - w) * tower's subsets + w * fold-in on every rating,  w = (k - 16) / (k - 16 + half)
 
 ``choose`` picks the blend on validation users (never stepped on by the tower)
-who give every rating but their targets, by RMSE, in two steps. Those users'
-ratings are in Model 1's fit, so on the fitted vectors a fold-in scores them
-with their targets already inside the movies and rewards too little shrinkage.
-The fold-in's ridge is therefore chosen first on Model 1 refitted without them
-(the fold-in alone, as a newcomer gets it); then, with that ridge, ``half`` (or
-the tower alone, no blend) on the fitted vectors, where the tower and the
-fold-in read the same movies. ``apply`` is the blend on the cold-start
+who give every rating but their targets, by RMSE. Those users' ratings are in
+Model 1's fit, so on the fitted vectors a fold-in scores them with their
+targets already inside the movies and rewards too little shrinkage. Where they
+hold enough of the fit for that to matter (MovieLens: a tenth of the users),
+the choice is in two steps: the fold-in's ridge on Model 1 refitted without
+them (the fold-in alone, as a newcomer gets it); then, with that ridge, ``half``
+(or the tower alone, no blend) on the fitted vectors, where the tower and the
+fold-in read the same movies. Where they do not (Netflix: a thousand of
+480,000), ridge and ``half`` are chosen together on the fitted vectors. ``apply`` is the blend on the cold-start
 protocol's (B, K) inputs, the same formula as the function's.
 
 ``no_information_stars``: what a person who has rated nothing gets, the item
@@ -103,10 +105,11 @@ def choose(
 
     predict_tower: (given_rows, given_ratings) -> (U, n_movies) the tower's stars.
     vectors_without: (user_ids) -> Model 1's movie vectors as if those users had not been in its fit, or
-    None (the ridge is then chosen on ``movie_vectors`` too). The ridge is the one whose fold-in alone
-    scores the users best on those vectors ("ridge <reg>" in the table); ``half`` is then chosen with that
-    ridge on ``movie_vectors`` ("<reg>/<half>"), against the tower alone.
-    Returns (choice, {"tower_alone": rmse, "ridge <reg>": rmse, "<reg>/<half>": rmse, ..., "n_users": U}).
+    None where their pull on the fit is too small to matter. With such vectors the choice is in two steps:
+    the ridge whose fold-in alone scores the users best on them ("ridge <reg>" in the table), then ``half``
+    with that ridge on ``movie_vectors`` ("<reg>/<half>"), against the tower alone. Without (or
+    ``vectors_without`` None): every ridge and half together on ``movie_vectors``.
+    Returns (choice, {"tower_alone": rmse, ["ridge <reg>": rmse,] "<reg>/<half>": rmse, ..., "n_users": U}).
     """
     rows, ratings, targets, user_ids = simulate_many(validation, seed)
     if len(rows) == 0:
@@ -117,19 +120,22 @@ def choose(
     def rmse(stars: np.ndarray) -> float:
         return float(np.sqrt(np.mean((stars[known] - truth) ** 2)))  # unclipped, as the protocol scores
 
-    judged_on = movie_vectors if vectors_without is None else vectors_without(user_ids)
     table: dict = {"n_users": len(rows)}
-    for reg in REGS:
-        table[f"ridge {reg:g}"] = rmse(fold_in.fold_in_stars(judged_on, offset, rows, ratings, reg))
-    reg = min(REGS, key=lambda r: table[f"ridge {r:g}"])
+    regs: tuple[float, ...] = REGS
+    honest = None if vectors_without is None else vectors_without(user_ids)
+    if honest is not None:
+        for reg in REGS:
+            table[f"ridge {reg:g}"] = rmse(fold_in.fold_in_stars(honest, offset, rows, ratings, reg))
+        regs = (min(REGS, key=lambda r: table[f"ridge {r:g}"]),)
     tower = np.asarray(predict_tower(rows, ratings), dtype=np.float64)
     table["tower_alone"] = rmse(tower)
     best: tuple[float, PastSixteen | None] = (table["tower_alone"], None)
-    every = fold_in.fold_in_stars(movie_vectors, offset, rows, ratings, reg)
-    for half in HALVES:
-        past = PastSixteen(reg, half)
-        w = np.array([past.weight(int(n)) for n in given_counts(rows)])[:, None]
-        score = rmse((1 - w) * tower + w * every)
-        table[f"{reg:g}/{half:g}"] = score
-        best = min(best, (score, past), key=lambda b: b[0])
+    for reg in regs:
+        every = fold_in.fold_in_stars(movie_vectors, offset, rows, ratings, reg)
+        for half in HALVES:
+            past = PastSixteen(reg, half)
+            w = np.array([past.weight(int(n)) for n in given_counts(rows)])[:, None]
+            score = rmse((1 - w) * tower + w * every)
+            table[f"{reg:g}/{half:g}"] = score
+            best = min(best, (score, past), key=lambda b: b[0])
     return best[1], table

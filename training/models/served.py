@@ -568,16 +568,16 @@ class ServedModel:
             chosen = f"fold-in ridge {self.past.reg:g}, half {self.past.half:g}" if self.past else "the tower alone"
             self.log(f"  past 16 ratings: {chosen} ({self.past_table.get('n_users', 0)} validation users)")
 
-    def vectors_without(self, train: CatalogRatings, user_ids: np.ndarray) -> np.ndarray:
+    def vectors_without(self, train: CatalogRatings, user_ids: np.ndarray) -> np.ndarray | None:
         """Model 1's movie vectors as if ``user_ids`` had not been in ``train``: the fit, warm-started, run again
-        on the others (``movie_factors.without_users``). Where those users hold under LEAK_SHARE of the
-        ratings (a thousand of Netflix's 480,000), their pull on any movie is too small to matter and the
-        fitted vectors are returned as they are."""
+        on the others (``movie_factors.without_users``). None where those users hold under LEAK_SHARE of the
+        ratings (a thousand of Netflix's 480,000: their pull on any movie is too small to matter), or where
+        there is no fit to rerun (a model loaded back)."""
         drop = np.isin(train.user_ids, user_ids)
         if not hasattr(self, "factors") or self.features is None or not drop.any():
-            return self.movie_vectors
+            return None
         if train.counts()[drop].sum() < LEAK_SHARE * train.n_ratings:
-            return self.movie_vectors
+            return None
         config = self.factors_config
         return movie_factors.without_users(self.factors, train, drop, self.features, config, config.iterations)
 
