@@ -110,27 +110,41 @@ def ranking_cases(
         seen = ranking.SeenScore.fit(fit_users, lam=lam, seed=seed)
         prior = movie_factors.fold_in_stars(factors.vectors, offset, np.full((1, 1), -1), np.zeros((1, 1)))[0]
         prior = prior - prior.mean()
-        popularity = seen.popularity.astype(np.float64)
         for d in range(RANKING_DRAWS):
             draw = newcomers.draw(held, seed + d)
             if draw.targets.n_users == 0:
                 continue
-            targets = newcomers.dense(draw.targets)
-            for k in newcomers.KS:
-                rows, values = draw.given(k)
-                stars = movie_factors.fold_in_stars(factors.vectors, offset, rows, values, fold_in_reg)
-                cases.append(
-                    RankingCase(
-                        stars,
-                        seen.personal(rows).astype(np.float64),
-                        popularity,
-                        prior,
-                        newcomers.given_mask(rows, train.n_items),
-                        targets,
-                        seen.spread,
-                        draw.targets.user_ids.astype(np.int64),
-                    )
-                )
+            cases += draw_cases(
+                draw,
+                seen,
+                prior,
+                train.n_items,
+                lambda rows, values, v=factors.vectors: movie_factors.fold_in_stars(
+                    v, offset, rows, values, fold_in_reg
+                ),
+            )
+    return cases
+
+
+def draw_cases(draw, seen: ranking.SeenScore, prior: np.ndarray, n_items: int, stars_of) -> list[RankingCase]:
+    """One ``RankingCase`` per k of ``newcomers.KS`` for a draw of newcomers: ``stars_of(rows, values)`` their stars,
+    ``seen`` their EASE scores and the movies' popularity and spreads, ``prior`` the chart."""
+    targets = newcomers.dense(draw.targets)
+    cases = []
+    for k in newcomers.KS:
+        rows, values = draw.given(k)
+        cases.append(
+            RankingCase(
+                np.asarray(stars_of(rows, values), dtype=np.float64),
+                seen.personal(rows).astype(np.float64),
+                seen.popularity.astype(np.float64),
+                prior,
+                newcomers.given_mask(rows, n_items),
+                targets,
+                seen.spread,
+                draw.targets.user_ids.astype(np.int64),
+            )
+        )
     return cases
 
 
@@ -294,23 +308,7 @@ def tower_cases(
     draw = newcomers.draw(validation, seed)
     if draw.targets.n_users == 0:
         return []
-    targets = newcomers.dense(draw.targets)
-    cases = []
-    for k in newcomers.KS:
-        rows, values = draw.given(k)
-        cases.append(
-            RankingCase(
-                np.asarray(predict(rows, values), dtype=np.float64),
-                seen.personal(rows).astype(np.float64),
-                seen.popularity.astype(np.float64),
-                prior,
-                newcomers.given_mask(rows, train.n_items),
-                targets,
-                seen.spread,
-                draw.targets.user_ids.astype(np.int64),
-            )
-        )
-    return cases
+    return draw_cases(draw, seen, prior, train.n_items, predict)
 
 
 def check_top(choice: dict, cases: list, resamples: int = CHECK_RESAMPLES, seed: int = 0) -> dict:
