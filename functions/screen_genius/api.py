@@ -278,9 +278,10 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
     ratings = np.fromiter(by_movie.values(), dtype=np.float32, count=len(by_movie))
     explained = model.scorer.explain(rows, ratings)
     predicted = explained.predicted
-    best, worst = model.scorer.rank(predicted, rows, TOP_K)
+    best, worst, deep = model.scorer.rank_deep(predicted, rows, TOP_K, model.ask_unlisted_top)
     listed = np.concatenate([best, worst])
-    ask = model.ask_next(rows, ratings, np.asarray(skipped_rows, dtype=np.int64), listed, predicted)
+    unasked = listed if len(deep) == len(best) else np.concatenate([deep, worst])  # "+unlistedN": the top N too
+    ask = model.ask_next(rows, ratings, np.asarray(skipped_rows, dtype=np.int64), unasked, predicted)
     signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))])
     direction = taste_directions(by_movie, model.scorer.offset)
     catalog = model.catalog

@@ -45,6 +45,17 @@ nobody has more likely seen the movie). ``NAME = seen_INFO`` or ``taste_INFO``:
 
 ``tree`` asks the screen a question tree learned on training users gives this
 person's answers (``screen_genius.question_tree``), then ``TREE_FALLBACK``.
+``tree_change`` (served as ``tree_change+unlisted40``, chosen by ``python -m training elicit`` and the
+mirror profiles' cards, docs/models.md) is ``seen_change`` with the movies of that screen TREE_BOOST times
+likelier to be asked: the tree's learned splits lead, the person's own P(seen) and expected change decide
+which of the screen's movies (and which others) make the 10. The root screen, the same for everyone, is
+boosted only while every rating the person gave is one of its movies: someone who arrives with ratings of
+their own (from search) is asked by those first.
+
+``NAME+unlisted`` leaves out the person's current top and bottom 10; ``NAME+unlistedN`` leaves out their
+top N (as the list ranking picks them, the 10 shown first among them) and bottom 10, so that the
+interview does not spend the movies the person would most likely love on questions: every liked movie
+rated on a card is one the top list can no longer recommend.
 
 ``ElicitationData`` is ``elicitation.npz`` of the artifact set (written by
 ``training.evaluation.elicitation.elicitation_data`` at export, checked by the
@@ -67,10 +78,14 @@ ADAPTIVE = ("seen_entropy", "seen_change", "seen_static", "taste_entropy", "tast
 TREE = "tree"  # the question tree's screen for this person's answers, then ``TREE_FALLBACK``
 TREE_FALLBACK = "taste_static"
 TREE_PREFIX = "tree_"  # the question tree's arrays in elicitation.npz
-STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE, TREE)
-SERVED = "taste_static+unlisted"  # chosen by ``python -m training elicit`` and the cards' reading, docs/models.md
+TREE_CHANGE = "tree_change"  # seen_change, the tree's current screen TREE_BOOST times likelier
+TREE_BOOST = 10.0  # chosen by ``python -m training elicit`` among 2, 4, 10, 30 (docs/models.md)
+STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE, TREE, TREE_CHANGE)
+SERVED = "tree_change+unlisted40"  # chosen by ``python -m training elicit`` and the cards' reading, docs/models.md
 STATIC = "pop_entropy+unlisted"  # the fixed order served before; what sets without serving.ask_next ask
 ASK_K = 10
+LISTED = 10  # the top and bottom lists' length: what "+unlisted" leaves out of each
+UNLISTED_MAX = 200  # the deepest top "+unlistedN" may leave out
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
 SEEN_WEIGHT = 0.5  # "static": the power of (personal / population P(seen)) that reweights the static order
@@ -222,6 +237,14 @@ class ElicitationData:
                 raise ValueError("the tree strategy needs answered_ratings, one per answered row")
             skipped = np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
             return self.tree.scores(answered_rows, answered_ratings, skipped, fallback)
+        if strategy == TREE_CHANGE:
+            change = self.adaptive(answered_rows, skipped_rows, predicted, "change", 0.0, reference)
+            if self.tree is None:
+                return change
+            if answered_ratings is None or len(answered_ratings) != len(answered_rows):
+                raise ValueError("the tree_change strategy needs answered_ratings, one per answered row")
+            skipped = np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
+            return self.tree.boosted(answered_rows, answered_ratings, skipped, change, TREE_BOOST)
         if strategy in ADAPTIVE:
             seen_how, info = strategy.split("_")  # "seen": P(seen) alone; "taste": tilted by the stars
             taste = TASTE if seen_how == "taste" else 0.0
@@ -344,9 +367,25 @@ class ElicitationData:
 
 
 def known(strategy: str) -> bool:
-    """``NAME`` or ``NAME+unlisted`` with NAME one of STRATEGIES (the manifest's ``serving.ask_next``)."""
+    """``NAME``, ``NAME+unlisted`` or ``NAME+unlistedN`` (LISTED <= N <= UNLISTED_MAX) with NAME one of
+    STRATEGIES (the manifest's ``serving.ask_next``)."""
     name, plus, rule = strategy.partition("+") if isinstance(strategy, str) else ("", "", "")
-    return name in STRATEGIES and (not plus or rule == "unlisted")
+    return name in STRATEGIES and (not plus or unlisted_top(strategy) > 0)
+
+
+def unlisted_top(strategy: str) -> int:
+    """How many of the person's top movies ``strategy`` leaves out of the cards (with the bottom LISTED):
+    0 for ``NAME`` (none, nor the bottom), LISTED for ``NAME+unlisted``, N for ``NAME+unlistedN``; -1 for a
+    rule that is none of these."""
+    _, plus, rule = strategy.partition("+")
+    if not plus:
+        return 0
+    depth = rule.removeprefix("unlisted")
+    if depth == rule:
+        return -1
+    if not depth:
+        return LISTED
+    return int(depth) if depth.isdecimal() and LISTED <= int(depth) <= UNLISTED_MAX else -1
 
 
 CHOOSE_SLICES = 32  # ``choose``: a large catalog is read as this many interleaved slices (see there)

@@ -67,6 +67,11 @@ class Model:
     # The stars for a person who has rated nothing (computed once at load): the zero of the taste tilt.
     ask_reference: np.ndarray | None = field(repr=False, default=None)
 
+    @property
+    def ask_unlisted_top(self) -> int:
+        """How many of the top movies (by the list ranking) ``ask_next`` leaves out: ``elicit.unlisted_top``."""
+        return elicit.unlisted_top(self.ask_strategy)
+
     def ask_next(
         self,
         rated_rows: np.ndarray,
@@ -77,14 +82,14 @@ class Model:
     ) -> np.ndarray:
         """Catalog rows of the movies to ask about next (``screen_genius.elicit``).
 
-        ratings: the stars of rated_rows; listed_rows: this answer's top and bottom movies; predicted:
-        (catalog_size,) its stars.
+        ratings: the stars of rated_rows; listed_rows: this answer's top ``ask_unlisted_top`` movies and bottom
+        10 (what ``+unlisted`` and ``+unlistedN`` leave out); predicted: (catalog_size,) its stars.
         """
         name, _, rule = self.ask_strategy.partition("+")
         assert self.elicitation is not None  # build_model always sets it
         scores = self.elicitation.scores(name, rated_rows, predicted, skipped_rows, self.ask_reference, ratings)
         exclude = np.concatenate([rated_rows, skipped_rows])
-        if rule == "unlisted":  # not the movies on this answer's top and bottom 10 either
+        if rule:  # not the movies on this answer's top (10 or N) and bottom 10 either
             return elicit.choose_unlisted(scores, exclude, listed_rows, elicit.ASK_K)
         return elicit.choose(scores, exclude, elicit.ASK_K)
 
@@ -233,7 +238,8 @@ def build_model(
             strategy = manifest.get("serving", {}).get("ask_next", elicit.STATIC)  # as exported then
             if elicitation.catalog_size != size or not elicit.known(strategy):
                 raise ValueError(
-                    f"need {size} movies and a strategy in {elicit.STRATEGIES}; has "
+                    f"need {size} movies and a strategy NAME, NAME+unlisted or NAME+unlistedN (N from {elicit.LISTED} "
+                    f"to {elicit.UNLISTED_MAX}) with NAME in {elicit.STRATEGIES}; has "
                     f"{elicitation.catalog_size} and serving.ask_next {strategy!r}"
                 )
         except (ValueError, np.linalg.LinAlgError) as e:

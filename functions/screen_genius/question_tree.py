@@ -84,6 +84,21 @@ class QuestionTree:
             "liked": np.asarray(self.liked),
         }
 
+    def boosted(
+        self, rated_rows: np.ndarray, ratings: np.ndarray, skipped_rows: np.ndarray, scores: np.ndarray, boost: float
+    ) -> np.ndarray:
+        """(N,) ``scores`` (>= 0) with this person's node's movies ``boost`` times higher. The root's screen is
+        everyone's first, so it is boosted only while each of the person's ratings is one of its movies."""
+        node = self.node(rated_rows, ratings, skipped_rows)
+        out = np.asarray(scores, dtype=np.float64).copy()
+        if node < 0:
+            return out
+        movies = self._lists[0][node]
+        if node == 0 and not set(np.asarray(rated_rows).tolist()) <= set(movies):
+            return out
+        out[movies] *= boost
+        return out
+
     def node(self, rated_rows: np.ndarray, ratings: np.ndarray, skipped_rows: np.ndarray) -> int:
         """The node whose screen this person is at, or -1 past the tree's last screen on their path."""
         stars = dict(zip(np.asarray(rated_rows).tolist(), np.asarray(ratings, dtype=np.float64).tolist(), strict=True))

@@ -326,15 +326,24 @@ class Scorer:
         it shows: best first for the top, worst first for the bottom. Ties are
         broken by catalog row, lowest first, so the answer is deterministic.
         """
+        best, worst, _ = self.rank_deep(predicted, rated_rows, k, k)
+        return best, worst
+
+    def rank_deep(
+        self, predicted: np.ndarray, rated_rows: np.ndarray, k: int = 10, depth: int = 10
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``rank``'s two lists, and the rows of the top ``depth`` (>= k) the same scores choose, in the order
+        they choose them (its first k are the top list's movies): what ``ask_next`` leaves out beside them."""
         top_scores, bottom_scores = (
             self.ranking.scores(rated_rows, predicted) if self.ranking is not None else (predicted, predicted)
         )
         keep = np.ones(self.catalog_size, dtype=bool)
         keep[rated_rows] = False
         candidates = self._rows[keep]
-        best = _smallest(-np.asarray(top_scores)[keep], candidates, k)
+        deep = _smallest(-np.asarray(top_scores)[keep], candidates, max(depth, k))
+        best = deep[:k]
         worst = _smallest(np.asarray(bottom_scores)[keep], candidates, k)
-        return best[np.lexsort((best, -predicted[best]))], worst[np.lexsort((worst, predicted[worst]))]
+        return best[np.lexsort((best, -predicted[best]))], worst[np.lexsort((worst, predicted[worst]))], deep
 
 
 def _smallest(keys: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:

@@ -143,3 +143,62 @@ def test_a_tree_that_points_outside_itself_or_the_catalog_is_refused(tree):
         elicitation(too_far)
     with pytest.raises(ValueError, match="answered_ratings"):
         elicitation(tree).scores("tree", np.array([0, 1]), None, None, None, np.array([5.0]))
+
+
+def change_cards(data: ElicitationData, rated: dict[int, float], skipped=()) -> list[int]:
+    rows = np.array(list(rated), np.int64)
+    scores = data.scores(
+        elicit.TREE_CHANGE, rows, np.full(N, 3.0), np.array(skipped, np.int64), None, np.array(list(rated.values()))
+    )
+    return elicit.choose(scores, np.concatenate([rows, np.array(skipped, np.int64)])).tolist()
+
+
+def test_tree_change_is_seen_change_with_the_persons_screen_boosted_and_reads_how_they_rated(tree):
+    data = elicitation(tree)
+    first = int(tree.questions[0, 0])
+    rest = [int(m) for m in tree.questions[0, 1:] if m >= 0]
+    screens = {}
+    for stars in (5.0, 1.0):
+        rows, ratings, skipped = np.array([first]), np.array([stars]), np.array(rest, np.int64)
+        change = data.scores("seen_change", rows, np.full(N, 3.0), skipped)
+        boosted = data.scores(elicit.TREE_CHANGE, rows, np.full(N, 3.0), skipped, None, ratings)
+        screen = [int(m) for m in tree.questions[tree.node(rows, ratings, skipped)] if m >= 0]
+        want = change.copy()
+        want[screen] *= elicit.TREE_BOOST
+        np.testing.assert_array_equal(boosted, want)
+        screens[stars] = set(screen)
+    loved, hated = change_cards(data, {first: 5.0}, rest), change_cards(data, {first: 1.0}, rest)
+    assert loved != hated  # the same movie rated 5 and 1: different screens, different cards
+    # Every movie weighs alike here, so each person's screen comes first, whole: the one that splits their group.
+    assert set(loved[: len(screens[5.0])]) == screens[5.0] and set(hated[: len(screens[1.0])]) == screens[1.0]
+    lover_inner, hater_inner = (B_INNER, A_INNER) if first >= 11 else (A_INNER, B_INNER)
+    assert screens[5.0] & lover_inner and screens[1.0] & hater_inner
+
+
+def test_tree_change_boosts_the_root_only_for_a_person_whose_ratings_are_all_root_movies(tree):
+    data = elicitation(tree)
+    root = [int(m) for m in tree.questions[0] if m >= 0]
+    outside = next(m for m in range(N) if m not in root)
+    predicted = np.full(N, 3.0)
+    fresh = data.scores(elicit.TREE_CHANGE, np.zeros(0, np.int64), predicted, None, None, np.zeros(0))
+    assert (fresh[root] == elicit.TREE_BOOST * data.scores("seen_change", np.zeros(0, np.int64), predicted)[root]).all()
+    searched = np.array([outside, root[0]])  # came with a rating of their own beside one root movie: still at the root
+    assert tree.node(searched, np.array([5.0, 5.0]), np.zeros(0, np.int64)) == 0
+    np.testing.assert_array_equal(
+        data.scores(elicit.TREE_CHANGE, searched, predicted, None, None, np.array([5.0, 5.0])),
+        data.scores("seen_change", searched, predicted),
+    )
+
+
+def test_tree_change_cards_do_not_depend_on_the_order_of_the_ratings_and_leave_out_rated_and_skipped(tree):
+    data = elicitation(tree)
+    rng = np.random.default_rng(5)
+    rated = {int(m): float(rng.choice([1.0, 5.0])) for m in tree.questions[0] if m >= 0}
+    skipped = [m for m in range(N) if m not in rated][:3]
+    want = change_cards(data, rated, skipped)
+    for _ in range(5):
+        keys = rng.permutation(list(rated)).tolist()
+        assert change_cards(data, {k: rated[k] for k in keys}, skipped[::-1]) == want
+    assert len(want) == elicit.ASK_K and not set(want) & (set(rated) | set(skipped))
+    with pytest.raises(ValueError, match="answered_ratings"):
+        data.scores(elicit.TREE_CHANGE, np.array(list(rated)), np.full(N, 3.0))

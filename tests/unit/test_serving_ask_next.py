@@ -192,3 +192,33 @@ def test_the_manifest_names_the_strategy_and_an_unknown_one_is_refused(tmp_path)
     assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]
     with pytest.raises(ManifestError, match=r"serving\.ask_next 'coin'"):
         load_model(*with_strategy(tmp_path / "b", "coin"))
+
+
+def test_unlisted_n_names_how_many_top_movies_the_cards_leave_out():
+    assert elicit.unlisted_top("popular") == 0 and elicit.unlisted_top("popular+unlisted") == elicit.LISTED
+    assert elicit.unlisted_top("tree_change+unlisted40") == 40
+    for bad in ("tree_change+unlisted5", "tree_change+unlisted999", "tree_change+unlistedx", "tree_change+listed40"):
+        assert elicit.unlisted_top(bad) == -1 and not elicit.known(bad)
+    assert elicit.known(elicit.SERVED) and elicit.known("seen_change+unlisted40")
+
+
+def test_unlisted_n_leaves_the_top_n_the_list_ranking_chooses_out_of_the_cards(tmp_path):
+    build_artifact_set(tmp_path / "set", catalog_size=CATALOG)
+    manifest = json.loads((tmp_path / "set" / "manifest.json").read_text())
+    manifest.pop("files")
+    manifest["serving"] = {**manifest.get("serving", {}), "ask_next": "pop_entropy+unlisted20"}
+    write_manifest(tmp_path / "set", **manifest)
+    model = load_model(LocalStore(tmp_path / "bucket"), publish(tmp_path / "set", str(tmp_path / "bucket")))
+    assert model.ask_unlisted_top == 20
+    pairs = [(movie_id(r), 4.0 + (r % 2)) for r in (0, 3, 8)]
+    answer = api.recommend(model, pairs, [movie_id(1), movie_id(2)])
+    rows = np.array([0, 3, 8])
+    predicted, _ = model.scorer.predict(rows, np.array([4.0, 5.0, 4.0]))
+    best, worst, deep = model.scorer.rank_deep(predicted, rows, 10, 20)
+    assert len(deep) == 20 and set(deep[:10].tolist()) == set(best.tolist())  # the top list is the deep list's head
+    assert [r["movie_id"] for r in answer["top"]] == [movie_id(int(r)) for r in best]
+    scores = np.log1p(model.elicitation.n_ratings) * model.elicitation.entropy
+    expected = elicit.choose(scores, np.concatenate([[0, 3, 8, 1, 2], deep, worst]))
+    left_out = {0, 3, 8, 1, 2} | set(deep.tolist()) | set(worst.tolist())
+    assert len(expected) == CATALOG - len(left_out) < 10  # every movie not rated, skipped, in the top 20 or bottom 10
+    assert [a["movie_id"] for a in answer["ask_next"]] == [movie_id(int(r)) for r in expected]

@@ -38,7 +38,9 @@ from training.coldstart.ratings import CatalogRatings
 from training.evaluation import protocol
 from training.models import question_tree
 
-STRATEGIES = ("random", *elicit.STRATEGIES, *tuple(f"{s}+unlisted" for s in elicit.STRATEGIES))
+# "+unlisted40": the top 40 left out of the cards (elicit.unlisted_top), for the strategies chosen with it.
+DEEP = tuple(f"{s}+unlisted40" for s in ("pop_entropy", "seen_change", "tree", elicit.TREE_CHANGE))
+STRATEGIES = ("random", *elicit.STRATEGIES, *tuple(f"{s}+unlisted" for s in elicit.STRATEGIES), *DEEP)
 ROUNDS = 10
 PER_ROUND = elicit.ASK_K
 MAX_ANSWERS = 16
@@ -175,15 +177,15 @@ class Person:
 
 
 def top_and_bottom(
-    top_scores: np.ndarray, bottom_scores: np.ndarray, exclude: np.ndarray
+    top_scores: np.ndarray, bottom_scores: np.ndarray, exclude: np.ndarray, top_n: int = TOP_N
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of the 10 best by ``top_scores`` and the 10 worst by ``bottom_scores``, skipping ``exclude``, ties to
-    the lower row (as ``Scorer.rank`` orders the served lists)."""
+    """Rows of the ``top_n`` best by ``top_scores`` and the 10 worst by ``bottom_scores``, skipping ``exclude``,
+    ties to the lower row (as ``Scorer.rank_deep`` chooses the served lists)."""
     keep = np.ones(len(top_scores), dtype=bool)
     keep[np.asarray(exclude, np.int64)] = False
     candidates = np.flatnonzero(keep)
     return (
-        candidates[np.lexsort((candidates, -top_scores[candidates]))[:TOP_N]],
+        candidates[np.lexsort((candidates, -top_scores[candidates]))[:top_n]],
         candidates[np.lexsort((candidates, bottom_scores[candidates]))[:TOP_N]],
     )
 
@@ -249,13 +251,17 @@ def shown_next(
     """The 10 movies shown this round; predicted: (stars, top scores, bottom scores), each (n_movies,).
 
     A strategy named "NAME+unlisted" also leaves out the movies on the person's current top and bottom 10
-    (as the function does: a movie is never on the page twice)."""
+    (as the function does: a movie is never on the page twice); "NAME+unlistedN" their top N and bottom 10."""
     name, _, rule = strategy.partition("+")
     stars, top_scores, bottom_scores = predicted
     exclude = np.asarray(person.answered + person.skipped, np.int64)
     scores = strategy_scores(name, data, person, stars, round_, seed, reference)
-    if rule == "unlisted":
-        listed = np.concatenate(top_and_bottom(top_scores, bottom_scores, np.asarray(person.answered, np.int64)))
+    if rule:
+        depth = elicit.unlisted_top(strategy)
+        if depth < 0:
+            raise ValueError(f"unknown rule {rule!r} in {strategy!r}; use +unlisted or +unlistedN")
+        rated = np.asarray(person.answered, np.int64)
+        listed = np.concatenate(top_and_bottom(top_scores, bottom_scores, rated, depth))
         return elicit.choose_unlisted(scores, exclude, listed, PER_ROUND)
     return elicit.choose(scores, exclude, PER_ROUND)
 
