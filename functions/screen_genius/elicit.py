@@ -369,7 +369,7 @@ class ElicitationData:
 def known(strategy: str) -> bool:
     """``NAME``, ``NAME+unlisted`` or ``NAME+unlistedN`` (LISTED <= N <= UNLISTED_MAX) with NAME one of
     STRATEGIES (the manifest's ``serving.ask_next``)."""
-    name, plus, rule = strategy.partition("+") if isinstance(strategy, str) else ("", "", "")
+    name, plus, _ = strategy.partition("+") if isinstance(strategy, str) else ("", "", "")
     return name in STRATEGIES and (not plus or unlisted_top(strategy) > 0)
 
 
