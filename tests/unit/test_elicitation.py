@@ -205,3 +205,18 @@ def test_simulation_keeps_each_persons_metrics_in_the_order_of_its_users():
         assert len(per_user) == len(rounds) and len(per_user[2]["answers"]) == out["n_users"] == len(out["user_ids"])
         assert np.mean(per_user[2]["answers"]) == pytest.approx(rounds[2]["answers"])
         assert per_user[-1]["found"] == [1.0] * out["n_users"]  # the eventual top 10 is the last round's
+
+
+def test_unlisted_n_leaves_the_persons_top_n_and_bottom_10_off_the_simulated_cards():
+    data = elicitation_data(random_ratings(40, seed=2), vectors(), 3.5, HALF_STARS)
+    person = Person(1, np.arange(N_MOVIES), np.full(N_MOVIES, 4.0, np.float32))
+    stars = np.arange(N_MOVIES, dtype=np.float32)  # the top 10 are rows 20..29, the top 15 rows 15..29
+    top, bottom = stars.copy(), stars.copy()
+    shown = lambda strategy: set(elicitation.shown_next(strategy, data, person, (stars, top, bottom), 1, 0).tolist())
+    assert shown("popular+unlisted") == set(range(10, 20))
+    assert shown("popular+unlisted15") == set(range(10, 15))  # only five movies are neither listed nor left out
+    bottom = -stars  # the bottom 10 by its own scores: rows 20..29, the top 15's movies among them
+    free = np.arange(15)  # the top 15 (15..29) and this bottom (20..29) left out: the 10 most rated of 0..14 asked
+    assert shown("popular+unlisted15") == set(free[np.lexsort((free, -data.n_ratings[free]))][:10].tolist())
+    with pytest.raises(ValueError, match="unknown rule"):
+        shown("popular+listed15")

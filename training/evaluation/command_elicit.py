@@ -108,8 +108,8 @@ def run(
         per_fold.append(elicitation.simulate(model, data, test, strategies, scale=ds.rating_scale, seed=seed, log=log))
         timings.append({"fold": fold, "train_s": trained_s, "total_s": time.perf_counter() - t})
     merged = elicitation.merge_folds(per_fold)
-    # The mirror-image profiles' cards, on the last fold's model and data (the strategies as served: +unlisted).
-    asked = [s for s in strategies if s.endswith("+unlisted")]
+    # The mirror-image profiles' cards, on the last fold's model and data (the strategies as served: +unlisted[N]).
+    asked = [s for s in strategies if "+unlisted" in s]
     titles = ds.catalog["title"].tolist()
     mirrors = elicitation.mirror_cards(model, data, ds.catalog, ds.rating_scale, asked) if asked else []
     for m in mirrors:
