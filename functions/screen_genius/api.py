@@ -280,7 +280,7 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
     predicted = explained.predicted
     best, worst, deep = model.scorer.rank_deep(predicted, rows, TOP_K, model.ask_unlisted_top)
     listed = np.concatenate([best, worst])
-    unasked = np.concatenate([deep, worst])  # the top list's movies are deep's first 10; "+unlistedN": the top N
+    unasked = listed if len(deep) == len(best) else np.concatenate([deep, worst])  # "+unlistedN": the top N too
     ask = model.ask_next(rows, ratings, np.asarray(skipped_rows, dtype=np.int64), unasked, predicted)
     signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))])
     direction = taste_directions(by_movie, model.scorer.offset)

@@ -233,13 +233,17 @@ class ElicitationData:
             fallback = self.scores(TREE_FALLBACK, answered_rows, predicted, skipped_rows, reference)
             if self.tree is None:
                 return fallback
-            skipped = self._tree_inputs(strategy, answered_rows, answered_ratings, skipped_rows)
+            if answered_ratings is None or len(answered_ratings) != len(answered_rows):
+                raise ValueError("the tree strategy needs answered_ratings, one per answered row")
+            skipped = np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
             return self.tree.scores(answered_rows, answered_ratings, skipped, fallback)
         if strategy == TREE_CHANGE:
             change = self.adaptive(answered_rows, skipped_rows, predicted, "change", 0.0, reference)
             if self.tree is None:
                 return change
-            skipped = self._tree_inputs(strategy, answered_rows, answered_ratings, skipped_rows)
+            if answered_ratings is None or len(answered_ratings) != len(answered_rows):
+                raise ValueError("the tree_change strategy needs answered_ratings, one per answered row")
+            skipped = np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
             return self.tree.boosted(answered_rows, answered_ratings, skipped, change, TREE_BOOST)
         if strategy in ADAPTIVE:
             seen_how, info = strategy.split("_")  # "seen": P(seen) alone; "taste": tilted by the stars
@@ -252,13 +256,6 @@ class ElicitationData:
         if strategy == "expected_change":
             return self.expected_change(answered_rows, predicted)
         raise ValueError(f"unknown elicitation strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
-
-    @staticmethod
-    def _tree_inputs(strategy, answered_rows, answered_ratings, skipped_rows) -> np.ndarray:
-        """The skipped rows the tree's walk reads (none: empty); refuses a walk without one rating per answer."""
-        if answered_ratings is None or len(answered_ratings) != len(answered_rows):
-            raise ValueError(f"the {strategy} strategy needs answered_ratings, one per answered row")
-        return np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
 
     def expected_change(self, answered_rows: np.ndarray, predicted: np.ndarray | None = None) -> np.ndarray:
         """(N,) P(seen) x expected squared change of the predictions (mean over movies) if the movie were rated.
