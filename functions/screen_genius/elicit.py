@@ -86,6 +86,10 @@ STATIC = "pop_entropy+unlisted"  # the fixed order served before; what sets with
 ASK_K = 10
 LISTED = 10  # the top and bottom lists' length: what "+unlisted" leaves out of each
 UNLISTED_MAX = 200  # the deepest top "+unlistedN" may leave out
+CHANGE = ("expected_change", "seen_change", "taste_change", TREE_CHANGE)  # what ``cards`` prunes
+PRUNE_MIN = 4096  # ``cards`` scores every movie of a smaller catalog (the bound's passes would cost more)
+PRUNE_SHORTLIST = 16  # ``cards``: the change of this many x k movies, best by their bound, is computed first
+BOUND_SLACK = 1.0 + 1e-6  # ``cards``: the bound, widened far past the rounding of its ~20 operations
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
 SEEN_WEIGHT = 0.5  # "static": the power of (personal / population P(seen)) that reweights the static order
@@ -130,6 +134,10 @@ class ElicitationData:
     _features_t: np.ndarray = field(init=False, repr=False, compare=False)  # features.T, contiguous (D, N)
     _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
     _static: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # pop_entropy's scores
+    _features_sq: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
+    _per_movie: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # var, mean, p_seen
+    _bound_pop: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # p_seen |f|^2 / N
+    _bound_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # the same / p_seen
     _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
     # "static": min(p * _inverse_p_seen, SEEN_RATIO_CAP) at p = SEEN_FLOOR and at p = 1, the ends of seen()'s clip
     _ratio_low: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
@@ -172,6 +180,11 @@ class ElicitationData:
         object.__setattr__(self, "_gram", self.features.T @ self.features)
         object.__setattr__(self, "_features_t", np.ascontiguousarray(self.features.T))
         object.__setattr__(self, "_prior_precision", np.linalg.inv(self.prior_cov))
+        sq = np.einsum("ij,ij->i", self.features, self.features)  # |f|^2 per movie, for ``_change_cards``' bound
+        object.__setattr__(self, "_features_sq", sq)
+        object.__setattr__(self, "_per_movie", np.stack([self.var, self.mean, self.p_seen], axis=1))  # one gather
+        object.__setattr__(self, "_bound_pop", sq * self.p_seen / n)
+        object.__setattr__(self, "_bound_seen", sq * (self.p_seen / np.maximum(self.p_seen, SEEN_FLOOR)) / n)
         object.__setattr__(self, "_static", np.log1p(self.n_ratings) * self.entropy)
         object.__setattr__(self, "_inverse_p_seen", 1.0 / np.maximum(self.p_seen, SEEN_FLOOR))
         object.__setattr__(self, "_ratio_low", np.minimum(SEEN_FLOOR * self._inverse_p_seen, SEEN_RATIO_CAP))
@@ -257,22 +270,140 @@ class ElicitationData:
             return self.expected_change(answered_rows, predicted)
         raise ValueError(f"unknown elicitation strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
 
+    def cards(
+        self,
+        strategy: str,
+        answered_rows: np.ndarray,
+        predicted: np.ndarray | None = None,
+        skipped_rows: np.ndarray | None = None,
+        reference: np.ndarray | None = None,
+        answered_ratings: np.ndarray | None = None,
+        listed_rows: np.ndarray | None = None,
+        k: int = ASK_K,
+    ) -> np.ndarray:
+        """The k movies to ask next under ``strategy`` (a name of STRATEGIES, no rule): ``choose`` of its
+        ``scores`` leaving out the answered, skipped and ``listed_rows``. For the change strategies (CHANGE) at a
+        catalog of PRUNE_MIN movies or more, the expected change is computed only for the movies an upper bound
+        on their score leaves a chance (``_change_cards``): the same rows, for a fraction of the work."""
+        answered = np.asarray(answered_rows, dtype=np.int64)
+        skipped = np.asarray([] if skipped_rows is None else skipped_rows, dtype=np.int64)
+        listed = np.asarray([] if listed_rows is None else listed_rows, dtype=np.int64)
+        exclude = np.concatenate([answered, skipped, listed])
+        if strategy in CHANGE and self.catalog_size >= PRUNE_MIN:
+            rows = self._change_cards(strategy, answered, predicted, skipped, reference, answered_ratings, exclude, k)
+            if rows is not None:
+                return rows
+        return choose(self.scores(strategy, answered, predicted, skipped, reference, answered_ratings), exclude, k)
+
+    def _change_cards(
+        self,
+        strategy: str,
+        answered: np.ndarray,
+        predicted: np.ndarray | None,
+        skipped: np.ndarray,
+        reference: np.ndarray | None,
+        ratings: np.ndarray | None,
+        exclude: np.ndarray,
+        k: int,
+    ) -> np.ndarray | None:
+        """``cards`` of a change strategy without the change of every movie, or None where it cannot tell
+        (fewer than k movies left, a score that is not finite): ``cards`` then scores them all.
+
+        A movie's score is its change spread / (noise_var + own)^2 times factors that cost one pass each
+        (P(seen), surprise, tilt, boost). With S the taste posterior's covariance, spread = f' S G S f is at
+        most lmax(S G S) |f|^2 and own = f' S f at least lmin(S) |f|^2, so the score is at most the bound
+        B = factors x lmax |f|^2 / (noise_var + lmin |f|^2)^2. The change of the PRUNE_SHORTLIST x k movies
+        with the largest B gives a k-th best score t; only the movies with B >= t can beat it, and their exact
+        scores pick the k (ties to the lower row, as ``choose``)."""
+        boosted: np.ndarray = np.zeros(0, np.int64)
+        if strategy == TREE_CHANGE and self.tree is not None:
+            if ratings is None or len(ratings) != len(answered):
+                raise ValueError("the tree_change strategy needs answered_ratings, one per answered row")
+            boosted = np.asarray(self.tree.boosted_rows(answered, ratings, skipped), dtype=np.int64)
+        cov, forms = self._posterior(answered)
+        spread_max = float(np.linalg.eigvalsh(forms[: len(cov)])[-1])
+        own_min = max(float(np.linalg.eigvalsh(cov)[0]), 0.0)
+        if strategy == "expected_change":
+            p, tilt = None, None
+        else:
+            p = self.seen(answered, skipped)
+            taste = TASTE if strategy == "taste_change" else 0.0
+            zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
+            tilt = np.exp(taste * (np.asarray(predicted) - zero)) if predicted is not None and taste else None
+
+        def exact(rows: np.ndarray) -> np.ndarray:  # the arithmetic of ``scores`` for these rows
+            change = self._change(forms, predicted, rows)
+            if p is not None:  # adaptive(): p x tilt x change / population P(seen)
+                gain = change / np.maximum(self.p_seen[rows], SEEN_FLOOR)
+                change = p[rows] * (1.0 if tilt is None else tilt[rows]) * gain
+            if len(boosted):
+                change[(rows[:, None] == boosted[None, :]).any(axis=1)] *= TREE_BOOST
+            return np.asarray(change, dtype=np.float64)
+
+        bound = (spread_max * BOUND_SLACK) * (self._bound_pop if p is None else self._bound_seen)
+        bound /= np.square(self.noise_var + own_min * self._features_sq) if own_min else self.noise_var**2
+        bound *= self.var if predicted is None else self.var + np.square(self.mean - np.asarray(predicted))
+        if p is not None:
+            bound *= p
+        if tilt is not None:
+            bound *= tilt
+        bound[boosted] *= TREE_BOOST
+        if not np.isfinite(bound.sum()):
+            return None
+        bound[exclude] = -np.inf
+        m = min(PRUNE_SHORTLIST * k, len(bound) - 1)
+        ranked = choose(bound, exclude[:0], m + 1)  # best bound first
+        ranked = ranked[bound[ranked] > -np.inf]
+        if len(ranked) < k:
+            return None
+        rows = ranked[:m]
+        scores = exact(rows)
+        if not np.isfinite(scores).all():
+            return None
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        if len(ranked) > m and bound[ranked[m]] >= kth:  # a movie past the shortlist may still beat the k-th
+            rows = np.flatnonzero(bound >= kth)
+            scores = exact(rows)
+            if not np.isfinite(scores).all():
+                return None
+        return np.asarray(rows[np.lexsort((rows, -scores))[:k]])
+
     def expected_change(self, answered_rows: np.ndarray, predicted: np.ndarray | None = None) -> np.ndarray:
         """(N,) P(seen) x expected squared change of the predictions (mean over movies) if the movie were rated.
 
         answered_rows: catalog rows already rated (their order does not matter).
         predicted: (N,) this person's current predictions, or None for the population mean.
         """
-        f = self.features
-        a = f[np.sort(np.asarray(answered_rows, dtype=np.int64))]  # sorted: the sums below in one order
+        return self._change(self._posterior(answered_rows)[1], predicted)
+
+    def _posterior(self, answered_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The taste posterior's covariance S (D, D) after ``answered_rows``, and the (2D, D) stack of S G S
+        over S whose product with a movie's features gives both of ``_change``'s quadratic forms."""
+        a = self.features[np.sort(np.asarray(answered_rows, dtype=np.int64))]  # sorted: the sums in one order
         cov = np.linalg.inv(self._prior_precision + a.T @ a / self.noise_var)
+        return cov, np.concatenate([cov @ self._gram @ cov, cov], axis=0)
+
+    def _change(self, forms: np.ndarray, predicted: np.ndarray | None, rows: np.ndarray | None = None) -> np.ndarray:
+        """``expected_change`` from ``_posterior``'s forms, for every movie or only for ``rows`` (the same numbers
+        to rounding: BLAS and einsum may sum a column's 15 products in another order for another width)."""
         # Both quadratic forms from one (2D, D) x (D, N) product: a wide product beats two narrow ones 3x.
-        ft, d = self._features_t, f.shape[1]
-        forms = np.concatenate([cov @ self._gram @ cov, cov], axis=0) @ ft
-        spread = np.einsum("ij,ij->j", forms[:d], ft)  # ||features @ S f_c||^2
-        own = np.einsum("ij,ij->j", forms[d:], ft)  # f_c S f_c: what we do not know of c's rating
-        surprise = self.var if predicted is None else self.var + (self.mean - predicted) ** 2
-        change = self.p_seen * spread / (self.noise_var + own) ** 2 * surprise / self.catalog_size
+        d = self._gram.shape[0]
+        if rows is None:
+            ft = self._features_t
+            both = forms @ ft
+            spread = np.einsum("ij,ij->j", both[:d], ft)  # ||features @ S f_c||^2
+            own = np.einsum("ij,ij->j", both[d:], ft)  # f_c S f_c: what we do not know of c's rating
+        else:  # a few rows: gathered whole (one read each), the product the other way round
+            f = self.features[rows]
+            both = f @ forms.T
+            spread = np.einsum("ij,ij->i", both[:, :d], f)
+            own = np.einsum("ij,ij->i", both[:, d:], f)
+        var, mean, p_seen = (self.var, self.mean, self.p_seen) if rows is None else self._per_movie[rows].T
+        if predicted is None:
+            surprise = var
+        else:
+            surprise = var + (mean - (predicted if rows is None else np.asarray(predicted)[rows])) ** 2
+        change = p_seen * spread / (self.noise_var + own) ** 2 * surprise / self.catalog_size
         return np.asarray(change, dtype=np.float64)
 
     def seen(self, answered_rows: np.ndarray, skipped_rows: np.ndarray | None = None) -> np.ndarray:

@@ -87,17 +87,21 @@ class QuestionTree:
     def boosted(
         self, rated_rows: np.ndarray, ratings: np.ndarray, skipped_rows: np.ndarray, scores: np.ndarray, boost: float
     ) -> np.ndarray:
-        """(N,) ``scores`` (>= 0) with this person's node's movies ``boost`` times higher. The root's screen is
-        everyone's first, so it is boosted only while each of the person's ratings is one of its movies."""
-        node = self.node(rated_rows, ratings, skipped_rows)
+        """(N,) ``scores`` (>= 0) with this person's node's movies (``boosted_rows``) ``boost`` times higher."""
         out = np.asarray(scores, dtype=np.float64).copy()
+        out[self.boosted_rows(rated_rows, ratings, skipped_rows)] *= boost
+        return out
+
+    def boosted_rows(self, rated_rows: np.ndarray, ratings: np.ndarray, skipped_rows: np.ndarray) -> list[int]:
+        """The movies of this person's node, or none past the tree's last screen on their path. The root's
+        screen is everyone's first, so it counts only while each of the person's ratings is one of its movies."""
+        node = self.node(rated_rows, ratings, skipped_rows)
         if node < 0:
-            return out
+            return []
         movies = self._lists[0][node]
         if node == 0 and not set(np.asarray(rated_rows).tolist()) <= set(movies):
-            return out
-        out[movies] *= boost
-        return out
+            return []
+        return movies
 
     def node(self, rated_rows: np.ndarray, ratings: np.ndarray, skipped_rows: np.ndarray) -> int:
         """The node whose screen this person is at, or -1 past the tree's last screen on their path."""
