@@ -87,11 +87,10 @@ class Model:
         """
         name, _, rule = self.ask_strategy.partition("+")
         assert self.elicitation is not None  # build_model always sets it
-        scores = self.elicitation.scores(name, rated_rows, predicted, skipped_rows, self.ask_reference, ratings)
-        exclude = np.concatenate([rated_rows, skipped_rows])
-        if rule:  # not the movies on this answer's top (10 or N) and bottom 10 either
-            return elicit.choose_unlisted(scores, exclude, listed_rows, elicit.ASK_K)
-        return elicit.choose(scores, exclude, elicit.ASK_K)
+        listed = listed_rows if rule else None  # +unlisted / +unlistedN: not the movies on this answer's lists either
+        return self.elicitation.cards(
+            name, rated_rows, predicted, skipped_rows, self.ask_reference, ratings, listed, elicit.ASK_K
+        )
 
 
 def genre_list(genres: object) -> list[str]:

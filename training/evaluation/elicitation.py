@@ -218,27 +218,6 @@ def pooled(per_person: list[dict]) -> dict:
     }
 
 
-def strategy_scores(
-    strategy: str,
-    data: ElicitationData,
-    person: Person,
-    predicted: np.ndarray,
-    round_: int,
-    seed: int,
-    reference: np.ndarray | None = None,
-) -> np.ndarray:
-    if strategy == "random":  # seeded per (seed, person, round): the same draw whatever else runs
-        return np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
-    return data.scores(
-        strategy,
-        np.asarray(person.answered, dtype=np.int64),
-        predicted,
-        np.asarray(person.skipped, dtype=np.int64),
-        reference,
-        np.asarray(person.answers, dtype=np.float64),
-    )
-
-
 def shown_next(
     strategy: str,
     data: ElicitationData,
@@ -254,16 +233,27 @@ def shown_next(
     (as the function does: a movie is never on the page twice); "NAME+unlistedN" their top N and bottom 10."""
     name, _, rule = strategy.partition("+")
     stars, top_scores, bottom_scores = predicted
-    exclude = np.asarray(person.answered + person.skipped, np.int64)
-    scores = strategy_scores(name, data, person, stars, round_, seed, reference)
+    listed = None
     if rule:
         depth = elicit.unlisted_top(strategy)
         if depth < 0:
             raise ValueError(f"unknown rule {rule!r} in {strategy!r}; use +unlisted or +unlistedN")
         rated = np.asarray(person.answered, np.int64)
         listed = np.concatenate(top_and_bottom(top_scores, bottom_scores, rated, depth))
-        return elicit.choose_unlisted(scores, exclude, listed, PER_ROUND)
-    return elicit.choose(scores, exclude, PER_ROUND)
+    if name == "random":  # seeded per (seed, person, round): the same draw whatever else runs
+        draw = np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
+        exclude = np.asarray(person.answered + person.skipped + ([] if listed is None else listed.tolist()), np.int64)
+        return elicit.choose(draw, exclude, PER_ROUND)
+    return data.cards(  # the function's own path (``Model.ask_next``)
+        name,
+        np.asarray(person.answered, dtype=np.int64),
+        stars,
+        np.asarray(person.skipped, dtype=np.int64),
+        reference,
+        np.asarray(person.answers, dtype=np.float64),
+        listed,
+        PER_ROUND,
+    )
 
 
 def simulate(
