@@ -89,6 +89,7 @@ UNLISTED_MAX = 200  # the deepest top "+unlistedN" may leave out
 CHANGE = ("expected_change", "seen_change", "taste_change", TREE_CHANGE)  # what ``cards`` prunes
 PRUNE_MIN = 4096  # ``cards`` scores every movie of a smaller catalog (the bound's passes would cost more)
 PRUNE_SHORTLIST = 16  # ``cards``: the change of this many x k movies, best by their bound, is computed first
+SEEN32_SLACK = 1e-5  # ``cards``: float32 P(seen) widened by this x max |V_c| x |z| (its rounding: < 2e-6 x that)
 BOUND_SLACK = 1.0 + 1e-6  # ``cards``: the bound, widened far past the rounding of its ~20 operations
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
@@ -136,6 +137,8 @@ class ElicitationData:
     _static: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # pop_entropy's scores
     _features_sq: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
     _per_movie: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # var, mean, p_seen
+    _seen_vectors32: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
+    _seen_row_norm: float = field(init=False, repr=False, compare=False, default=0.0)  # max_c |seen_vectors[c]|
     _bound_pop: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # p_seen |f|^2 / N
     _bound_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # the same / p_seen
     _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
@@ -193,6 +196,10 @@ class ElicitationData:
             precision = np.linalg.inv(self.seen_cov)
             object.__setattr__(self, "_seen_precision", precision)
             object.__setattr__(self, "_seen_prior_pull", precision @ self.seen_mean)
+            object.__setattr__(self, "_seen_vectors32", self.seen_vectors.astype(np.float32))
+            object.__setattr__(
+                self, "_seen_row_norm", float(np.sqrt(np.einsum("ij,ij->i", *[self.seen_vectors] * 2).max()))
+            )
 
     @property
     def catalog_size(self) -> int:
@@ -323,10 +330,16 @@ class ElicitationData:
         cov, forms = self._posterior(answered)
         spread_max = float(np.linalg.eigvalsh(forms[: len(cov)])[-1])
         own_min = max(float(np.linalg.eigvalsh(cov)[0]), 0.0)
+        seen_z = None
         if strategy == "expected_change":
             p, tilt = None, None
+        elif self.seen_mean.shape[0]:  # P(seen) for the bound from float32 (half the memory read), widened
+            seen_z = self._seen_z(answered, skipped)  # by far more than its rounding; exact for the rows scored
+            widen = SEEN32_SLACK * self._seen_row_norm * float(np.linalg.norm(seen_z))
+            p = np.clip(self._seen_vectors32 @ seen_z.astype(np.float32) + np.float32(widen), SEEN_FLOOR, 1.0)
         else:
-            p = self.seen(answered, skipped)
+            p = self.p_seen
+        if strategy != "expected_change":
             taste = TASTE if strategy == "taste_change" else 0.0
             zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
             tilt = np.exp(taste * (np.asarray(predicted) - zero)) if predicted is not None and taste else None
@@ -335,7 +348,8 @@ class ElicitationData:
             change = self._change(forms, predicted, rows)
             if p is not None:  # adaptive(): p x tilt x change / population P(seen)
                 gain = change / np.maximum(self.p_seen[rows], SEEN_FLOOR)
-                change = p[rows] * (1.0 if tilt is None else tilt[rows]) * gain
+                seen = p[rows] if seen_z is None else np.clip(self.seen_vectors[rows] @ seen_z, SEEN_FLOOR, 1.0)
+                change = seen * (1.0 if tilt is None else tilt[rows]) * gain
             if len(boosted):
                 change[(rows[:, None] == boosted[None, :]).any(axis=1)] *= TREE_BOOST
             return np.asarray(change, dtype=np.float64)
@@ -421,6 +435,10 @@ class ElicitationData:
 
     def _seen_linear(self, answered_rows: np.ndarray, skipped_rows: np.ndarray | None) -> np.ndarray:
         """(N,) V z, ``seen`` before its clip: a new array (the caller may work in it)."""
+        return np.asarray(self.seen_vectors @ self._seen_z(answered_rows, skipped_rows))
+
+    def _seen_z(self, answered_rows: np.ndarray, skipped_rows: np.ndarray | None) -> np.ndarray:
+        """(k,) the posterior mean of this person's coordinates in the seen space."""
         rated = np.unique(np.asarray(answered_rows, dtype=np.int64))
         skipped = np.unique(np.asarray([] if skipped_rows is None else skipped_rows, dtype=np.int64))
         observed = np.concatenate([rated, skipped])
@@ -428,8 +446,7 @@ class ElicitationData:
         y = np.zeros(len(observed))
         y[: len(rated)] = 1.0
         precision = self._seen_precision + v.T @ v / self.seen_noise
-        z = np.linalg.solve(precision, self._seen_prior_pull + v.T @ y / self.seen_noise)
-        return np.asarray(self.seen_vectors @ z)
+        return np.asarray(np.linalg.solve(precision, self._seen_prior_pull + v.T @ y / self.seen_noise))
 
     def adaptive(
         self,
