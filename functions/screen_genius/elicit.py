@@ -90,7 +90,9 @@ CHANGE = ("expected_change", "seen_change", "taste_change", TREE_CHANGE)  # what
 PRUNE_MIN = 4096  # ``cards`` scores every movie of a smaller catalog (the bound's passes would cost more)
 PRUNE_SHORTLIST = 16  # ``cards``: the change of this many x k movies, best by their bound, is computed first
 SEEN32_SLACK = 1e-5  # ``cards``: float32 P(seen) widened by this x max |V_c| x |z| (its rounding: < 2e-6 x that)
-BOUND_SLACK = 1.0 + 1e-6  # ``cards``: the bound, widened far past the rounding of its ~20 operations
+BOUND_SLACK = 1.0 + 1e-4  # ``cards``: the bound, widened far past the rounding of its ~20 float32 operations
+STARS_MAX_32 = 1000.0  # ``cards``: predictions and means within this, so the float32 bound's rounding is < 1e-5
+FLOAT32_TINY = 1e-30  # ``cards``: a k-th best score below this is left to every movie's scores
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
 SEEN_WEIGHT = 0.5  # "static": the power of (personal / population P(seen)) that reweights the static order
@@ -139,8 +141,9 @@ class ElicitationData:
     _per_movie: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # var, mean, p_seen
     _seen_vectors32: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
     _seen_row_norm: float = field(init=False, repr=False, compare=False, default=0.0)  # max_c |seen_vectors[c]|
-    _bound_pop: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # p_seen |f|^2 / N
-    _bound_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # the same / p_seen
+    # ``cards``' bound, float32: p_seen |f|^2 / N; the same / max(p_seen, SEEN_FLOOR); |f|^2; var; mean
+    _bound32: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
+    _mean_abs_max: float = field(init=False, repr=False, compare=False, default=0.0)
     _inverse_p_seen: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
     # "static": min(p * _inverse_p_seen, SEEN_RATIO_CAP) at p = SEEN_FLOOR and at p = 1, the ends of seen()'s clip
     _ratio_low: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
@@ -186,8 +189,10 @@ class ElicitationData:
         sq = np.einsum("ij,ij->i", self.features, self.features)  # |f|^2 per movie, for ``_change_cards``' bound
         object.__setattr__(self, "_features_sq", sq)
         object.__setattr__(self, "_per_movie", np.stack([self.var, self.mean, self.p_seen], axis=1))  # one gather
-        object.__setattr__(self, "_bound_pop", sq * self.p_seen / n)
-        object.__setattr__(self, "_bound_seen", sq * (self.p_seen / np.maximum(self.p_seen, SEEN_FLOOR)) / n)
+        pop, seen_ratio = sq * self.p_seen / n, sq * (self.p_seen / np.maximum(self.p_seen, SEEN_FLOOR)) / n
+        bound32 = np.stack([pop, seen_ratio, sq, self.var, self.mean]).astype(np.float32)
+        object.__setattr__(self, "_bound32", bound32)  # each within 6e-8 of its float64, inside BOUND_SLACK
+        object.__setattr__(self, "_mean_abs_max", float(np.abs(self.mean).max(initial=0.0)))
         object.__setattr__(self, "_static", np.log1p(self.n_ratings) * self.entropy)
         object.__setattr__(self, "_inverse_p_seen", 1.0 / np.maximum(self.p_seen, SEEN_FLOOR))
         object.__setattr__(self, "_ratio_low", np.minimum(SEEN_FLOOR * self._inverse_p_seen, SEEN_RATIO_CAP))
@@ -330,52 +335,68 @@ class ElicitationData:
         cov, forms = self._posterior(answered)
         spread_max = float(np.linalg.eigvalsh(forms[: len(cov)])[-1])
         own_min = max(float(np.linalg.eigvalsh(cov)[0]), 0.0)
-        seen_z = None
-        if strategy == "expected_change":
-            p, tilt = None, None
-        elif self.seen_mean.shape[0]:  # P(seen) for the bound from float32 (half the memory read), widened
-            seen_z = self._seen_z(answered, skipped)  # by far more than its rounding; exact for the rows scored
-            widen = SEEN32_SLACK * self._seen_row_norm * float(np.linalg.norm(seen_z))
-            p = np.clip(self._seen_vectors32 @ seen_z.astype(np.float32) + np.float32(widen), SEEN_FLOOR, 1.0)
+        # The bound in float32 (half the memory of every pass; its rounding, < 1e-6, is inside BOUND_SLACK).
+        f32 = np.float32
+        given = None if predicted is None else np.asarray(predicted, dtype=np.float64)
+        given32 = None if given is None else given.astype(f32)
+        bound = f32(spread_max * BOUND_SLACK) * (
+            self._bound32[0] if strategy == "expected_change" else self._bound32[1]
+        )
+        if own_min:
+            bound /= np.square(f32(self.noise_var) + f32(own_min) * self._bound32[2])
         else:
-            p = self.p_seen
-        if strategy != "expected_change":
-            taste = TASTE if strategy == "taste_change" else 0.0
-            zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
-            tilt = np.exp(taste * (np.asarray(predicted) - zero)) if predicted is not None and taste else None
+            bound *= f32(1.0 / self.noise_var**2)
+        var32, mean32 = self._bound32[3], self._bound32[4]
+        if given32 is not None:  # (|mean - predicted| + what float32 may have lost of it)^2
+            scale = self._mean_abs_max + float(np.abs(given32).max(initial=0.0))
+            if not scale <= STARS_MAX_32:  # stars far off the scale (or NaN): the tilt's float32 exp would not hold
+                return None
+            gap = np.abs(mean32 - given32)
+            gap += f32(4 * np.finfo(f32).eps * scale)
+            bound *= var32 + gap * gap
+        else:
+            bound *= var32
+        seen_z, taste = None, TASTE if strategy == "taste_change" else 0.0
+        zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
+        if strategy != "expected_change" and self.seen_mean.shape[0]:  # P(seen) widened past its float32 rounding
+            seen_z = self._seen_z(answered, skipped)
+            widen = f32(SEEN32_SLACK * self._seen_row_norm * float(np.linalg.norm(seen_z)))
+            bound *= np.clip(self._seen_vectors32 @ seen_z.astype(f32) + widen, f32(SEEN_FLOOR), f32(1.0))
+        elif strategy != "expected_change":
+            bound *= self.p_seen.astype(f32)
+        if given32 is not None and taste:
+            bound *= np.exp(f32(taste) * (given32 - zero.astype(f32)))
+        bound[boosted] *= f32(TREE_BOOST)
 
         def exact(rows: np.ndarray) -> np.ndarray:  # the arithmetic of ``scores`` for these rows
             change = self._change(forms, predicted, rows)
-            if p is not None:  # adaptive(): p x tilt x change / population P(seen)
+            if strategy != "expected_change":  # adaptive(): P(seen) x tilt x change / population P(seen)
                 gain = change / np.maximum(self.p_seen[rows], SEEN_FLOOR)
-                seen = p[rows] if seen_z is None else np.clip(self.seen_vectors[rows] @ seen_z, SEEN_FLOOR, 1.0)
-                change = seen * (1.0 if tilt is None else tilt[rows]) * gain
+                seen = (
+                    self.p_seen[rows] if seen_z is None else np.clip(self.seen_vectors[rows] @ seen_z, SEEN_FLOOR, 1.0)
+                )
+                tilt = 1.0 if given is None or not taste else np.exp(taste * (given[rows] - zero[rows]))
+                change = seen * tilt * gain
             if len(boosted):
                 change[(rows[:, None] == boosted[None, :]).any(axis=1)] *= TREE_BOOST
             return np.asarray(change, dtype=np.float64)
 
-        bound = (spread_max * BOUND_SLACK) * (self._bound_pop if p is None else self._bound_seen)
-        bound /= np.square(self.noise_var + own_min * self._features_sq) if own_min else self.noise_var**2
-        bound *= self.var if predicted is None else self.var + np.square(self.mean - np.asarray(predicted))
-        if p is not None:
-            bound *= p
-        if tilt is not None:
-            bound *= tilt
-        bound[boosted] *= TREE_BOOST
         if not np.isfinite(bound.sum()):
             return None
         bound[exclude] = -np.inf
-        m = min(PRUNE_SHORTLIST * k, len(bound) - 1)
-        ranked = choose(bound, exclude[:0], m + 1)  # best bound first
-        ranked = ranked[bound[ranked] > -np.inf]
-        if len(ranked) < k:
+        n, m = len(bound), min(PRUNE_SHORTLIST * k, len(bound) - 1)
+        part = np.argpartition(bound, n - m - 1)
+        rows, next_bound = part[n - m :], bound[part[n - m - 1]]  # the m best bounds; every other is <= next
+        rows = rows[bound[rows] > -np.inf]
+        if len(rows) < k:
             return None
-        rows = ranked[:m]
         scores = exact(rows)
         if not np.isfinite(scores).all():
             return None
         kth = np.partition(scores, len(scores) - k)[len(scores) - k]
-        if len(ranked) > m and bound[ranked[m]] >= kth:  # a movie past the shortlist may still beat the k-th
+        if kth < FLOAT32_TINY:  # a float32 bound that small may have lost its last digits
+            return None
+        if next_bound >= kth:  # a movie past the shortlist may still beat the k-th
             rows = np.flatnonzero(bound >= kth)
             scores = exact(rows)
             if not np.isfinite(scores).all():
