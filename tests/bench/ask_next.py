@@ -119,7 +119,7 @@ def run(out: Path) -> dict:
     lines = [
         "## ask_next",
         "",
-        "Per request (16 ratings, 40 skips, 20 listed movies): the 10 cards (`ElicitationData.cards`, what the function runs), median ms.",
+        "Per request (16 ratings, 40 skips, 20 listed movies): `ElicitationData.cards`, median ms.",
         "",
         "| strategy | " + " | ".join(f"{n} movies" for n in SIZES) + " |",
         "|---|" + "---|" * len(SIZES),
