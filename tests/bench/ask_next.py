@@ -2,10 +2,11 @@
 
 Per request (one person with 16 ratings and 40 skips, their predicted stars and 20 listed movies, 50 for a
 ``+unlistedN`` strategy: its top 40 and bottom 10), the time of ``ElicitationData.cards`` (what the function
-runs) for every strategy, median of repeated calls, on synthetic data of the exported shapes (taste space
-D = 15, seen space k = 16). Target: at most 0.3 ms for the served one, at the catalog every run serves (970 movies, the
-100M-rating run's too) and reported at the Netflix catalog (17,770 movies); the question tree (``tree``) is fitted
-on synthetic ratings of that catalog, so its walk runs as deep as such a tree goes. Also: the size of
+runs) for every strategy, median of repeated calls on one BLAS thread (as the function runs), on synthetic data
+of the exported shapes (taste space D = 15, seen space k = 16). Target: at most 0.3 ms for the served one, at the
+catalog every run serves (970 movies, the 100M-rating run's too) and reported at the Netflix catalog (17,770
+movies); the question tree (``tree``) is fitted on synthetic ratings of that catalog, so its walk runs as deep as
+such a tree goes. Also: the size of
 ``elicitation.npz`` and the time to fit the seen space (``seen_space``, a sparse truncated SVD) and the question
 tree (``question_tree.fit``, which samples at most 5,000 users whatever the data's size) on synthetic ratings of
 growing size, with the seen space's linear extrapolation (through both points) to the 100M-rating Netflix run.
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from screen_genius import elicit
 from screen_genius.elicit import ElicitationData
@@ -65,10 +67,11 @@ def per_request_ms(data: ElicitationData, strategy: str, repeats: int = 300) -> 
         rated = np.concatenate([root, np.setdiff1d(rated, root)])[:16]
         skipped, listed = np.setdiff1d(skipped, rated), np.setdiff1d(listed, rated)
     times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        data.cards(name, rated, predicted, skipped, None, stars, listed)  # what ``Model.ask_next`` runs
-        times.append(time.perf_counter() - t)
+    with threadpool_limits(1):  # one BLAS thread, as functions/main.py runs the function
+        for _ in range(repeats):
+            t = time.perf_counter()
+            data.cards(name, rated, predicted, skipped, None, stars, listed)  # what ``Model.ask_next`` runs
+            times.append(time.perf_counter() - t)
     return float(np.median(times) * 1e3)
 
 

@@ -102,3 +102,19 @@ def test_a_score_that_is_not_finite_leaves_the_cards_to_every_movies_score(data)
 def test_tree_change_without_answered_ratings_is_refused(data):
     with pytest.raises(ValueError, match="answered_ratings"):
         data.cards(elicit.TREE_CHANGE, ROOT, np.full(N, 3.5))
+
+
+@pytest.mark.parametrize("rank", [1, 3, 16])
+def test_eigenvalue_bound_is_above_the_largest_eigenvalue_and_within_its_factor(rank: int) -> None:
+    """The bound ``cards`` uses for lmax(S G S) and lmax(S^-1): never below the largest eigenvalue (or a movie
+    could be pruned that should be asked), at most D^(1/16) above it, and 0 for the zero matrix."""
+    rng = np.random.default_rng(rank)
+    for _ in range(50):
+        a = rng.normal(size=(16, rank)) * rng.uniform(1e-3, 1e3)
+        m = a @ a.T
+        top = float(np.linalg.eigvalsh(m)[-1])
+        bound = elicit._eigenvalue_max_at_most(m)
+        assert top * (1 - 1e-12) <= bound <= top * 16 ** (1 / 16) * (1 + 1e-12)
+        if rank == 1:  # one eigenvalue: the bound is it
+            assert bound == pytest.approx(top, rel=1e-12)
+    assert elicit._eigenvalue_max_at_most(np.zeros((16, 16))) == 0.0
