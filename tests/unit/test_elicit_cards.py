@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -118,3 +120,34 @@ def test_eigenvalue_bound_is_above_the_largest_eigenvalue_and_within_its_factor(
         if rank == 1:  # one eigenvalue: the bound is it
             assert bound == pytest.approx(top, rel=1e-12)
     assert elicit._eigenvalue_max_at_most(np.zeros((16, 16))) == 0.0
+
+
+def test_tied_scores_go_to_the_lower_row_as_choose_has_them(data):
+    """Two copies of the best-scored movie at the catalog's end: all three tie, and the pruned cards list them
+    in row order, as ``choose`` of every movie's score does."""
+    rated, stars, skipped, listed, predicted = profile(np.random.default_rng(3), root=False)
+    best = int(full(data, "seen_change", rated, stars, skipped, listed, predicted)[0])
+    copies = [N - 2, N - 1]
+    arrays = {}
+    for name in ("n_ratings", "p_seen", "mean", "var", "entropy", "features", "seen_vectors"):
+        values = getattr(data, name).copy()
+        values[copies] = values[best]
+        arrays[name] = values
+    tied = dataclasses.replace(data, **arrays)
+    predicted[copies] = predicted[best]
+    exclude = np.concatenate([rated, skipped, listed])
+    pruned = tied._change_cards("seen_change", rated, predicted, skipped, None, stars, exclude, elicit.ASK_K)
+    assert pruned is not None  # the bound's path answered, not the fallback
+    got = tied.cards("seen_change", rated, predicted, skipped, None, stars, listed).tolist()
+    assert got == pruned.tolist() and got[:3] == [best, *copies]
+    assert got == full(tied, "seen_change", rated, stars, skipped, listed, predicted).tolist()
+
+
+def test_stars_off_the_float32_bounds_scale_leave_the_cards_to_every_movies_score(data):
+    """A prediction of 5,000 stars is past what the float32 bound covers (STARS_MAX_32): every movie is scored."""
+    rated, stars, skipped, listed, predicted = profile(np.random.default_rng(4), root=False)
+    predicted[800] = 5000.0
+    assert data._change_cards("seen_change", rated, predicted, skipped, None, stars, np.zeros(0, np.int64), 10) is None
+    got = data.cards("seen_change", rated, predicted, skipped, None, stars, listed)
+    assert got[0] == 800
+    assert got.tolist() == full(data, "seen_change", rated, stars, skipped, listed, predicted).tolist()
