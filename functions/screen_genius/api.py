@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from flask import Response
 
+from screen_genius import elicit
 from screen_genius.loader import Model, ModelHolder, ModelUnavailable
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("screen_genius.api")
 
 MAX_BODY_BYTES = 64 * 1024
-TOP_K = 10
+TOP_K = elicit.LISTED  # each list's length
 MAX_SKIPPED = 2000
 MAX_BECAUSE = 2  # reasons per listed movie
 MIN_EFFECT = 0.05  # stars: a rating that moved a prediction less than this is not named as a reason
@@ -280,7 +281,7 @@ def recommend(model: Model, pairs: list[tuple[int, float]], skipped: Sequence[in
     predicted = explained.predicted
     best, worst, deep = model.scorer.rank_deep(predicted, rows, TOP_K, model.ask_unlisted_top)
     listed = np.concatenate([best, worst])
-    unasked = listed if len(deep) == len(best) else np.concatenate([deep, worst])  # "+unlistedN": the top N too
+    unasked = np.concatenate([deep, worst])  # the top ask_unlisted_top (best among them) and the bottom list
     ask = model.ask_next(rows, ratings, np.asarray(skipped_rows, dtype=np.int64), unasked, predicted)
     signs = np.concatenate([np.ones(len(best)), -np.ones(len(worst))])
     direction = taste_directions(by_movie, model.scorer.offset)

@@ -84,7 +84,7 @@ STRATEGIES = ("popular", "pop_entropy", "expected_change", *ADAPTIVE, TREE, TREE
 SERVED = "tree_change+unlisted40"  # chosen by ``python -m training elicit`` and the cards' reading, docs/models.md
 STATIC = "pop_entropy+unlisted"  # the fixed order served before; what sets without serving.ask_next ask
 ASK_K = 10
-LISTED = 10  # the top and bottom lists' length: what "+unlisted" leaves out of each
+LISTED = 10  # the top and bottom lists' length (api.TOP_K, the simulation's TOP_N): what "+unlisted" leaves out of each
 UNLISTED_MAX = 200  # the deepest top "+unlistedN" may leave out
 CHANGE = ("expected_change", "seen_change", "taste_change", TREE_CHANGE)  # what ``cards`` prunes
 PRUNE_MIN = 4096  # ``cards`` scores every movie of a smaller catalog (the bound's passes would cost more)
@@ -259,18 +259,16 @@ class ElicitationData:
             fallback = self.scores(TREE_FALLBACK, answered_rows, predicted, skipped_rows, reference)
             if self.tree is None:
                 return fallback
-            if answered_ratings is None or len(answered_ratings) != len(answered_rows):
-                raise ValueError("the tree strategy needs answered_ratings, one per answered row")
+            ratings = _answered_ratings(strategy, answered_rows, answered_ratings)
             skipped = np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
-            return self.tree.scores(answered_rows, answered_ratings, skipped, fallback)
+            return self.tree.scores(answered_rows, ratings, skipped, fallback)
         if strategy == TREE_CHANGE:
             change = self.adaptive(answered_rows, skipped_rows, predicted, "change", 0.0, reference)
             if self.tree is None:
                 return change
-            if answered_ratings is None or len(answered_ratings) != len(answered_rows):
-                raise ValueError("the tree_change strategy needs answered_ratings, one per answered row")
+            ratings = _answered_ratings(strategy, answered_rows, answered_ratings)
             skipped = np.zeros(0, np.int64) if skipped_rows is None else skipped_rows
-            return self.tree.boosted(answered_rows, answered_ratings, skipped, change, TREE_BOOST)
+            return self.tree.boosted(answered_rows, ratings, skipped, change, TREE_BOOST)
         if strategy in ADAPTIVE:
             seen_how, info = strategy.split("_")  # "seen": P(seen) alone; "taste": tilted by the stars
             taste = TASTE if seen_how == "taste" else 0.0
@@ -330,9 +328,8 @@ class ElicitationData:
         scores pick the k (ties to the lower row, as ``choose``)."""
         boosted: np.ndarray = np.zeros(0, np.int64)
         if strategy == TREE_CHANGE and self.tree is not None:
-            if ratings is None or len(ratings) != len(answered):
-                raise ValueError("the tree_change strategy needs answered_ratings, one per answered row")
-            boosted = np.asarray(self.tree.boosted_rows(answered, ratings, skipped), dtype=np.int64)
+            given_ratings = _answered_ratings(strategy, answered, ratings)
+            boosted = np.asarray(self.tree.boosted_rows(answered, given_ratings, skipped), dtype=np.int64)
         precision = self._precision(answered)
         cov, forms = self._posterior_of(precision)
         spread_max = _eigenvalue_max_at_most(forms[: len(cov)])  # lmax(S G S)
@@ -542,6 +539,13 @@ class ElicitationData:
                 tilt *= taste
             score *= np.exp(tilt, out=tilt)
         return score
+
+
+def _answered_ratings(strategy: str, answered_rows: np.ndarray, answered_ratings: np.ndarray | None) -> np.ndarray:
+    """The question tree's walk reads the stars: ``answered_ratings``, one per answered row, or a clear error."""
+    if answered_ratings is None or len(answered_ratings) != len(answered_rows):
+        raise ValueError(f"the {strategy} strategy needs answered_ratings, one per answered row")
+    return answered_ratings
 
 
 def _eigenvalue_max_at_most(m: np.ndarray) -> float:

@@ -45,7 +45,7 @@ ROUNDS = 10
 PER_ROUND = elicit.ASK_K
 MAX_ANSWERS = 16
 LIKED, DISLIKED = 4.0, 2.0  # stars: >= LIKED counts for recall@10, <= DISLIKED for hate@10
-TOP_N = 10
+TOP_N = elicit.LISTED  # the served lists' length
 PRIOR_RIDGE = 5.0  # ridge of the per-user fold-in that estimates the taste prior
 SEEN_RANK = 16  # dimensions of the seen space (``seen_space``)
 
