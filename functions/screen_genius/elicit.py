@@ -91,7 +91,7 @@ PRUNE_MIN = 4096  # ``cards`` scores every movie of a smaller catalog (the bound
 PRUNE_SHORTLIST = 16  # ``cards``: the change of this many x k movies, best by their bound, is computed first
 SEEN32_SLACK = 1e-5  # ``cards``: float32 P(seen) widened by this x max |V_c| x |z| (its rounding: < 2e-6 x that)
 BOUND_SLACK = 1.0 + 1e-4  # ``cards``: the bound, widened far past the rounding of its ~20 float32 operations
-STARS_MAX_32 = 1000.0  # ``cards``: predictions and means within this, so the float32 bound's rounding is < 1e-5
+STARS_MAX_32 = 100.0  # ``cards``: stars, means and the tilt's zero within this: the float32 tilt's rounding < 2e-5
 FLOAT32_TINY = 1e-30  # ``cards``: a k-th best score below this is left to every movie's scores
 TASTE = 1.0  # per star: how much more likely a person has seen a movie they are predicted to like
 SEEN_FLOOR = 1e-3  # the least chance of "seen" the linear fold-in may give a movie
@@ -137,7 +137,6 @@ class ElicitationData:
     _features_t: np.ndarray = field(init=False, repr=False, compare=False)  # features.T, contiguous (D, N)
     _prior_precision: np.ndarray = field(init=False, repr=False, compare=False)  # inverse of prior_cov
     _static: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # pop_entropy's scores
-    _features_sq: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)
     _per_movie: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # var, mean, p_seen
     _seen_vectors32_t: np.ndarray = field(init=False, repr=False, compare=False, default_factory=_empty)  # (k, N)
     _seen_row_norm: float = field(init=False, repr=False, compare=False, default=0.0)  # max_c |seen_vectors[c]|
@@ -187,7 +186,6 @@ class ElicitationData:
         object.__setattr__(self, "_features_t", np.ascontiguousarray(self.features.T))
         object.__setattr__(self, "_prior_precision", np.linalg.inv(self.prior_cov))
         sq = np.einsum("ij,ij->i", self.features, self.features)  # |f|^2 per movie, for ``_change_cards``' bound
-        object.__setattr__(self, "_features_sq", sq)
         object.__setattr__(self, "_per_movie", np.stack([self.var, self.mean, self.p_seen], axis=1))  # one gather
         pop, seen_ratio = sq * self.p_seen / n, sq * (self.p_seen / np.maximum(self.p_seen, SEEN_FLOOR)) / n
         bound32 = np.stack([pop, seen_ratio, sq, self.var, self.mean]).astype(np.float32)
@@ -347,8 +345,12 @@ class ElicitationData:
         else:
             bound *= f32(1.0 / self.noise_var**2)
         var32, mean32 = self._bound32[3], self._bound32[4]
+        seen_z, taste = None, TASTE if strategy == "taste_change" else 0.0
+        zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
         if given32 is not None:  # (|mean - predicted| + what float32 may have lost of it)^2
             scale = self._mean_abs_max + float(np.abs(given32).max(initial=0.0))
+            if taste:
+                scale += float(np.abs(zero).max(initial=0.0))
             if not scale <= STARS_MAX_32:  # stars far off the scale (or NaN): the tilt's float32 exp would not hold
                 return None
             gap = np.abs(mean32 - given32)
@@ -356,8 +358,6 @@ class ElicitationData:
             bound *= var32 + gap * gap
         else:
             bound *= var32
-        seen_z, taste = None, TASTE if strategy == "taste_change" else 0.0
-        zero = self.mean if reference is None else np.asarray(reference, dtype=np.float64)
         if strategy != "expected_change" and self.seen_mean.shape[0]:  # P(seen) widened past its float32 rounding
             seen_z = self._seen_z(answered, skipped)
             widen = f32(SEEN32_SLACK * self._seen_row_norm * float(np.linalg.norm(seen_z)))
