@@ -4,11 +4,10 @@ Per request (one person with 16 ratings and 40 skips, their predicted stars and 
 ``+unlistedN`` strategy: its top 40 and bottom 10), the time of ``ElicitationData.cards`` (what the function
 runs) for every strategy, and the served one with every movie scored (what ``cards`` prunes), median of repeated
 calls taking turns, on one BLAS thread (as the function runs), on synthetic data of the exported shapes (taste
-space D = 15, seen space k = 16). Target: at most 0.3 ms for the served one, at the
-catalog every run serves (970 movies, the 100M-rating run's too) and reported at the Netflix catalog (17,770
-movies); the question tree (``tree``) is fitted on synthetic ratings of that catalog, so its walk runs as deep as
-such a tree goes. Also: the size of
-``elicitation.npz`` and the time to fit the seen space (``seen_space``, a sparse truncated SVD) and the question
+space D = 15, seen space k = 16). Target: at most 0.3 ms for the served one, at the catalog every run serves
+(970 movies, the 100M-rating run's too) and reported at the Netflix catalog (17,770 movies); the question tree
+(``tree``) is fitted on synthetic ratings of that catalog, so its walk runs as deep as such a tree goes. Also: the
+size of ``elicitation.npz`` and the time to fit the seen space (``seen_space``, a sparse truncated SVD) and the question
 tree (``question_tree.fit``, which samples at most 5,000 users whatever the data's size) on synthetic ratings of
 growing size, with the seen space's linear extrapolation (through both points) to the 100M-rating Netflix run.
 """
@@ -64,9 +63,10 @@ def per_request_ms(data: ElicitationData, strategies: list[str], repeats: int = 
     n = data.catalog_size
     requests = {}
     for strategy in [*strategies, elicit.SERVED + SCANNED]:
-        name, _, rule = strategy.removesuffix(SCANNED).partition("+")
-        listed_n = max(elicit.unlisted_top(strategy.removesuffix(SCANNED)), elicit.LISTED) + elicit.LISTED
-        picks = rng.choice(min(n, 400), 56 + (listed_n if rule else 20), replace=False)
+        base = strategy.removesuffix(SCANNED)
+        name, _, rule = base.partition("+")
+        listed_n = max(elicit.unlisted_top(base), elicit.LISTED) + elicit.LISTED if rule else 20
+        picks = rng.choice(min(n, 400), 56 + listed_n, replace=False)
         rated, skipped, listed = picks[:16], picks[16:56], picks[56:]
         stars = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], len(rated))
         if data.tree is not None:  # answer the root's movies, so the walk goes past it
