@@ -83,6 +83,7 @@ def train_artifacts(to: Path, log_path: Path) -> str:
         "--work",
         str(Path(to).parent / "work"),
     ]
+    Path(log_path).parent.mkdir(parents=True, exist_ok=True)  # a fresh work dir (the bench's) may not hold it yet
     with open(log_path, "wb") as log:
         done = subprocess.run(
             cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "HF_HUB_OFFLINE": "1"}
