@@ -114,6 +114,34 @@ def _median(x: np.ndarray) -> np.ndarray:
     return even
 
 
+def choose_lists(
+    top_scores: np.ndarray, bottom_scores: np.ndarray, rated_rows: np.ndarray, k: int, depth: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which movies make the lists: the rows of the ``max(depth, k)`` best by ``top_scores`` (best first: its
+    first k are the top list's movies) and of the k worst by ``bottom_scores`` (worst first), leaving out
+    ``rated_rows``; ties to the lower row. What the function serves (``Scorer.rank_deep``, which then orders
+    each list by its stars) and what the simulated newcomers are shown (``training.evaluation.elicitation``)."""
+    keep = np.ones(len(top_scores), dtype=bool)
+    keep[np.asarray(rated_rows, dtype=np.int64)] = False
+    candidates = np.flatnonzero(keep)
+    deep = _smallest(-np.asarray(top_scores)[keep], candidates, max(depth, k))
+    return deep, _smallest(np.asarray(bottom_scores)[keep], candidates, k)
+
+
+def _smallest(keys: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """The k of ``rows`` (ascending) with the smallest ``keys``, ties to the lower row: a full sort's first k.
+
+    A partial selection finds the k-th smallest key; every row at or below it
+    is sorted (a few more than k only where keys tie at the boundary).
+    """
+    if len(keys) > k:
+        kth = np.partition(keys, k - 1)[k - 1]
+        near = np.flatnonzero(keys <= kth)
+        keys, rows = keys[near], rows[near]
+    chosen: np.ndarray = rows[np.lexsort((rows, keys))[:k]]
+    return chosen
+
+
 @dataclass(frozen=True)
 class ListRanking:
     """weights (n, n) float32, popularity (n,), prior (n,) and spread (n,) float64 arrays, and the parameters

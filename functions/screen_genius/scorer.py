@@ -25,7 +25,7 @@ import numpy.typing as npt
 from ai_edge_litert.interpreter import Interpreter
 
 from screen_genius import features, fold_in
-from screen_genius.ranking import ListRanking
+from screen_genius.ranking import ListRanking, choose_lists
 from screen_genius.scale import RatingScale
 
 BATCH_STEP = features.MAX_RATINGS + 1  # one request's 16-rating subset and its 16 leave-one-out inputs
@@ -202,7 +202,6 @@ class Scorer:
         self.catalog_size = movie_vectors.shape[0]
         self.no_information = no_information
         self.past_sixteen = past_sixteen
-        self._rows = np.arange(self.catalog_size)
 
     def _clip(self, stars: np.ndarray) -> np.ndarray:
         clipped: npt.NDArray[np.float32] = np.clip(stars, self.scale.min, self.scale.max).astype(np.float32)
@@ -337,24 +336,6 @@ class Scorer:
         top_scores, bottom_scores = (
             self.ranking.scores(rated_rows, predicted) if self.ranking is not None else (predicted, predicted)
         )
-        keep = np.ones(self.catalog_size, dtype=bool)
-        keep[rated_rows] = False
-        candidates = self._rows[keep]
-        deep = _smallest(-np.asarray(top_scores)[keep], candidates, max(depth, k))
+        deep, worst = choose_lists(top_scores, bottom_scores, rated_rows, k, depth)
         best = deep[:k]
-        worst = _smallest(np.asarray(bottom_scores)[keep], candidates, k)
         return best[np.lexsort((best, -predicted[best]))], worst[np.lexsort((worst, predicted[worst]))], deep
-
-
-def _smallest(keys: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
-    """The k of ``rows`` (ascending) with the smallest ``keys``, ties to the lower row: a full sort's first k.
-
-    A partial selection finds the k-th smallest key; every row at or below it
-    is sorted (a few more than k only where keys tie at the boundary).
-    """
-    if len(keys) > k:
-        kth = np.partition(keys, k - 1)[k - 1]
-        near = np.flatnonzero(keys <= kth)
-        keys, rows = keys[near], rows[near]
-    chosen: np.ndarray = rows[np.lexsort((rows, keys))[:k]]
-    return chosen

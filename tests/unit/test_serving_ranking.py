@@ -7,7 +7,7 @@ import io
 import numpy as np
 import pytest
 
-from screen_genius.ranking import ListRanking, list_scores
+from screen_genius.ranking import ListRanking, choose_lists, list_scores
 from training.models import ranking as training_ranking
 
 PARAMS = {
@@ -200,3 +200,26 @@ def test_a_set_exported_before_the_spreads_ranks_its_bottom_as_it_did():
 def test_a_spread_that_does_not_fit_is_refused_with_the_reason(spread, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         ListRanking.from_bytes(ranking_bytes(5, spread=spread), SPREAD, 5)
+
+
+def test_the_lists_choice_is_a_full_sorts_head_with_ties_to_the_lower_row_and_the_rated_left_out():
+    """``choose_lists`` (what the function serves and the simulation shows) against a plain full sort, on
+    scores rounded so that ties decide many boundaries, with +inf bottom scores (above the median) and
+    exclusions."""
+    rng = np.random.default_rng(3)
+    tie_decided = 0
+    for _ in range(500):
+        n = int(rng.integers(12, 200))
+        top = np.round(rng.normal(size=n), 1)
+        bottom = np.round(rng.normal(size=n), 1)
+        bottom[rng.random(n) < 0.3] = np.inf
+        rated = rng.choice(n, int(rng.integers(0, n - 11)), replace=False)
+        depth = int(rng.integers(10, 40))
+        deep, worst = choose_lists(top, bottom, rated, 10, depth)
+        left = [r for r in range(n) if r not in set(rated.tolist())]
+        by_top = sorted(left, key=lambda r: (-top[r], r))
+        by_bottom = sorted(left, key=lambda r: (bottom[r], r))
+        assert deep.tolist() == by_top[:depth]
+        assert worst.tolist() == by_bottom[:10]
+        tie_decided += len(by_top) > depth and top[by_top[depth - 1]] == top[by_top[depth]]
+    assert tie_decided > 50  # the tie rule, not luck, made the answers agree

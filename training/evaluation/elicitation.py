@@ -33,6 +33,7 @@ import numpy as np
 
 from screen_genius import elicit
 from screen_genius.elicit import ElicitationData
+from screen_genius.ranking import choose_lists
 from training.coldstart import newcomers
 from training.coldstart.ratings import CatalogRatings
 from training.evaluation import protocol
@@ -176,25 +177,11 @@ class Person:
         return self.rows[keep], self.ratings[keep]
 
 
-def top_and_bottom(
-    top_scores: np.ndarray, bottom_scores: np.ndarray, exclude: np.ndarray, top_n: int = TOP_N
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rows of the ``top_n`` best by ``top_scores`` and the 10 worst by ``bottom_scores``, skipping ``exclude``,
-    ties to the lower row (as ``Scorer.rank_deep`` chooses the served lists)."""
-    keep = np.ones(len(top_scores), dtype=bool)
-    keep[np.asarray(exclude, np.int64)] = False
-    candidates = np.flatnonzero(keep)
-    return (
-        candidates[np.lexsort((candidates, -top_scores[candidates]))[:top_n]],
-        candidates[np.lexsort((candidates, bottom_scores[candidates]))[:TOP_N]],
-    )
-
-
 def list_metrics(predicted, exclude: np.ndarray, rows: np.ndarray, ratings: np.ndarray) -> dict:
     """One person's metrics. predicted: (n_movies,) stars, or (stars, top scores, bottom scores) when the
     lists are ranked by scores of their own; exclude: rows left out of the lists; rows/ratings: targets."""
     stars, top_scores, bottom_scores = predicted if isinstance(predicted, tuple) else (predicted,) * 3
-    top, bottom = top_and_bottom(top_scores, bottom_scores, exclude)
+    top, bottom = choose_lists(top_scores, bottom_scores, exclude, TOP_N, TOP_N)
     predicted = stars
     liked, disliked = rows[ratings >= LIKED], rows[ratings <= DISLIKED]
     err = predicted[rows].astype(np.float64) - ratings
@@ -239,7 +226,7 @@ def shown_next(
         if depth < 0:
             raise ValueError(f"unknown rule {rule!r} in {strategy!r}; use +unlisted or +unlistedN")
         rated = np.asarray(person.answered, np.int64)
-        listed = np.concatenate(top_and_bottom(top_scores, bottom_scores, rated, depth))
+        listed = np.concatenate(choose_lists(top_scores, bottom_scores, rated, TOP_N, depth))
     if name == "random":  # seeded per (seed, person, round): the same draw whatever else runs
         draw = np.random.default_rng([seed, person.user_id, round_]).random(data.catalog_size)
         exclude = np.asarray(person.answered + person.skipped + ([] if listed is None else listed.tolist()), np.int64)
@@ -294,6 +281,10 @@ def simulate(
         """Person i's (stars, top scores, bottom scores)."""
         return tuple(x[i] for x in scores)
 
+    def top_of(scores, i, exclude):
+        """Person i's top TOP_N rows, as the function chooses them."""
+        return choose_lists(scores[1][i], scores[2][i], exclude, TOP_N, TOP_N)[0]
+
     # snapshots[strategy][round] = (predictions (U, n_movies), answered rows per person, answers, shown)
     snapshots = {}
     for strategy in strategies:
@@ -338,17 +329,14 @@ def simulate(
     for strategy, snaps in snapshots.items():
         history: list[dict[str, Any]] = []
         per_user: list[dict[str, list]] = []
-        eventual = [
-            top_and_bottom(one(snaps[-1][0], i)[1], one(snaps[-1][0], i)[2], snaps[-1][1][i])[0]
-            for i in range(len(users))
-        ]
+        eventual = [top_of(snaps[-1][0], i, snaps[-1][1][i]) for i in range(len(users))]
         for round_, (predicted, answered, answers, shown) in enumerate(snaps):
             remaining, found = [], []
             for i, u in enumerate(users):
                 rows, ratings = test.user(u)
                 keep = ~np.isin(rows, answered[i])
                 remaining.append(list_metrics(one(predicted, i), answered[i], rows[keep], ratings[keep]))
-                top = top_and_bottom(one(predicted, i)[1], one(predicted, i)[2], answered[i])[0]
+                top = top_of(predicted, i, answered[i])
                 found.append(float(np.isin(eventual[i], top).mean()))
             shared = [list_metrics(one(predicted, i), *common[i]) for i in range(len(users))]
             history.append(
