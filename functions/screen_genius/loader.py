@@ -33,12 +33,14 @@ from screen_genius import manifest as manifest_lib
 from screen_genius import ranking as ranking_lib
 from screen_genius.manifest import LATEST, ManifestError, check_version_name, parse_latest, version_key
 from screen_genius.scale import RatingScale
-from screen_genius.scorer import PastSixteen, Scorer, Tower
+from screen_genius.scorer import KeptTower, PastSixteen, Scorer, Tower
 from screen_genius.store import NotFound, Store, StoreUnavailable, open_store
 
 log = logging.getLogger("screen_genius.loader")
 
 NO_INFORMATION = "no_information.npy"  # optional: (catalog_size,) stars for a person who has rated nothing
+EXPLAIN_TOWER = "explain_tower.tflite"  # optional: the leave-one-out batch in one call (scorer.KeptTower)
+EXPLAIN_AGREES = 1e-4  # stars: explain_tower.tflite gives user_tower.tflite's predictions at least this closely
 
 
 def read_latest(store: Store) -> dict[str, Any]:
@@ -152,8 +154,16 @@ def load_model(store: Store, version: str, manifest_sha256: str | None = None) -
     elicitation_bytes = verified(elicit.FILE) if elicit.FILE in manifest["files"] else None
     ranking_bytes = verified(ranking_lib.FILE) if ranking_lib.FILE in manifest["files"] else None
     no_info_bytes = verified(NO_INFORMATION) if NO_INFORMATION in manifest["files"] else None
+    explain_bytes = verified(EXPLAIN_TOWER) if EXPLAIN_TOWER in manifest["files"] else None
     return build_model(
-        manifest, catalog_bytes, vectors_bytes, tower_bytes, elicitation_bytes, ranking_bytes, no_info_bytes
+        manifest,
+        catalog_bytes,
+        vectors_bytes,
+        tower_bytes,
+        elicitation_bytes,
+        ranking_bytes,
+        no_info_bytes,
+        explain_bytes,
     )
 
 
@@ -165,6 +175,7 @@ def build_model(
     elicitation_bytes: bytes | None = None,
     ranking_bytes: bytes | None = None,
     no_information_bytes: bytes | None = None,
+    explain_tower_bytes: bytes | None = None,
 ) -> Model:
     """Check the files' contents against each other and the manifest; raises ManifestError."""
     version = manifest["version"]
@@ -225,10 +236,31 @@ def build_model(
                 raise ValueError("reg and half must be positive")
         except (ValueError, TypeError, KeyError) as e:
             raise ManifestError(f"manifest.json of {version}: bad serving.past_sixteen: {e}") from None
-    scorer = Scorer(tower, vectors, offset, scale, n_subsets, ranking, no_information, past_sixteen)
+    kept_tower = None
+    if explain_tower_bytes is not None:
+        try:
+            kept_tower = KeptTower(explain_tower_bytes, size)
+        except ValueError as e:
+            raise ManifestError(f"{EXPLAIN_TOWER} of {version}: {e}") from None
+    scorer = Scorer(tower, vectors, offset, scale, n_subsets, ranking, no_information, past_sixteen, kept_tower)
     probe, _ = scorer.predict(np.array([0]), np.array([scale.max]))
     if not np.isfinite(probe).all():
         raise ManifestError(f"user_tower.tflite of {version} predicts non-finite ratings")
+    if kept_tower is not None:  # the two towers must be one function: the lists' stars and their reasons agree
+        rows = np.arange(min(3, size))
+        given = np.full(len(rows), scale.max, dtype=np.float32)
+        kept = scorer.explain(rows, given)
+        plain = Scorer(tower, vectors, offset, scale, n_subsets, ranking, no_information, past_sixteen)
+        expected = plain.explain(rows, given)
+        apart = max(
+            float(np.abs(kept.predicted - expected.predicted).max()),
+            float(np.abs(kept.effects - expected.effects).max()),
+        )
+        if not apart <= EXPLAIN_AGREES:
+            raise ManifestError(
+                f"{EXPLAIN_TOWER} of {version} disagrees with user_tower.tflite by {apart:.3g} stars (at most "
+                f"{EXPLAIN_AGREES:g}): the two towers are not one model; re-export the set"
+            )
     if elicitation_bytes is None:
         elicitation, strategy = elicit.catalog_order(size), "popular"
     else:

@@ -7,7 +7,8 @@ fixed at 1; both are handled. Runs with LiteRT and numpy only.
 
 ``Scorer.explain`` also says which ratings moved each prediction: the same
 subsets are scored again with one rating left out at a time, all in the one
-batched tower call, and a rating's effect on a movie is the prediction with
+batched tower call (up to 16 ratings, with ``explain_tower.tflite``: one
+matrix and a mask per input, ``KeptTower``), and a rating's effect on a movie is the prediction with
 every rating minus the prediction without that one (stars, after clipping, as
 shown to the person). ``Explained.reasons`` names, for a listed movie, the
 ratings that moved its place: a rating's effect on that movie minus the shift
@@ -84,6 +85,55 @@ class Tower:
         self._interpreter.invoke()
         out: np.ndarray = self._interpreter.get_tensor(self._out["index"])  # LiteRT ships no type information
         return out
+
+
+class KeptTower:
+    """explain_tower.tflite: one request's input and its leave-one-out inputs in one LiteRT call, the per-row
+    network run once. float32 [1, 16, 16] one user matrix and [batch, 16] keep masks -> [batch, catalog_size]:
+    row b is the user tower's stars for the matrix with only the rows keep[b] marks (the tower pools its rows,
+    so leaving a row out in place is the leave-one-out input). Exported beside user_tower.tflite for a fused
+    fold-in ensemble (``training.export``); one instance is shared by all request threads."""
+
+    def __init__(self, model_content: bytes, catalog_size: int) -> None:
+        self._interpreter = Interpreter(model_content=model_content, num_threads=1)
+        inputs = self._interpreter.get_input_details()
+        out = self._interpreter.get_output_details()
+        shapes = sorted(list(i.get("shape_signature", i["shape"])) for i in inputs)
+        want = [[-1, features.MAX_RATINGS], [1, features.MAX_RATINGS, features.VECTOR_DIM]]
+        out_sig = list(out[0].get("shape_signature", out[0]["shape"])) if len(out) == 1 else []
+        if (
+            shapes != want
+            or any(i["dtype"] != np.float32 for i in inputs)
+            or out_sig != [-1, catalog_size]
+            or out[0]["dtype"] != np.float32
+        ):
+            raise ValueError(
+                f"explain_tower.tflite must take float32 [1, 16, 16] and [batch, 16] and give float32 "
+                f"[batch, {catalog_size}] (catalog_size); takes {shapes} and gives {out_sig}"
+            )
+        self._matrix, self._keep = sorted(inputs, key=lambda i: len(i["shape"]), reverse=True)
+        self._out = out[0]
+        self._batch = 0
+        self._lock = threading.Lock()  # a LiteRT interpreter is not thread-safe
+
+    def __call__(self, matrix: np.ndarray, keep: np.ndarray) -> np.ndarray:
+        """(16, 16) float32 and (n, 16) keep masks -> (n, catalog_size) float32. The batch is padded with
+        masks that keep nothing up to a multiple of BATCH_STEP (resizing costs as much as the tower, as
+        ``Tower`` says)."""
+        n = len(keep)
+        padded = -(-max(n, 1) // BATCH_STEP) * BATCH_STEP
+        masks = np.zeros((padded, features.MAX_RATINGS), np.float32)
+        masks[:n] = keep
+        with self._lock:
+            if padded != self._batch:
+                self._interpreter.resize_tensor_input(self._keep["index"], [padded, features.MAX_RATINGS])
+                self._interpreter.allocate_tensors()
+                self._batch = padded
+            self._interpreter.set_tensor(self._matrix["index"], np.ascontiguousarray(matrix[None], dtype=np.float32))
+            self._interpreter.set_tensor(self._keep["index"], masks)
+            self._interpreter.invoke()
+            out: np.ndarray = self._interpreter.get_tensor(self._out["index"])  # a copy
+        return out[:n]
 
 
 # LEAVE_ONE_OUT[i] gathers a 16-slot subset with slot i removed and the rest moved up
@@ -180,6 +230,9 @@ class Scorer:
     (the chart), or None for the tower's own.
     past_sixteen: how ratings past 16 are read (``PastSixteen``), or None for
     the tower's subsets alone.
+    kept_tower: explain_tower.tflite (``KeptTower``), which explains up to 16
+    ratings in one call with the per-row network run once, or None: the
+    tower's leave-one-out batch.
     """
 
     def __init__(
@@ -192,8 +245,10 @@ class Scorer:
         ranking: ListRanking | None = None,
         no_information: np.ndarray | None = None,
         past_sixteen: PastSixteen | None = None,
+        kept_tower: KeptTower | None = None,
     ) -> None:
         self.tower = tower
+        self.kept_tower = kept_tower
         self.ranking = ranking  # the lists' order (``screen_genius.ranking``); None: by the stars
         self.movie_vectors = movie_vectors
         self.offset = float(offset)
@@ -298,17 +353,26 @@ class Scorer:
 
         The same tower inputs as the general case, gathered in one step: input 0
         holds every rating, input 1 + j every rating but the j-th, the rest
-        moved up. The prediction without rating j is then that input's output.
+        moved up (with ``kept_tower``: the one matrix, and a mask per input
+        that leaves the j-th row out in place). The prediction without rating
+        j is then that input's output.
         """
         k = len(rated_rows)
         slots = features.user_matrices(self.movie_vectors, rated_rows[None], ratings[None], self.offset, width=k)[
             0
         ]  # (k, 16): one row per rating
-        matrices = np.zeros((k + 1, features.MAX_RATINGS, features.VECTOR_DIM), np.float32)
-        matrices[0, :k] = slots
-        if k > 1:
-            matrices[1:, : k - 1] = slots[LEAVE_ONE_OUT[:k, : k - 1]]
-        out = self.tower(matrices)
+        if self.kept_tower is not None:  # the same inputs as one matrix and k + 1 masks of its rows
+            matrix = np.zeros((features.MAX_RATINGS, features.VECTOR_DIM), np.float32)
+            matrix[:k] = slots
+            keep = np.ones((k + 1, features.MAX_RATINGS), np.float32)
+            keep[1 + np.arange(k), np.arange(k)] = 0.0
+            out = self.kept_tower(matrix, keep)
+        else:
+            matrices = np.zeros((k + 1, features.MAX_RATINGS, features.VECTOR_DIM), np.float32)
+            matrices[0, :k] = slots
+            if k > 1:
+                matrices[1:, : k - 1] = slots[LEAVE_ONE_OUT[:k, : k - 1]]
+            out = self.tower(matrices)
         predicted = self._clip(out[0])
         if k == 1 and self.no_information is not None:
             without = self._clip(self.no_information)[None, :]

@@ -59,6 +59,9 @@ def test_run_quick_publishes_a_valid_artifact_set_that_scores_every_catalog_movi
     # every rating counts: the stars for no ratings ship, and so may the blend past 16
     assert "no_information.npy" in manifest["files"]
     assert set(manifest["serving"].get("past_sixteen", {"reg": 1, "half": 1})) == {"reg", "half"}
+    # the fused ensemble ships its explain tower (the reasons' leave-one-out inputs in one call), checked at export
+    assert "explain_tower.tflite" in manifest["files"]
+    assert manifest["model"]["explain_tower_parity_max_abs_diff"] <= 1e-5 * 5
     assert {"toy_svd", "toy_ncf", "toy_two_tower"} <= set(manifest["metrics"]["warm_start"])
 
     # the scoring contract, run as the function runs it (LiteRT)

@@ -7,8 +7,20 @@ import pytest
 from ai_edge_litert.interpreter import Interpreter
 
 from screen_genius import features
-from training.export import check_parity, convert_to_tflite, parity_bound, run_tflite
-from training.export.fused_tower import fusable_members, fused_serving_function
+from screen_genius.loader import build_model
+from screen_genius.manifest import ManifestError
+from screen_genius.scale import RatingScale
+from screen_genius.scorer import KeptTower, Scorer, Tower
+from training.export import (
+    ParityError,
+    check_kept_parity,
+    check_parity,
+    convert_kept_to_tflite,
+    convert_to_tflite,
+    parity_bound,
+    run_tflite,
+)
+from training.export.fused_tower import fusable_members, fused_kept_function, fused_serving_function
 from training.models import user_tower
 from training.models.tower_layers import EnsembleModel
 
@@ -39,9 +51,9 @@ def trained_like(model, seed=1):
     return model
 
 
-def build(ensemble, **config):
+def build(ensemble, seed_weights=1, **config):
     config = user_tower.UserTowerConfig(width=16, ensemble=ensemble, **config)
-    return trained_like(user_tower.build_model(movie_vectors(), OFFSET, config))
+    return trained_like(user_tower.build_model(movie_vectors(), OFFSET, config), seed_weights)
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +154,84 @@ def test_a_model_the_fused_graph_does_not_compute_converts_as_keras_traces_it(mo
     flatbuffer = convert_to_tflite(model)
     assert op_count(flatbuffer) == op_count(convert_to_tflite(model, fuse=False))
     check_parity(flatbuffer, keras_predict(model), x)
+
+
+def random_keeps(n: int, seed: int = 4) -> np.ndarray:
+    """(n, 16) float32 masks: all rows, none, and random subsets."""
+    rng = np.random.default_rng(seed)
+    keep = (rng.random((n, features.MAX_RATINGS)) < 0.6).astype(np.float32)
+    keep[0], keep[1] = 1.0, 0.0
+    return keep
+
+
+def test_the_kept_graph_is_the_keras_model_of_each_input_with_only_its_kept_rows(ensemble):
+    """explain_tower.tflite's function: row b is the tower on the one matrix with the rows keep[b] marks, the
+    others zeroed in place, for every number of ratings and every kind of mask (all, none, random)."""
+    keep = random_keeps(9)
+    for matrix in matrices():
+        expected = keras_predict(ensemble)(matrix[None] * keep[:, :, None])
+        got = fused_kept_function(ensemble)(matrix[None], keep)["ratings"].numpy()
+        assert got.shape == expected.shape == (len(keep), N_MOVIES)
+        assert np.max(np.abs(got - expected)) <= parity_bound(expected)
+
+
+def test_the_converted_explain_tower_passes_the_export_check_and_a_wrong_tower_is_refused(ensemble):
+    x = matrices()
+    kept = convert_kept_to_tflite(ensemble)
+    assert check_kept_parity(kept, keras_predict(ensemble), x) <= parity_bound(keras_predict(ensemble)(x))
+    with pytest.raises(ParityError, match=r"must take float32 \[1, 16, 16\] and \[batch, 16\]"):
+        check_kept_parity(convert_to_tflite(ensemble), keras_predict(ensemble), x[:2])  # the batch tower
+    with pytest.raises(ParityError, match="differs from Keras"):  # another model's explain tower
+        check_kept_parity(convert_kept_to_tflite(build(3, seed_weights=9)), keras_predict(ensemble), x[:4])
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 16])
+def test_the_scorer_explains_with_the_explain_tower_as_with_the_leave_one_out_batch(ensemble, k):
+    """The same predictions and the same effect of every rating on every movie, from one matrix and k + 1 masks
+    as from k + 1 shifted inputs: the reasons the function names do not depend on which tower it has."""
+    tower = Tower(convert_to_tflite(ensemble), N_MOVIES)
+    kept = KeptTower(convert_kept_to_tflite(ensemble), N_MOVIES)
+    rng = np.random.default_rng(k)
+    rows = np.sort(rng.choice(N_MOVIES, k, replace=False))
+    ratings = rng.choice(np.arange(0.5, 5.01, 0.5), k).astype(np.float32)
+    scale = RatingScale(0.5, 5.0, 0.5)
+    plain = Scorer(tower, movie_vectors(), OFFSET, scale).explain(rows, ratings)
+    fast = Scorer(tower, movie_vectors(), OFFSET, scale, kept_tower=kept).explain(rows, ratings)
+    assert fast.rated_rows.tolist() == plain.rated_rows.tolist() and fast.used == plain.used == k
+    assert np.max(np.abs(fast.predicted - plain.predicted)) <= 1e-5
+    assert np.max(np.abs(fast.effects - plain.effects)) <= 2e-5
+    assert np.abs(plain.effects).max() > 0.01  # the ratings really move the predictions
+
+
+def test_only_a_fused_ensemble_gets_an_explain_tower():
+    assert convert_kept_to_tflite(build(2, tower="seed_cnn")) is None  # its rows' places matter: no masks
+    assert fused_kept_function(build(1, base="bias")) is None
+
+
+def fused_set(ensemble, explain: bytes | None):
+    """build_model's files for the fused ensemble's own 30-movie set, with ``explain`` as explain_tower.tflite."""
+    import io
+    import json
+
+    from tests.fixtures.artifacts import catalog
+
+    vectors = io.BytesIO()
+    np.save(vectors, movie_vectors())
+    manifest = {
+        "version": "20261207T000000Z",
+        "catalog_size": N_MOVIES,
+        "rating_scale": {"min": 0.5, "max": 5.0, "step": 0.5},
+        "rating_offset": OFFSET,
+    }
+    files = (json.dumps(catalog(N_MOVIES)).encode(), vectors.getvalue(), convert_to_tflite(ensemble))
+    return build_model(manifest, *files, None, None, None, explain)
+
+
+def test_the_function_explains_with_the_sets_explain_tower_and_refuses_one_of_another_model(ensemble):
+    model = fused_set(ensemble, convert_kept_to_tflite(ensemble))
+    assert model.scorer.kept_tower is not None
+    assert fused_set(ensemble, None).scorer.kept_tower is None  # a set exported without one, or not fused
+    with pytest.raises(ManifestError, match=r"explain_tower.tflite of 20261207T000000Z disagrees with user_tower"):
+        fused_set(ensemble, convert_kept_to_tflite(build(3, seed_weights=9)))
+    with pytest.raises(ManifestError, match=r"explain_tower.tflite of .*must take float32 \[1, 16, 16\]"):
+        fused_set(ensemble, convert_to_tflite(ensemble))

@@ -8,6 +8,10 @@
     movie_vectors.npy   (catalog_size, 16) float32, the rows of the user input (Model 1)
     user_tower.tflite   float32 [batch, 16, 16] -> float32 [batch, catalog_size] predicted stars
                         (unclipped), catalog order; movie weights and biases are in the graph
+    explain_tower.tflite  (a fused fold-in ensemble only) float32 [1, 16, 16] one user matrix and
+                        [batch, 16] keep masks -> [batch, catalog_size]: row b is user_tower's stars for the
+                        matrix with only the rows keep[b] marks; one request and its leave-one-out inputs
+                        with the per-row network run once (screen_genius.scorer.KeptTower)
     elicitation.npz     what ``ask_next`` needs (screen_genius.elicit.ElicitationData): per-movie
                         popularity, rating mean/variance/entropy of the training users, the taste prior
     ranking.npz         the lists' order (screen_genius.ranking): EASE weights (catalog_size x catalog_size),
@@ -33,13 +37,14 @@ import numpy as np
 
 from screen_genius import elicit, features
 from screen_genius import ranking as ranking_file
-from screen_genius.loader import NO_INFORMATION
+from screen_genius.loader import EXPLAIN_TOWER, NO_INFORMATION
 from screen_genius.manifest import write_manifest
 from training.atomic import atomic_directory
 from training.export.provenance import provenance
 from training.export.taste_map import taste_map
 
 PARITY_TOLERANCE = 1e-5
+KEPT_PARITY_STRIDE = 4  # explain_tower.tflite is checked on every 4th parity input and its leave-one-out inputs
 
 
 class ParityError(RuntimeError):
@@ -70,6 +75,20 @@ def convert_to_tflite(model, fuse: bool = True) -> bytes:
             ],
         )
 
+    return _flatbuffer(serve)
+
+
+def convert_kept_to_tflite(model) -> bytes | None:
+    """explain_tower.tflite for ``model`` (``fused_tower.fused_kept_function``), or None where the fused graph
+    does not compute it (the function then explains with user_tower.tflite's leave-one-out batch)."""
+    from training.export.fused_tower import fused_kept_function
+
+    serve = fused_kept_function(model)
+    return None if serve is None else _flatbuffer(serve)
+
+
+def _flatbuffer(serve) -> bytes:
+    import tensorflow as tf
     from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
 
     # Weights become constants: the function's LiteRT has no resource variables.
@@ -90,6 +109,38 @@ def run_tflite(flatbuffer: bytes, x: np.ndarray) -> np.ndarray:
     interpreter.set_tensor(inp["index"], np.ascontiguousarray(x, dtype=np.float32))
     interpreter.invoke()
     return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+
+def leave_one_out_keeps(matrix: np.ndarray) -> np.ndarray:
+    """(1 + rated rows, 16) keep masks for one (16, 16) user matrix: every row, then each rated row left out."""
+    rated = np.flatnonzero(np.abs(matrix).max(axis=1) > 0)
+    keep = np.ones((1 + len(rated), features.MAX_RATINGS), np.float32)
+    keep[1 + np.arange(len(rated)), rated] = 0.0
+    return keep
+
+
+def check_kept_parity(flatbuffer: bytes, keras_predict, x: np.ndarray) -> float:
+    """Max abs difference between explain_tower.tflite and Keras, for each of ``x`` (n, 16, 16) and its
+    leave-one-out inputs (the rows zeroed in place: the tower pools its rows); ParityError above the tolerance."""
+    from screen_genius.scorer import KeptTower
+
+    worst, tower = 0.0, None
+    for matrix in x:
+        keep = leave_one_out_keeps(matrix)
+        expected = np.asarray(keras_predict(matrix[None] * keep[:, :, None]), dtype=np.float32)
+        try:  # as the function runs it
+            tower = tower or KeptTower(flatbuffer, expected.shape[1])
+        except ValueError as e:
+            raise ParityError(f"explain_tower.tflite: {e}; not exporting") from None
+        got = tower(matrix, keep)
+        diff = float(np.max(np.abs(got - expected))) if got.shape == expected.shape else math.inf
+        if not math.isfinite(diff) or diff > parity_bound(expected):
+            raise ParityError(
+                f"explain_tower.tflite differs from Keras by {diff:.3g} (shape {got.shape} against "
+                f"{expected.shape}; tolerance {PARITY_TOLERANCE:g} relative); not exporting"
+            )
+        worst = max(worst, diff)
+    return worst
 
 
 def parity_inputs(
@@ -181,6 +232,11 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
     x = parity_inputs(trained.movie_vectors, trained.offset, real, ds.rating_scale)
     diff = check_parity(flatbuffer, tower.predict_matrices, x)
     log(f"TFLite parity: max abs diff {diff:.2e} over {len(x)} inputs (tolerance {PARITY_TOLERANCE:g} relative)")
+    kept = convert_kept_to_tflite(tower.model)
+    kept_diff = None
+    if kept is not None:
+        kept_diff = check_kept_parity(kept, tower.predict_matrices, x[::KEPT_PARITY_STRIDE])
+        log(f"explain tower parity: max abs diff {kept_diff:.2e} over {len(x[::KEPT_PARITY_STRIDE])} requests")
 
     with atomic_directory(out_dir) as staging:
         places = taste_map(trained.movie_vectors)
@@ -188,6 +244,8 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
         (staging / "catalog.json").write_text(json.dumps(records, ensure_ascii=False) + "\n")
         np.save(staging / "movie_vectors.npy", np.ascontiguousarray(trained.movie_vectors, dtype=np.float32))
         (staging / "user_tower.tflite").write_bytes(flatbuffer)
+        if kept is not None:
+            (staging / EXPLAIN_TOWER).write_bytes(kept)
         (staging / elicit.FILE).write_bytes(
             elicitation_data(training_ratings(ds), trained.movie_vectors, trained.offset, ds.rating_scale).to_bytes()
         )
@@ -226,6 +284,7 @@ def export_artifacts(ds, trained, metrics: dict | None, out_dir: Path | str, log
                 "input": "float32 [batch, 16, 16] user matrices (screen_genius.features)",
                 "output": "float32 [batch, catalog_size] predicted stars, unclipped, catalog.json order",
                 "tflite_parity_max_abs_diff": diff,
+                **({} if kept_diff is None else {"explain_tower_parity_max_abs_diff": kept_diff}),
             },
             provenance=provenance(ds, trained, SERVED_MODEL),
         )

@@ -152,36 +152,39 @@ class FusedWeights:
         )
 
 
-def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
-    """(batch, 16, 16) float32 user matrices -> (batch, n_movies) stars: the ensemble's mean, unclipped."""
+def _decode(x):
+    """SetTower.call's present_rows, decode_rows and residual, for (B, 16, 16) user matrices: (mask (B, 16, 1),
+    q (B, 16, 14), residual (B, 16, 1): rating - offset - b_movie, rows (B, 16, 30): the per-row MLP's input)."""
     import tensorflow as tf
 
-    m_axis = w.n_members
-    # decode once (SetTower.call's present_rows, decode_rows and residual)
-    mask = tf.cast(tf.reduce_max(tf.abs(x), axis=-1, keepdims=True) > 0, tf.float32)  # (B, 16, 1)
-    n = tf.reduce_sum(mask, axis=1)  # (B, 1)
+    mask = tf.cast(tf.reduce_max(tf.abs(x), axis=-1, keepdims=True) > 0, tf.float32)
     d = x[..., CONSTANT : CONSTANT + 1]
     v = x / tf.where(mask > 0, d, tf.ones_like(d)) * mask
     d = d * mask
     q = v[..., :FACTORS]
-    residual = (d - v[..., MOVIE_BIAS : MOVIE_BIAS + 1]) * mask  # rating - offset - b_movie
-    rows = tf.concat([q, d, residual, q * residual], axis=-1)  # (B, 16, 30)
+    residual = (d - v[..., MOVIE_BIAS : MOVIE_BIAS + 1]) * mask
+    return mask, q, residual, tf.concat([q, d, residual, q * residual], axis=-1)
 
-    # per-row MLP (Conv1D kernel 1 = a dense layer on each row), every member at once, on the rated rows
-    # only: SetTower multiplies an empty row's output by 0 before pooling, and the leave-one-out inputs
-    # of a request with few ratings are mostly empty rows. One zero row, pooled into an extra user that is
-    # dropped, is always computed: LiteRT's XNNPACK cannot run the MLP on zero rows (an all-empty batch).
-    batch = tf.shape(x)[0]
-    flat = tf.concat([tf.reshape(rows, [-1, ROW_FEATURES]), tf.zeros([1, ROW_FEATURES])], axis=0)
-    rated = tf.where(tf.concat([tf.reshape(mask, [-1]), tf.ones([1])], axis=0) > 0)  # (P + 1, 1) int64
-    h = tf.gather_nd(flat, rated)[None]  # (1, P + 1, 30)
-    h = tf.nn.gelu(tf.matmul(h, w.row1_kernel) + w.row1_bias, approximate=False)  # (M, P + 1, W)
-    h = tf.nn.gelu(tf.matmul(h, w.row2_kernel) + w.row2_bias, approximate=False)
-    user_of_row = tf.cast(rated[:, 0], tf.int32) // MAX_RATINGS  # the extra row's user is ``batch``
-    pooled = tf.math.unsorted_segment_sum(tf.transpose(h, [1, 0, 2]), user_of_row, batch + 1)[:-1]  # (B, M, W)
-    mean = tf.transpose(pooled, [1, 0, 2]) / tf.maximum(n, 1.0)[None]  # (M, B, W)
-    user_bias = tf.reduce_sum(residual, axis=1)[None] / (n[None] + w.bias_shrink)  # (M, B, 1)
-    factors = tf.reduce_sum(q * residual, axis=1) / (n + 3.0)
+
+def _row_mlp(h, w: FusedWeights):
+    """The per-row MLP (Conv1D kernel 1 = a dense layer on each row), every member at once: (1, P, 30) ->
+    (M, P, W)."""
+    import tensorflow as tf
+
+    h = tf.nn.gelu(tf.matmul(h, w.row1_kernel) + w.row1_bias, approximate=False)
+    return tf.nn.gelu(tf.matmul(h, w.row2_kernel) + w.row2_bias, approximate=False)
+
+
+def _from_pooled(pooled, n, residual_sum, factor_sum, gram, rhs, w: FusedWeights, iterations: int):
+    """The stars from what SetTower pools per user: pooled (M, B, W) the per-row MLP's sum, n (B, 1) the rated
+    rows, residual_sum (B, 1), factor_sum (B, 14) the sum of q * residual, gram (B, 15, 15) and rhs (B, 1, 15)
+    the ridge fold-in's system without its ridge."""
+    import tensorflow as tf
+
+    m_axis = w.n_members
+    mean = pooled / tf.maximum(n, 1.0)[None]  # (M, B, W)
+    user_bias = residual_sum[None] / (n[None] + w.bias_shrink)  # (M, B, 1)
+    factors = factor_sum / (n + 3.0)
     count = tf.concat([n / MAX_RATINGS, 1.0 / tf.sqrt(tf.maximum(n, 1.0))], axis=-1)
     shared = tf.tile(tf.concat([factors, count], axis=-1)[None], [m_axis, 1, 1])  # (M, B, 16)
     z = tf.concat([mean, user_bias, shared], axis=-1)  # (M, B, W + 17)
@@ -190,9 +193,6 @@ def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
     correction = tf.transpose(tf.matmul(z, w.out_kernel) + w.out_bias, [1, 0, 2])  # (B, M, 16)
 
     # every member's ridge fold-in in one solve, one row per member: (B, M, 15)
-    a = tf.concat([q, mask], axis=-1)  # (B, 16, 15): [q, 1] per rated movie
-    gram = tf.matmul(a, a, transpose_a=True)  # (B, 15, 15), without the ridge
-    rhs = tf.reduce_sum(a * residual, axis=1)[:, None, :]  # (B, 1, 15)
     folded = _conjugate_gradients(lambda p: tf.matmul(p, gram, transpose_b=True) + w.ridge * p, rhs, iterations)
     base = tf.concat([folded[..., :FACTORS], tf.ones_like(folded[..., :1]), folded[..., FACTORS:]], axis=-1)
 
@@ -201,6 +201,59 @@ def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
     gate = tf.reshape(tf.matmul(count_onehot, w.gates), [-1, m_axis, VECTOR_DIM])  # (B, M, 16)
     user = tf.reshape(base + correction * gate, [-1, m_axis * VECTOR_DIM])  # (B, M*16): each member's user vector
     return tf.matmul(user, w.scorer_kernel) + w.scorer_bias
+
+
+def fused_ratings(x, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
+    """(batch, 16, 16) float32 user matrices -> (batch, n_movies) stars: the ensemble's mean, unclipped."""
+    import tensorflow as tf
+
+    mask, q, residual, rows = _decode(x)  # decoded once for every member
+    n = tf.reduce_sum(mask, axis=1)  # (B, 1)
+    # The per-row MLP on the rated rows only: SetTower multiplies an empty row's output by 0 before pooling,
+    # and the leave-one-out inputs of a request with few ratings are mostly empty rows. One zero row, pooled
+    # into an extra user that is dropped, is always computed: LiteRT's XNNPACK cannot run the MLP on zero rows
+    # (an all-empty batch).
+    batch = tf.shape(x)[0]
+    flat = tf.concat([tf.reshape(rows, [-1, ROW_FEATURES]), tf.zeros([1, ROW_FEATURES])], axis=0)
+    rated = tf.where(tf.concat([tf.reshape(mask, [-1]), tf.ones([1])], axis=0) > 0)  # (P + 1, 1) int64
+    h = _row_mlp(tf.gather_nd(flat, rated)[None], w)  # (M, P + 1, W)
+    user_of_row = tf.cast(rated[:, 0], tf.int32) // MAX_RATINGS  # the extra row's user is ``batch``
+    pooled = tf.math.unsorted_segment_sum(tf.transpose(h, [1, 0, 2]), user_of_row, batch + 1)[:-1]  # (B, M, W)
+    a = tf.concat([q, mask], axis=-1)  # (B, 16, 15): [q, 1] per rated movie
+    return _from_pooled(
+        tf.transpose(pooled, [1, 0, 2]),
+        n,
+        tf.reduce_sum(residual, axis=1),
+        tf.reduce_sum(q * residual, axis=1),
+        tf.matmul(a, a, transpose_a=True),
+        tf.reduce_sum(a * residual, axis=1)[:, None, :],
+        w,
+        iterations,
+    )
+
+
+def fused_kept_ratings(x, keep, w: FusedWeights, iterations: int = FOLD_IN_ITERATIONS):
+    """(1, 16, 16) one user matrix and (batch, 16) float32 keep masks -> (batch, n_movies) stars: row b is
+    ``fused_ratings`` of the matrix with only the rows where keep[b] is 1 (the tower pools its rows, so
+    where they sit does not matter). The per-row MLP runs once on the matrix's 16 rows, not once per input:
+    a request's input and its leave-one-out inputs (``screen_genius.scorer``) in a fraction of the work."""
+    import tensorflow as tf
+
+    mask, q, residual, rows = _decode(x)  # (1, 16, .)
+    kept = keep[..., None] * mask  # (B, 16, 1): the rows each input reads
+    h = _row_mlp(rows, w)  # (M, 16, W), empty rows included (each input's pool leaves them out)
+    a = tf.concat([q, mask], axis=-1)  # (1, 16, 15)
+    ak = kept * a  # (B, 16, 15)
+    return _from_pooled(
+        tf.matmul(tf.tile(kept[..., 0][None], [w.n_members, 1, 1]), h),  # (M, B, W)
+        tf.reduce_sum(kept, axis=1),
+        tf.reduce_sum(kept * residual, axis=1),
+        tf.reduce_sum(kept * (q * residual), axis=1),
+        tf.matmul(ak, a[0], transpose_a=True),
+        tf.reduce_sum(ak * residual, axis=1)[:, None, :],
+        w,
+        iterations,
+    )
 
 
 def _conjugate_gradients(gram_times, rhs, iterations: int):
@@ -243,5 +296,27 @@ def fused_serving_function(model):
     @tf.function(input_signature=[tf.TensorSpec([None, MAX_RATINGS, VECTOR_DIM], tf.float32, name="user_matrices")])
     def serve(x):
         return {"ratings": fused_ratings(x, weights)}
+
+    return serve
+
+
+def fused_kept_function(model):
+    """A tf.function ([1, 16, 16], [None, 16]) float32 -> {"ratings": [None, n_movies]} computing
+    ``fused_kept_ratings`` of ``model``; None when ``model`` is not fusable (``fusable_members``)."""
+    import tensorflow as tf
+
+    members = fusable_members(model)
+    if members is None:
+        return None
+    weights = FusedWeights.from_members(members)
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([1, MAX_RATINGS, VECTOR_DIM], tf.float32, name="user_matrix"),
+            tf.TensorSpec([None, MAX_RATINGS], tf.float32, name="keep"),
+        ]
+    )
+    def serve(x, keep):
+        return {"ratings": fused_kept_ratings(x, keep, weights)}
 
     return serve
