@@ -3,9 +3,11 @@
 ``MODEL_URI`` names a store (gs://bucket/prefix or a directory) laid out as
 ``latest.json`` -> ``versions/<version>/{manifest.json, catalog.json,
 movie_vectors.npy, user_tower.tflite, elicitation.npz, ranking.npz,
-no_information.npy}`` (the last three may be absent in sets exported before
-they existed: ``ask_next`` then asks the most-rated movies first, the lists
-follow the stars, and a person with no ratings gets the tower's own stars).
+no_information.npy, explain_tower.tflite}`` (the last four may be absent in
+sets exported before they existed: ``ask_next`` then asks the most-rated
+movies first, the lists follow the stars, a person with no ratings gets the
+tower's own stars, and the reasons come from user_tower.tflite's
+leave-one-out batch; explain_tower.tflite is exported for a fused ensemble only).
 ``load_model`` reads one version and
 checks every file against the manifest's size and sha256 before anything is
 served from it. ``ModelHolder`` keeps the model being served: it loads on

@@ -68,9 +68,10 @@ RANKING = {
 }
 # The function before the lists' rework: lists by the ranking score, reasons by the raw leave-one-out effect.
 BASELINE_COMMIT = "2c730f3"
-# On a trained set, the function before this stop's speed work (2c730f3 cannot read a set exported now: it
-# lacks the adaptive ask_next strategies); it reads the set's spread-free bottom formula, the same cost.
-PUBLISHED_BASELINE_COMMIT = "569309d"
+# On a trained set, the function before explain_tower.tflite (it reads the same set and explains with the
+# leave-one-out batch). Older code cannot read a set exported now (2c730f3 and 569309d lack the served
+# tree_change ask_next); ``FunctionServer`` runs each version with its own screen_genius.
+PUBLISHED_BASELINE_COMMIT = "03aef75"
 TARGETS = {
     "warm_p50_ms": 2.0,
     "warm_p99_ms": 5.0,
