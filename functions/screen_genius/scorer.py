@@ -230,9 +230,9 @@ class Scorer:
     (the chart), or None for the tower's own.
     past_sixteen: how ratings past 16 are read (``PastSixteen``), or None for
     the tower's subsets alone.
-    kept_tower: explain_tower.tflite (``KeptTower``), which explains up to 16
-    ratings in one call with the per-row network run once, or None: the
-    tower's leave-one-out batch.
+    kept_tower: explain_tower.tflite (``KeptTower``), which explains a 16-rating
+    subset in one call with the per-row network run once (one call per subset
+    past 16), or None: the tower's leave-one-out batch.
     """
 
     def __init__(
@@ -305,18 +305,29 @@ class Scorer:
             return self._explain_one_subset(sub_rows[0, :k], sub_ratings[0, :k])
         n_sub = len(sub_rows)
         subset_of, slot_of = np.nonzero(sub_rows >= 0)  # one leave-one-out input per filled slot
-        padded_rows = np.concatenate([sub_rows, np.full((n_sub, 1), -1, sub_rows.dtype)], axis=1)
-        padded_ratings = np.concatenate([sub_ratings, np.zeros((n_sub, 1), sub_ratings.dtype)], axis=1)
-        loo_rows = padded_rows[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
-        loo_ratings = padded_ratings[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
-        matrices = features.user_matrices(
-            self.movie_vectors,
-            np.concatenate([sub_rows, loo_rows]),
-            np.concatenate([sub_ratings, loo_ratings]),
-            self.offset,
-        )
-        out = self.tower(matrices).astype(np.float64)
-        full, loo = out[:n_sub], out[n_sub:]
+        if self.kept_tower is not None:  # per subset its matrix and a mask per input: one call each
+            subsets = features.user_matrices(self.movie_vectors, sub_rows, sub_ratings, self.offset)
+            outs = []
+            for s, matrix in enumerate(subsets):
+                filled = slot_of[subset_of == s]
+                keep = np.ones((1 + len(filled), features.MAX_RATINGS), np.float32)
+                keep[1 + np.arange(len(filled)), filled] = 0.0
+                outs.append(self.kept_tower(matrix, keep).astype(np.float64))
+            full = np.stack([o[0] for o in outs])
+            loo = np.concatenate([o[1:] for o in outs])  # in (subset, slot) order, as np.nonzero gives them
+        else:
+            padded_rows = np.concatenate([sub_rows, np.full((n_sub, 1), -1, sub_rows.dtype)], axis=1)
+            padded_ratings = np.concatenate([sub_ratings, np.zeros((n_sub, 1), sub_ratings.dtype)], axis=1)
+            loo_rows = padded_rows[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
+            loo_ratings = padded_ratings[subset_of[:, None], LEAVE_ONE_OUT[slot_of]]
+            matrices = features.user_matrices(
+                self.movie_vectors,
+                np.concatenate([sub_rows, loo_rows]),
+                np.concatenate([sub_ratings, loo_ratings]),
+                self.offset,
+            )
+            out = self.tower(matrices).astype(np.float64)
+            full, loo = out[:n_sub], out[n_sub:]
         # Without rating j: the subsets holding j lose it, the others stay; then the mean over subsets.
         left_out = sub_rows[subset_of, slot_of]
         rated_rows, which = np.unique(left_out, return_inverse=True)

@@ -185,18 +185,19 @@ def test_the_converted_explain_tower_passes_the_export_check_and_a_wrong_tower_i
         check_kept_parity(convert_kept_to_tflite(build(3, seed_weights=9)), keras_predict(ensemble), x[:4])
 
 
-@pytest.mark.parametrize("k", [1, 2, 7, 16])
+@pytest.mark.parametrize("k", [1, 2, 7, 16, 17, 30])
 def test_the_scorer_explains_with_the_explain_tower_as_with_the_leave_one_out_batch(ensemble, k):
     """The same predictions and the same effect of every rating on every movie, from one matrix and k + 1 masks
-    as from k + 1 shifted inputs: the reasons the function names do not depend on which tower it has."""
+    (past 16: per subset) as from the shifted inputs: the reasons the function names do not depend on which tower
+    it has."""
     tower = Tower(convert_to_tflite(ensemble), N_MOVIES)
     kept = KeptTower(convert_kept_to_tflite(ensemble), N_MOVIES)
     rng = np.random.default_rng(k)
     rows = np.sort(rng.choice(N_MOVIES, k, replace=False))
     ratings = rng.choice(np.arange(0.5, 5.01, 0.5), k).astype(np.float32)
     scale = RatingScale(0.5, 5.0, 0.5)
-    plain = Scorer(tower, movie_vectors(), OFFSET, scale).explain(rows, ratings)
-    fast = Scorer(tower, movie_vectors(), OFFSET, scale, kept_tower=kept).explain(rows, ratings)
+    plain = Scorer(tower, movie_vectors(), OFFSET, scale, n_subsets=3).explain(rows, ratings)
+    fast = Scorer(tower, movie_vectors(), OFFSET, scale, n_subsets=3, kept_tower=kept).explain(rows, ratings)
     assert fast.rated_rows.tolist() == plain.rated_rows.tolist() and fast.used == plain.used == k
     assert np.max(np.abs(fast.predicted - plain.predicted)) <= 1e-5
     assert np.max(np.abs(fast.effects - plain.effects)) <= 2e-5
