@@ -32,6 +32,20 @@ from screen_genius.scale import RatingScale
 BATCH_STEP = features.MAX_RATINGS + 1  # one request's 16-rating subset and its 16 leave-one-out inputs
 
 
+def padded_batch(n: int) -> int:
+    """The batch a tower runs for n inputs: n rounded up to a multiple of BATCH_STEP (at least one step), so that
+    a visitor's growing requests do not make LiteRT resize its tensors (which costs as much as the tower)."""
+    return -(-max(n, 1) // BATCH_STEP) * BATCH_STEP
+
+
+def leave_one_out_masks(filled: np.ndarray) -> np.ndarray:
+    """(1 + len(filled), 16) float32 keep masks for ``KeptTower``: every row, then each of the ``filled`` slots
+    left out in turn (the inputs the subset without that rating would have)."""
+    keep = np.ones((1 + len(filled), features.MAX_RATINGS), np.float32)
+    keep[1 + np.arange(len(filled)), filled] = 0.0
+    return keep
+
+
 class Tower:
     """The LiteRT user tower; one instance is shared by all request threads."""
 
@@ -71,7 +85,7 @@ class Tower:
         with self._lock:
             if not self.dynamic_batch:
                 return np.concatenate([self._invoke(m[None]) for m in matrices])
-            padded = -(-max(n, 1) // BATCH_STEP) * BATCH_STEP
+            padded = padded_batch(n)
             if padded != n:
                 matrices = np.concatenate([matrices, np.zeros((padded - n, *matrices.shape[1:]), np.float32)])
             return self._invoke(matrices)[:n]
@@ -121,7 +135,7 @@ class KeptTower:
         masks that keep nothing up to a multiple of BATCH_STEP (resizing costs as much as the tower, as
         ``Tower`` says)."""
         n = len(keep)
-        padded = -(-max(n, 1) // BATCH_STEP) * BATCH_STEP
+        padded = padded_batch(n)
         masks = np.zeros((padded, features.MAX_RATINGS), np.float32)
         masks[:n] = keep
         with self._lock:
@@ -309,10 +323,7 @@ class Scorer:
             subsets = features.user_matrices(self.movie_vectors, sub_rows, sub_ratings, self.offset)
             outs = []
             for s, matrix in enumerate(subsets):
-                filled = slot_of[subset_of == s]
-                keep = np.ones((1 + len(filled), features.MAX_RATINGS), np.float32)
-                keep[1 + np.arange(len(filled)), filled] = 0.0
-                outs.append(self.kept_tower(matrix, keep).astype(np.float64))
+                outs.append(self.kept_tower(matrix, leave_one_out_masks(slot_of[subset_of == s])).astype(np.float64))
             full = np.stack([o[0] for o in outs])
             loo = np.concatenate([o[1:] for o in outs])  # in (subset, slot) order, as np.nonzero gives them
         else:
@@ -375,9 +386,7 @@ class Scorer:
         if self.kept_tower is not None:  # the same inputs as one matrix and k + 1 masks of its rows
             matrix = np.zeros((features.MAX_RATINGS, features.VECTOR_DIM), np.float32)
             matrix[:k] = slots
-            keep = np.ones((k + 1, features.MAX_RATINGS), np.float32)
-            keep[1 + np.arange(k), np.arange(k)] = 0.0
-            out = self.kept_tower(matrix, keep)
+            out = self.kept_tower(matrix, leave_one_out_masks(np.arange(k)))
         else:
             matrices = np.zeros((k + 1, features.MAX_RATINGS, features.VECTOR_DIM), np.float32)
             matrices[0, :k] = slots

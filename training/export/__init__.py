@@ -113,10 +113,9 @@ def run_tflite(flatbuffer: bytes, x: np.ndarray) -> np.ndarray:
 
 def leave_one_out_keeps(matrix: np.ndarray) -> np.ndarray:
     """(1 + rated rows, 16) keep masks for one (16, 16) user matrix: every row, then each rated row left out."""
-    rated = np.flatnonzero(np.abs(matrix).max(axis=1) > 0)
-    keep = np.ones((1 + len(rated), features.MAX_RATINGS), np.float32)
-    keep[1 + np.arange(len(rated)), rated] = 0.0
-    return keep
+    from screen_genius.scorer import leave_one_out_masks
+
+    return leave_one_out_masks(np.flatnonzero(np.abs(matrix).max(axis=1) > 0))
 
 
 def check_kept_parity(flatbuffer: bytes, keras_predict, x: np.ndarray) -> float:
