@@ -193,6 +193,59 @@ def test_the_bootstrap_choice_averages_the_candidates_chosen_in_each_resample():
     assert 0.0 <= picks["chosen"]["chart_share"] <= 1.0 and picks["chosen"]["hate@10"] > 0
 
 
+def test_the_top_pick_takes_the_least_chart_among_candidates_within_the_tolerance_of_the_best_recall():
+    table = np.array(
+        [  # [recall@10, hit rating, share of the top 10 from the chart's 20 highest]
+            [0.20, 4.30, 0.60],  # the stars alone
+            [0.27, 4.32, 0.50],  # the best recall
+            [0.26, 4.31, 0.30],  # within 0.015 of it, less of the chart
+            [0.25, 4.35, 0.10],  # the least chart, but 0.02 below the best
+            [0.265, 4.20, 0.05],  # near and least chart, but its hits are rated below the stars alone's
+        ]
+    )
+    allowed = served._top_allowed(table)
+    assert allowed.tolist() == [True, True, True, True, False]
+    assert served._top_pick(table, allowed) == 1  # no tolerance: the best recall
+    assert served._top_pick(table, allowed, tolerance=0.015) == 2
+    assert served._top_pick(table, allowed, tolerance=0.05) == 3
+    # the same chart share: the better recall
+    table[2, 2] = 0.50
+    assert served._top_pick(table, allowed, tolerance=0.015) == 1
+
+
+def test_the_bootstrap_top_choice_averages_each_resamples_least_chart_pick_within_two_standard_errors():
+    cases = synthetic_cases()
+    picks = served.choose_ranking(cases, resamples=40, seed=1)
+    people = served._case_users(cases)
+    case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
+    counts = np.random.default_rng(1).multinomial(80, np.full(80, 1 / 80), size=40).astype(np.float64)
+    weights = counts[:, np.concatenate(people)]
+
+    def top(c, cand):
+        params = ranking.params_of(cand, ranking.BOTTOM_GRID[0])
+        s, _ = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params)
+        return -s, c.targets >= 4.0, np.argsort(-c.prior, kind="stable")[:20]
+
+    per = served._per_person(cases, ranking.TOP_GRID, top)
+    plain = served._tables(per, case_of_row, np.ones((1, len(case_of_row))))[0]
+    tables = served._tables(per, case_of_row, weights)
+    best = int(np.argmax(np.where(plain[:, 1] >= plain[0, 1], plain[:, 0], -np.inf)))
+    tolerance = 2.0 * tables[:, best, 0].std()
+    assert tolerance > 0 and picks["resamples"]["top_tolerance"]["recall@10"] == tolerance
+    chosen = []
+    for t in tables:
+        recall = np.where(t[:, 1] >= t[0, 1], t[:, 0], -np.inf)
+        near = np.flatnonzero(recall >= recall.max() - tolerance)
+        least = near[t[near, 2] == t[near, 2].min()]
+        chosen.append(ranking.TOP_GRID[least[np.argmax(recall[least])]])
+    np.testing.assert_allclose(
+        [getattr(picks["params"], f) for f in ranking.TOP_FIELDS], served._mean_top(np.array(chosen))
+    )
+    # with no tolerance, each resample's best recall alone
+    best_only = [ranking.TOP_GRID[served._top_pick(t, served._top_allowed(t))] for t in tables]
+    assert best_only != chosen
+
+
 def test_the_top_average_is_the_average_of_the_scores_coefficients():
     picks = np.array([[4.0, 1.0, 0.5], [2.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     gamma, popularity, chart = served._mean_top(picks)

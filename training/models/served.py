@@ -52,6 +52,9 @@ RANKING_RESAMPLES = 200  # bootstrap resamples of the people the ranking choice 
 CHECK_USERS = 5_000  # the tower check runs on at most this many validation users (a seeded sample)
 CHECK_RESAMPLES = 2_000  # bootstrap resamples of the tower check's paired interval
 CHECK_LEVEL = 0.90  # the tower check's interval: the top's choice is dropped when it lies below zero
+# in each resample of the top's choice, the candidate with the least of the chart in its top 10 among those whose
+# recall@10 is within this many bootstrap standard errors of the resample's best (0: the best recall alone)
+TOP_CHART_TOLERANCE = 2.0
 
 
 class RankingCase(NamedTuple):
@@ -222,10 +225,11 @@ def _per_person(cases: list, candidates: list, score) -> np.ndarray:
 
 
 def _top_score(c: RankingCase, cand: tuple) -> tuple:
-    """``_per_person``'s score of a top candidate: the top list's keys (lowest first), the liked targets."""
+    """``_per_person``'s score of a top candidate: the top list's keys (lowest first), the liked targets and the
+    chart's top (the ``lists.CHART_N`` movies the no-information stars put highest)."""
     params = ranking.params_of(cand, ranking.BOTTOM_GRID[0])
     top_s, _ = ranking.list_scores(c.stars, c.personal, c.popularity, c.prior, params)
-    return -top_s, lists.liked(c.targets), []
+    return -top_s, lists.liked(c.targets), np.argsort(-c.prior, kind="stable")[: lists.CHART_N]
 
 
 def _tables(per: np.ndarray, case_of_row: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -254,9 +258,14 @@ def _top_allowed(table: np.ndarray) -> np.ndarray:
     return table[:, 1] >= table[0, 1]
 
 
-def _top_pick(table: np.ndarray, allowed: np.ndarray) -> int:
-    """Index of the best recall@10 among ``allowed`` top candidates."""
-    return int(np.argmax(np.where(allowed, table[:, 0], -np.inf)))
+def _top_pick(table: np.ndarray, allowed: np.ndarray, tolerance: float = 0.0) -> int:
+    """Index of the ``allowed`` top candidate with the least chart share among those whose recall@10 is within
+    ``tolerance`` of the best allowed one's (ties: the better recall, then the first); 0: the best recall."""
+    recall = np.where(allowed, table[:, 0], -np.inf)
+    near = recall >= recall.max() - tolerance
+    chart = np.where(near, table[:, 2], np.inf)
+    least = chart <= chart.min() + 1e-12
+    return int(np.argmax(np.where(least, recall, -np.inf)))
 
 
 def _bottom_distance(table: np.ndarray) -> np.ndarray:
@@ -369,12 +378,16 @@ def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
     every candidate judged on the same resample), the best is taken in each, and the chosen parameter
     vectors are averaged, a smooth function of the data that does not flip between near-equal candidates
     from one training set to the next (the limits too are judged in each resample: a candidate near one is
-    admitted in some and not others, so the choice moves smoothly as it crosses). The averaged parameters
-    are real numbers of the same formula.
+    admitted in some and not others, so the choice moves smoothly as it crosses). The top's pick in each
+    resample is the allowed candidate with the least of the chart in its top 10 (the ``lists.CHART_N``
+    movies the no-information stars put highest) among those whose recall@10 is within
+    ``TOP_CHART_TOLERANCE`` bootstrap standard errors of the resample's best: candidates the newcomers' recall
+    cannot tell apart, the one least like everyone's list. The averaged parameters are real numbers of the
+    same formula.
 
     Returns {"params": RankingParams, "n_cases", "n_people", "top_table", "bottom_table"} and, bootstrapped,
-    "resamples" (how many, and the spread of each chosen parameter over them) and "chosen" (the averaged
-    parameters' own validation numbers).
+    "resamples" (how many, the top's recall tolerance, and the spread of each chosen parameter over them) and
+    "chosen" (the averaged parameters' own validation numbers).
     """
     if not cases:
         return {"params": ranking.RankingParams(), "n_cases": 0}
@@ -398,7 +411,7 @@ def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
         "n_cases": len(cases),
         "n_people": n_people,
         "top_table": {
-            str(c): {"recall@10": float(v[0]), "hit_rating": float(v[1])}
+            str(c): {"recall@10": float(v[0]), "hit_rating": float(v[1]), "chart_share": float(v[2])}
             for c, v in zip(top_grid, top_table, strict=True)
         },
         "bottom_table": {
@@ -410,7 +423,11 @@ def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
         rng = np.random.default_rng(seed)
         counts = rng.multinomial(n_people, np.full(n_people, 1.0 / n_people), size=resamples).astype(np.float64)
         weights = counts[:, person_of_row]
-        top_picks = np.array(top_grid)[[_top_pick(t, _top_allowed(t)) for t in _tables(top_per, case_of_row, weights)]]
+        top_tables = _tables(top_per, case_of_row, weights)
+        # the recall's bootstrap standard error: that of the candidate the plain table puts first
+        error = float(top_tables[:, _top_pick(top_table, _top_allowed(top_table)), 0].std())
+        tolerance = TOP_CHART_TOLERANCE * error
+        top_picks = np.array(top_grid)[[_top_pick(t, _top_allowed(t), tolerance) for t in top_tables]]
         bottom_picks = np.array(bottom_grid)[
             [_bottom_pick(t, _bottom_allowed(t)) for t in _tables(bottom_per, case_of_row, weights)]
         ]
@@ -418,6 +435,7 @@ def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
         result["resamples"] = {
             "n": resamples,
             "seed": seed,
+            "top_tolerance": {"standard_errors": TOP_CHART_TOLERANCE, "recall@10": tolerance},
             "sd": dict(
                 zip(
                     ranking.TOP_FIELDS + ranking.BOTTOM_FIELDS,
@@ -431,6 +449,7 @@ def choose_ranking(cases: list, resamples: int = 0, seed: int = 0) -> dict:
         result["chosen"] = {
             "recall@10": float(chosen_top[0]),
             "hit_rating": float(chosen_top[1]),
+            "top_chart_share": float(chosen_top[2]),
             "hate@10": float(chosen_bottom[0]),
             "bottom_rating": float(chosen_bottom[1]),
             "chart_share": float(chosen_bottom[2]),
