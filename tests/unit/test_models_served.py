@@ -161,6 +161,17 @@ def synthetic_cases(n_users=40, n_movies=30, seed=0, shift=None):
     return cases
 
 
+def resampled_rows(cases, resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """By hand, what ``choose_ranking`` resamples: each row's case, and each resample's weight of each row (its
+    person's count in a seeded multinomial draw of the people)."""
+    people = served._case_users(cases)
+    n_people = int(np.concatenate(people).max()) + 1
+    case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
+    rng = np.random.default_rng(seed)
+    counts = rng.multinomial(n_people, np.full(n_people, 1 / n_people), size=resamples).astype(np.float64)
+    return case_of_row, counts[:, np.concatenate(people)]
+
+
 def test_the_bootstrap_choice_is_the_same_for_one_seed_whatever_the_order_of_the_cases():
     cases = synthetic_cases()
     a = served.choose_ranking(cases, resamples=30, seed=5)
@@ -175,10 +186,7 @@ def test_the_bootstrap_choice_averages_the_candidates_chosen_in_each_resample():
     cases = synthetic_cases()
     picks = served.choose_ranking(cases, resamples=40, seed=1)
     # by hand: the same resamples, the best in each, averaged
-    people = served._case_users(cases)
-    case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
-    counts = np.random.default_rng(1).multinomial(80, np.full(80, 1 / 80), size=40).astype(np.float64)
-    weights = counts[:, np.concatenate(people)]
+    case_of_row, weights = resampled_rows(cases, 40, 1)
 
     def bottom(c, cand):
         params = ranking.params_of(ranking.TOP_GRID[0], cand)
@@ -217,10 +225,7 @@ def test_the_top_pick_takes_the_least_chart_among_candidates_within_the_toleranc
 def test_the_bootstrap_top_choice_averages_each_resamples_least_chart_pick_within_two_standard_errors():
     cases = synthetic_cases()
     picks = served.choose_ranking(cases, resamples=40, seed=1)
-    people = served._case_users(cases)
-    case_of_row = np.repeat(np.arange(len(cases)), [len(p) for p in people])
-    counts = np.random.default_rng(1).multinomial(80, np.full(80, 1 / 80), size=40).astype(np.float64)
-    weights = counts[:, np.concatenate(people)]
+    case_of_row, weights = resampled_rows(cases, 40, 1)
 
     def top(c, cand):
         params = ranking.params_of(cand, ranking.BOTTOM_GRID[0])
